@@ -1,0 +1,2 @@
+pub mod environment_card;
+pub mod layout;

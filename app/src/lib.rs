@@ -1,0 +1,77 @@
+//! Palette's user interface: Leptos pages rendered on the server and
+//! hydrated in the browser.
+//!
+//! Server functions are thin: they take the request's context, call one
+//! engine method and map its error. Rules live in the engine.
+
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use components::layout::Layout;
+use pages::environments::EnvironmentsPage;
+use pages::not_found::{NotBuiltYet, NotFound};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="palette" href="/pkg/palette.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Palette".to_owned() } else { format!("{title} · Palette") }
+        } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=EnvironmentsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/promotions")
+                        view=|| view! { <NotBuiltYet title="Promotions" what="Promoting application versions between environments, with approvals, verification and rollback" /> }
+                    />
+                    <Route
+                        path=path!("/oidc")
+                        view=|| view! { <NotBuiltYet title="OIDC checks" what="The health matrix of every environment's OIDC discovery document and keys, with history" /> }
+                    />
+                    <Route
+                        path=path!("/jobs")
+                        view=|| view! { <NotBuiltYet title="Jobs" what="Infrastructure jobs with their layers, live logs, cancel and retry" /> }
+                    />
+                    <Route
+                        path=path!("/audit")
+                        view=|| view! { <NotBuiltYet title="Audit" what="Who did what, when, and why it was allowed" /> }
+                    />
+                    <Route
+                        path=path!("/access")
+                        view=|| view! { <NotBuiltYet title="Access" what="Who holds which relation on each environment, and why" /> }
+                    />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

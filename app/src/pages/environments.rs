@@ -1,0 +1,73 @@
+use domain::EnvironmentSummary;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::environment_card::EnvironmentCard;
+use crate::server_fns::list_environments::list_environments;
+
+fn matches(env: &EnvironmentSummary, filter: &str) -> bool {
+    let filter = filter.trim().to_lowercase();
+    filter.is_empty()
+        || env.name.as_str().contains(&filter)
+        || env.purpose.to_lowercase().contains(&filter)
+        || env.channel.as_str().contains(&filter)
+        || env.tier.as_str().contains(&filter)
+}
+
+/// The overview: every environment as a card, with a filter that works as a
+/// plain GET form without JavaScript and live as you type with it.
+#[component]
+pub fn EnvironmentsPage() -> impl IntoView {
+    let query = use_query_map();
+    let initial = query.with_untracked(|q| q.get("q").unwrap_or_default());
+    let filter = RwSignal::new(initial);
+    let environments = Resource::new(|| (), |()| list_environments());
+
+    view! {
+        <Title text="Environments" />
+        <section class="page">
+            <div class="page-head">
+                <h1>"Environments"</h1>
+                <form method="get" action="/" class="filter" role="search">
+                    <label for="env-filter">"Filter"</label>
+                    <input
+                        id="env-filter"
+                        name="q"
+                        type="search"
+                        placeholder="name, purpose, channel…"
+                        prop:value=move || filter.get()
+                        on:input=move |ev| filter.set(event_target_value(&ev))
+                    />
+                    <noscript><button type="submit">"Apply"</button></noscript>
+                </form>
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Loading environments…"</p> }>
+                {move || Suspend::new(async move {
+                    match environments.await {
+                        Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
+                        Ok(envs) if envs.is_empty() => view! {
+                            <p class="empty">"No environments yet. Start with "<code>"palette serve --demo"</code>" to see the write-up's four."</p>
+                        }.into_any(),
+                        Ok(envs) => {
+                            let total = envs.len();
+                            let shown = Memo::new(move |_| {
+                                envs.iter().filter(|e| matches(e, &filter.get())).cloned().collect::<Vec<_>>()
+                            });
+                            view! {
+                                <p class="muted" aria-live="polite">
+                                    {move || format!("{} of {total} environments", shown.with(Vec::len))}
+                                </p>
+                                <ul class="env-grid">
+                                    <For each=move || shown.get() key=|e| e.name.clone() let:env>
+                                        <EnvironmentCard env />
+                                    </For>
+                                </ul>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

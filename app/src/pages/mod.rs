@@ -1,0 +1,2 @@
+pub mod environments;
+pub mod not_found;

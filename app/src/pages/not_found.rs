@@ -1,0 +1,32 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// What the router shows for a path it does not know.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <section class="page">
+            <h1>"Not found"</h1>
+            <p>"There is no page here. "<a href="/">"Back to the environments"</a></p>
+        </section>
+    }
+}
+
+/// A page that is in the navigation but not built yet, saying so plainly.
+#[component]
+pub fn NotBuiltYet(title: &'static str, what: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <section class="page">
+            <h1>{title}</h1>
+            <p class="notice" role="status">
+                "This page is not built yet. It will show: " {what} "."
+            </p>
+        </section>
+    }
+}

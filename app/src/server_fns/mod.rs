@@ -1,0 +1,23 @@
+//! Server functions, one per file. Each is a public POST endpoint: it gets
+//! its context, calls one engine method and maps the error.
+
+pub mod list_environments;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod context {
+    use crate::error::UiError;
+
+    /// The engine the server put in the request's context.
+    pub fn engine() -> Result<engine::Engine, UiError> {
+        leptos::prelude::use_context::<engine::Engine>().ok_or_else(|| UiError {
+            code: "internal".to_owned(),
+            message: "the server is misconfigured: no engine in context".to_owned(),
+        })
+    }
+
+    /// Who is asking. Authentication arrives with its own issue; until then
+    /// every request is anonymous.
+    pub fn actor() -> engine::Actor {
+        leptos::prelude::use_context::<engine::Actor>().unwrap_or_else(engine::Actor::anonymous)
+    }
+}

@@ -1,0 +1,57 @@
+import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// Browsers cannot be downloaded here: drive Debian's Chromium.
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const port = Number(process.env.PALETTE_E2E_PORT ?? 3123);
+const root = resolve(__dirname, "..");
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
+const binary = process.env.PALETTE_BIN ?? join(targetDir, "release", "palette");
+const dataDir = mkdtempSync(join(tmpdir(), "palette-e2e-"));
+
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  retries: 0,
+  workers: 1,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-quic",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  // Every spec runs with JavaScript on and off; specs that prove
+  // interactivity are named *.js-only.spec.ts.
+  projects: [
+    { name: "js", use: { javaScriptEnabled: true } },
+    { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /\.js-only\.spec\.ts$/ },
+  ],
+  webServer: {
+    command: `${binary} serve --demo --listen 127.0.0.1:${port}`,
+    cwd: root,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PALETTE_DATA_DIR: dataDir,
+      PALETTE_SITE_ROOT: join(targetDir, "site"),
+      PALETTE_LOG: "warn",
+    },
+  },
+});

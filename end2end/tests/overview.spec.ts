@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+
+const DEMO = ["blue", "green", "red", "yellow"];
+
+test("the overview lists the demo environments as cards in their colour", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1, name: "Environments" })).toBeVisible();
+  const cards = page.locator("li.env-card");
+  await expect(cards).toHaveCount(4);
+  await expect(cards.locator("h2")).toHaveText(DEMO);
+  // blue is drawn in CSS blue.
+  const blue = page.locator('li[data-environment="blue"]');
+  await expect(blue).toHaveCSS("border-top-color", "rgb(0, 0, 255)");
+  await expect(blue).toContainText("Bleeding edge");
+  await expect(blue).toContainText("edge");
+});
+
+test("the navigation reaches every section and says which are not built yet", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Promotions" }).click();
+  await expect(page).toHaveURL(/\/promotions$/);
+  await expect(page.getByRole("status")).toContainText("not built yet");
+  await page.getByRole("link", { name: "Environments" }).click();
+  await expect(page.locator("li.env-card")).toHaveCount(4);
+});
+
+test("the filter form narrows the cards", async ({ page, javaScriptEnabled }) => {
+  await page.goto("/");
+  const filter = page.getByLabel("Filter");
+  await filter.fill("juju");
+  if (!javaScriptEnabled) {
+    await filter.press("Enter");
+    await expect(page).toHaveURL(/\?q=juju/);
+  }
+  await expect(page.locator("li.env-card h2")).toHaveText(["red"]);
+});

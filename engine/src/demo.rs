@@ -1,0 +1,46 @@
+//! Demo data: the four environments of the write-up, seeded once.
+
+use domain::{Manifest, NewEnvironment};
+
+use crate::store::settings;
+use crate::{Actor, Engine, Error};
+
+/// (name, tier, purpose, channel)
+const DEMO: &[(&str, &str, &str, &str)] = &[
+    ("blue", "production", "Bleeding edge: daily commits and integration workflows", "edge"),
+    ("green", "production", "Identifier-first login flow before it reaches production", "stable"),
+    ("yellow", "production", "Multi-tenancy: OpenFGA relationships under load", "candidate"),
+    ("red", "production", "Juju 4 compatibility and lifecycle operations", "beta"),
+];
+
+/// The layers every demo environment has, in the write-up's order.
+pub const DEMO_LAYERS: &[&str] = &["k8s", "core", "iam", "jimm", "cos-integration"];
+
+impl Engine {
+    /// Seeds the demo environments the first time it runs on a database;
+    /// later calls (every restart with `--demo`) do nothing. Returns how
+    /// many environments it created.
+    #[tracing::instrument(skip_all)]
+    pub async fn seed_demo(&self) -> Result<usize, Error> {
+        if !settings::insert_once(self.store().pool(), "demo_seeded", "1").await? {
+            return Ok(0);
+        }
+        let actor = Actor::system("demo");
+        let mut created = 0;
+        for (name, tier, purpose, channel) in DEMO {
+            let issuer = format!("https://iam.{name}.canonical.com");
+            let new = NewEnvironment::parse(name, tier, purpose, channel, &issuer)
+                .map_err(Error::Invalid)?;
+            let layers = DEMO_LAYERS.iter().map(|s| (*s).to_owned()).collect();
+            match self
+                .create_environment(&actor, new, layers, Some(Manifest::identity_stack(channel)))
+                .await
+            {
+                Ok(_) => created += 1,
+                Err(Error::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(created)
+    }
+}

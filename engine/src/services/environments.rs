@@ -1,0 +1,84 @@
+//! Creating, reading and listing environments.
+
+use domain::{EnvironmentName, EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment};
+
+use crate::store::{self, audit, environments, now_ms, NewAuditEvent};
+use crate::{Actor, Engine, Error};
+
+impl Engine {
+    /// Every environment, by name.
+    #[tracing::instrument(skip_all, fields(actor = %actor))]
+    pub async fn list_environments(&self, actor: &Actor) -> Result<Vec<EnvironmentSummary>, Error> {
+        let _ = actor;
+        let rows = environments::list(self.store().pool()).await?;
+        Ok(rows.into_iter().map(|row| row.summary).collect())
+    }
+
+    /// One environment by name.
+    #[tracing::instrument(skip_all, fields(actor = %actor, environment = %name))]
+    pub async fn get_environment(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+    ) -> Result<EnvironmentSummary, Error> {
+        let _ = actor;
+        environments::get_by_name(self.store().pool(), name)
+            .await?
+            .map(|row| row.summary)
+            .ok_or_else(|| Error::NotFound(format!("environment {name}")))
+    }
+
+    /// Records a new environment and its audit event in one transaction.
+    #[tracing::instrument(skip_all, fields(actor = %actor, environment = %new.name))]
+    pub async fn create_environment(
+        &self,
+        actor: &Actor,
+        new: NewEnvironment,
+        layers: Vec<String>,
+        manifest: Option<Manifest>,
+    ) -> Result<EnvironmentSummary, Error> {
+        let now = now_ms();
+        let manifest = manifest.unwrap_or_else(|| Manifest::identity_stack(new.channel.as_str()));
+        let row = environments::EnvironmentRow {
+            summary: EnvironmentSummary {
+                name: new.name,
+                tier: new.tier,
+                purpose: new.purpose,
+                channel: new.channel,
+                oidc_issuer: new.oidc_issuer,
+                status: EnvironmentStatus::Provisioning,
+                manifest,
+                created_at: now,
+                created_by: actor.principal.clone(),
+            },
+            layers,
+            locked_reason: None,
+        };
+        let object = format!("environment:{}", row.summary.name);
+        let mut tx = self.store().pool().begin().await?;
+        environments::insert(&mut *tx, &row).await.map_err(|e| match e {
+            store::StoreError::Conflict => {
+                Error::Conflict(format!("an environment named {} already exists", row.summary.name))
+            }
+            other => other.into(),
+        })?;
+        audit::append(
+            &mut *tx,
+            &NewAuditEvent {
+                at: now,
+                actor: &actor.principal,
+                action: "environment.create",
+                object: &object,
+                allowed: true,
+                reason: None,
+                before: None,
+                after: serde_json::to_value(&row.summary).ok(),
+                request_id: actor.request_id.as_deref(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!("environment created");
+        Ok(row.summary)
+    }
+}

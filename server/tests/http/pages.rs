@@ -1,0 +1,33 @@
+use testkit::contract_test;
+
+use crate::support::spawn_app;
+
+contract_test!(overview_renders_the_demo_environments_without_javascript, |db| async move {
+    let app = spawn_app(db, true).await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    for name in ["blue", "green", "yellow", "red"] {
+        assert!(html.contains(&format!(r#"data-environment="{name}""#)), "{name} missing");
+    }
+    assert!(html.contains("--env-colour:blue"), "cards are drawn in their colour");
+    assert!(html.contains("Identifier-first"), "purposes are shown");
+});
+
+contract_test!(overview_filter_works_as_a_plain_get_form, |db| async move {
+    let app = spawn_app(db, true).await;
+    let html = app.get("/?q=juju").await.text().await.unwrap();
+    assert!(html.contains(r#"data-environment="red""#));
+    assert!(!html.contains(r#"data-environment="blue""#));
+});
+
+contract_test!(pages_not_built_yet_say_so, |db| async move {
+    let app = spawn_app(db, false).await;
+    let html = app.get("/promotions").await.text().await.unwrap();
+    assert!(html.contains("not built yet"), "{html}");
+});
+
+contract_test!(unknown_pages_are_404, |db| async move {
+    let app = spawn_app(db, false).await;
+    assert_eq!(app.get("/no/such/page").await.status(), 404);
+});
