@@ -8,6 +8,7 @@ pub mod components;
 pub mod error;
 pub mod pages;
 pub mod server_fns;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -8,6 +8,8 @@
 pub mod actor;
 pub mod demo;
 pub mod error;
+pub mod queue;
+pub mod runner;
 pub mod services;
 pub mod store;
 

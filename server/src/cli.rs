@@ -25,6 +25,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check an OpenID Provider's discovery document and keys against the specs.
+    /// Exit 0 when no rule fails, 1 when one does, 2 for a usage error.
+    #[command(name = "check-oidc")]
+    CheckOidc(palette_oidc_check::cli::Args),
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -48,25 +52,34 @@ pub enum ConfigCommand {
     Check,
 }
 
-fn load_config(cli: &Cli) -> Result<Config, ExitCode> {
+fn load_config(file: Option<&std::path::Path>) -> Result<Config, ExitCode> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    Config::load(cli.config.as_deref(), &env).map_err(|e| {
+    Config::load(file, &env).map_err(|e| {
         eprintln!("palette: configuration error: {e}");
         ExitCode::from(2)
     })
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
-    let mut config = match load_config(&cli) {
-        Ok(config) => config,
-        Err(code) => return code,
-    };
+    let file = cli.config;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Config { command: ConfigCommand::Check } => {
-            print!("{}", config.redacted());
-            ExitCode::SUCCESS
+        // Needs no database and no configuration.
+        Command::CheckOidc(args) => {
+            let code = palette_oidc_check::cli::run(args).await;
+            ExitCode::from(u8::try_from(code).unwrap_or(2))
         }
+        Command::Config { command: ConfigCommand::Check } => match load_config(file.as_deref()) {
+            Ok(config) => {
+                print!("{}", config.redacted());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
         Command::Migrate => {
+            let config = match load_config(file.as_deref()) {
+                Ok(config) => config,
+                Err(code) => return code,
+            };
             telemetry::init(config.log_format);
             match crate::open_store(&config).await {
                 Ok(_) => {
@@ -80,6 +93,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Serve(args) => {
+            let mut config = match load_config(file.as_deref()) {
+                Ok(config) => config,
+                Err(code) => return code,
+            };
             telemetry::init(config.log_format);
             if let Some(listen) = args.listen {
                 config.listen = listen;
@@ -88,7 +105,6 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
     }
 }
-
 async fn serve(config: &Config, options: &ServeOptions) -> ExitCode {
     let server = match Server::build(config, options).await {
         Ok(server) => server,

@@ -27,6 +27,37 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where cargo-leptos put the site (`pkg/`, CSS, assets).
     pub site_root: PathBuf,
+    /// The external base URL (behind Traefik); derived from the listen
+    /// address when unset.
+    pub public_url: Option<String>,
+    /// OpenID Connect login; the dev login when unset.
+    pub oidc: Option<OidcConfig>,
+    /// The `aud` a bearer token must carry.
+    pub api_audience: Option<String>,
+    /// RFC 7662 introspection of opaque bearer tokens, when configured.
+    pub introspection: Option<IntrospectionConfig>,
+    /// A session ends after this long without a request…
+    pub session_idle_secs: u64,
+    /// …and in any case this long after login.
+    pub session_absolute_secs: u64,
+}
+
+/// The OpenID Provider Palette logs people in with.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub scopes: Vec<String>,
+}
+
+/// Where and as whom to introspect opaque tokens.
+#[derive(Debug, Clone)]
+pub struct IntrospectionConfig {
+    /// The endpoint; from the provider's discovery document when unset.
+    pub url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
 }
 
 impl Default for Config {
@@ -37,6 +68,12 @@ impl Default for Config {
             database_url: None,
             log_format: LogFormat::Text,
             site_root: PathBuf::from("target/site"),
+            public_url: None,
+            oidc: None,
+            api_audience: None,
+            introspection: None,
+            session_idle_secs: 8 * 3600,
+            session_absolute_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -63,6 +100,15 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     log_format: Option<String>,
     site_root: Option<PathBuf>,
+    public_url: Option<String>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_scopes: Option<String>,
+    api_audience: Option<String>,
+    oidc_introspection_url: Option<String>,
+    oidc_introspection_client_id: Option<String>,
+    session_idle_secs: Option<u64>,
+    session_absolute_secs: Option<u64>,
 }
 
 /// `PALETTE_*` variables Palette knows; any other is refused as a typo.
@@ -74,12 +120,37 @@ const KNOWN_ENV: &[&str] = &[
     "PALETTE_LOG_FORMAT",
     "PALETTE_LOG",
     "PALETTE_SITE_ROOT",
+    "PALETTE_PUBLIC_URL",
+    "PALETTE_OIDC_ISSUER",
+    "PALETTE_OIDC_CLIENT_ID",
+    "PALETTE_OIDC_CLIENT_SECRET",
+    "PALETTE_OIDC_SCOPES",
+    "PALETTE_API_AUDIENCE",
+    "PALETTE_OIDC_INTROSPECTION_URL",
+    "PALETTE_OIDC_INTROSPECTION_CLIENT_ID",
+    "PALETTE_OIDC_INTROSPECTION_CLIENT_SECRET",
+    "PALETTE_SESSION_IDLE_SECS",
+    "PALETTE_SESSION_ABSOLUTE_SECS",
 ];
+
+/// Settings that may come from the file or the environment, gathered before
+/// they are checked together.
+#[derive(Debug, Default)]
+struct AuthSettings {
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    scopes: Option<String>,
+    introspection_url: Option<String>,
+    introspection_client_id: Option<String>,
+    introspection_client_secret: Option<SecretString>,
+}
 
 impl Config {
     /// Loads the configuration from `file` (if any) and `env`.
     pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
         let mut config = Self::default();
+        let mut auth = AuthSettings::default();
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
                 path: path.display().to_string(),
@@ -89,13 +160,85 @@ impl Config {
                 path: path.display().to_string(),
                 message: e.message().to_owned(),
             })?;
-            config.apply_file(parsed)?;
+            config.apply_file(parsed, &mut auth)?;
         }
-        config.apply_env(env)?;
+        config.apply_env(env, &mut auth)?;
+        config.apply_auth(auth)?;
         Ok(config)
     }
 
-    fn apply_file(&mut self, file: FileConfig) -> Result<(), ConfigError> {
+    fn apply_auth(&mut self, auth: AuthSettings) -> Result<(), ConfigError> {
+        if let Some(url) = &self.public_url {
+            check_url("PALETTE_PUBLIC_URL", url)?;
+        }
+        if let Some(issuer) = auth.issuer {
+            check_url("PALETTE_OIDC_ISSUER", &issuer)?;
+            let client_id = auth.client_id.ok_or_else(|| {
+                invalid("PALETTE_OIDC_CLIENT_ID", "is required when PALETTE_OIDC_ISSUER is set")
+            })?;
+            let scopes = auth.scopes.unwrap_or_else(|| "openid profile email groups".to_owned());
+            let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
+            if !scopes.iter().any(|s| s == "openid") {
+                return Err(invalid("PALETTE_OIDC_SCOPES", "must include openid"));
+            }
+            if self.public_url.is_none() && !self.listen.ip().is_loopback() {
+                return Err(invalid(
+                    "PALETTE_PUBLIC_URL",
+                    "is required when listening on a non-loopback address (the callback URL is derived from it)",
+                ));
+            }
+            if let Some(client_id) = auth.introspection_client_id {
+                if let Some(url) = &auth.introspection_url {
+                    check_url("PALETTE_OIDC_INTROSPECTION_URL", url)?;
+                }
+                self.introspection = Some(IntrospectionConfig {
+                    url: auth.introspection_url,
+                    client_id,
+                    client_secret: auth.introspection_client_secret,
+                });
+            } else if auth.introspection_url.is_some() {
+                return Err(invalid(
+                    "PALETTE_OIDC_INTROSPECTION_CLIENT_ID",
+                    "is required when PALETTE_OIDC_INTROSPECTION_URL is set",
+                ));
+            }
+            self.oidc = Some(OidcConfig {
+                issuer,
+                client_id,
+                client_secret: auth.client_secret,
+                scopes,
+            });
+        } else if auth.client_id.is_some() {
+            return Err(invalid("PALETTE_OIDC_ISSUER", "is required when PALETTE_OIDC_CLIENT_ID is set"));
+        }
+        if self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
+            return Err(invalid("PALETTE_SESSION_IDLE_SECS", "session lifetimes must be positive"));
+        }
+        Ok(())
+    }
+
+    /// The external base URL, without a trailing slash.
+    pub fn public_base(&self, bound: std::net::SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    fn apply_file(&mut self, file: FileConfig, auth: &mut AuthSettings) -> Result<(), ConfigError> {
+        self.public_url = file.public_url.or(self.public_url.take());
+        self.api_audience = file.api_audience.or(self.api_audience.take());
+        auth.issuer = file.oidc_issuer;
+        auth.client_id = file.oidc_client_id;
+        auth.scopes = file.oidc_scopes;
+        auth.introspection_url = file.oidc_introspection_url;
+        auth.introspection_client_id = file.oidc_introspection_client_id;
+        if let Some(secs) = file.session_idle_secs {
+            self.session_idle_secs = secs;
+        }
+        if let Some(secs) = file.session_absolute_secs {
+            self.session_absolute_secs = secs;
+        }
         if let Some(listen) = file.listen {
             self.listen = parse_listen("listen", &listen)?;
         }
@@ -111,7 +254,11 @@ impl Config {
         Ok(())
     }
 
-    fn apply_env(&mut self, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+    fn apply_env(
+        &mut self,
+        env: &BTreeMap<String, String>,
+        auth: &mut AuthSettings,
+    ) -> Result<(), ConfigError> {
         if let Some(unknown) =
             env.keys().find(|k| k.starts_with("PALETTE_") && !KNOWN_ENV.contains(&k.as_str()))
         {
@@ -128,6 +275,33 @@ impl Config {
         }
         if let Some(root) = env.get("PALETTE_SITE_ROOT").or_else(|| env.get("LEPTOS_SITE_ROOT")) {
             self.site_root = PathBuf::from(root);
+        }
+        let text = |key: &str| env.get(key).filter(|v| !v.is_empty()).cloned();
+        let secret = |key: &str| text(key).map(SecretString::from);
+        if let Some(url) = text("PALETTE_PUBLIC_URL") {
+            self.public_url = Some(url);
+        }
+        if let Some(aud) = text("PALETTE_API_AUDIENCE") {
+            self.api_audience = Some(aud);
+        }
+        auth.issuer = text("PALETTE_OIDC_ISSUER").or(auth.issuer.take());
+        auth.client_id = text("PALETTE_OIDC_CLIENT_ID").or(auth.client_id.take());
+        auth.client_secret = secret("PALETTE_OIDC_CLIENT_SECRET");
+        auth.scopes = text("PALETTE_OIDC_SCOPES").or(auth.scopes.take());
+        auth.introspection_url =
+            text("PALETTE_OIDC_INTROSPECTION_URL").or(auth.introspection_url.take());
+        auth.introspection_client_id =
+            text("PALETTE_OIDC_INTROSPECTION_CLIENT_ID").or(auth.introspection_client_id.take());
+        auth.introspection_client_secret = secret("PALETTE_OIDC_INTROSPECTION_CLIENT_SECRET");
+        for (key, field) in [
+            ("PALETTE_SESSION_IDLE_SECS", &mut self.session_idle_secs),
+            ("PALETTE_SESSION_ABSOLUTE_SECS", &mut self.session_absolute_secs),
+        ] {
+            if let Some(value) = text(key) {
+                *field = value
+                    .parse()
+                    .map_err(|_| invalid(key, format!("{value:?} is not a number of seconds")))?;
+            }
         }
         for key in ["PALETTE_DATABASE_URL", "DATABASE_URL"] {
             if let Some(url) = env.get(key).filter(|u| !u.is_empty()) {
@@ -159,14 +333,42 @@ impl Config {
             LogFormat::Text => "text",
             LogFormat::Json => "json",
         };
-        format!(
+        let secret = |s: &Option<SecretString>| if s.is_some() { "set (redacted)" } else { "unset" };
+        let mut out = format!(
             "listen = {:?}\ndata_dir = {:?}\ndatabase = {:?}\nlog_format = {:?}\nsite_root = {:?}\n",
             self.listen.to_string(),
             self.data_dir.display().to_string(),
             database,
             format,
             self.site_root.display().to_string(),
-        )
+        );
+        out += &format!("public_url = {:?}\n", self.public_url.as_deref().unwrap_or("(from listen)"));
+        match &self.oidc {
+            Some(oidc) => {
+                out += &format!(
+                    "login = \"oidc\"\noidc_issuer = {:?}\noidc_client_id = {:?}\noidc_client_secret = {:?}\noidc_scopes = {:?}\n",
+                    oidc.issuer,
+                    oidc.client_id,
+                    secret(&oidc.client_secret),
+                    oidc.scopes.join(" "),
+                );
+            }
+            None => out += "login = \"dev (loopback only)\"\n",
+        }
+        out += &format!("api_audience = {:?}\n", self.api_audience.as_deref().unwrap_or("(unset)"));
+        if let Some(intro) = &self.introspection {
+            out += &format!(
+                "introspection_url = {:?}\nintrospection_client_id = {:?}\nintrospection_client_secret = {:?}\n",
+                intro.url.as_deref().unwrap_or("(from discovery)"),
+                intro.client_id,
+                secret(&intro.client_secret),
+            );
+        }
+        out += &format!(
+            "session_idle_secs = {}\nsession_absolute_secs = {}\n",
+            self.session_idle_secs, self.session_absolute_secs
+        );
+        out
     }
 }
 
@@ -174,6 +376,12 @@ fn parse_listen(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
     value
         .parse()
         .map_err(|_| invalid(key, format!("{value:?} is not an address such as 127.0.0.1:3000")))
+}
+
+fn check_url(key: &str, value: &str) -> Result<(), ConfigError> {
+    domain::environment::validate_issuer(value)
+        .map(drop)
+        .map_err(|_| invalid(key, format!("{value:?} is not an absolute http(s) URL without query or fragment")))
 }
 
 fn parse_log_format(key: &str, value: &str) -> Result<LogFormat, ConfigError> {

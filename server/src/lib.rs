@@ -2,6 +2,7 @@
 //! command line. `main.rs` only parses arguments and calls in here, so the
 //! tests can start the same server on port 0.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
@@ -25,6 +26,8 @@ pub enum StartError {
     Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Engine(#[from] engine::Error),
+    #[error("{0}")]
+    Auth(#[from] auth::AuthError),
 }
 
 /// Options of `palette serve` beyond the configuration.
@@ -66,7 +69,11 @@ impl Server {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        let router = http::router(config, engine.clone());
+        let bound = listener
+            .local_addr()
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let router = http::router(config, engine.clone(), bound)?;
+        spawn_session_cleanup(engine.store().clone());
         Ok(Self { listener, router, engine })
     }
 
@@ -85,6 +92,21 @@ impl Server {
         self.engine.store().close().await;
         result
     }
+}
+
+/// Removes expired sessions every hour.
+fn spawn_session_cleanup(store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match engine::store::sessions::delete_expired(store.pool(), engine::store::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),
+            }
+        }
+    });
 }
 
 /// Resolves on SIGINT or SIGTERM.

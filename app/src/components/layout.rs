@@ -1,5 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+use crate::session::{use_session, CsrfField};
 
 const NAV: &[(&str, &str)] = &[
     ("/", "Environments"),
@@ -10,10 +13,57 @@ const NAV: &[(&str, &str)] = &[
     ("/access", "Access"),
 ];
 
-/// The frame around every page: brand, navigation, content.
+/// Who is logged in, with log in / log out.
+#[component]
+fn Account() -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    match session.user {
+        Some(user) => view! {
+            <div class="account">
+                <span class="who" title=user.subject.clone()>
+                    <span class="muted">"Signed in as "</span>
+                    <strong data-testid="current-user">{user.display_name}</strong>
+                </span>
+                <form method="post" action="/auth/logout">
+                    <CsrfField />
+                    <button type="submit" class="link">"Log out"</button>
+                </form>
+            </div>
+        }
+        .into_any(),
+        None => {
+            let href = move || {
+                let here = location.pathname.get();
+                format!("/auth/login?return_to={}", encode_path(&here))
+            };
+            view! { <div class="account"><a class="button" href=href>"Log in"</a></div> }.into_any()
+        }
+    }
+}
+
+/// Percent-encodes a same-origin path for a query parameter.
+fn encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The frame around every page: brand, navigation, who is logged in, content.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let dev_login = use_session().dev_login;
     view! {
+        <Show when=move || dev_login>
+            <div class="dev-banner" role="note">
+                "Dev login is on: anyone on this machine can act as any seeded user. Configure PALETTE_OIDC_ISSUER for real logins."
+            </div>
+        </Show>
         <header class="topbar">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true"></span>
@@ -27,6 +77,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </nav>
+            <Account />
         </header>
         <main id="main">{children()}</main>
     }

@@ -15,9 +15,11 @@ pub(crate) mod context {
         })
     }
 
-    /// Who is asking. Authentication arrives with its own issue; until then
-    /// every request is anonymous.
+    /// Who is asking, as the server's authentication resolved it for this
+    /// request; anonymous when nobody is logged in.
     pub fn actor() -> engine::Actor {
-        leptos::prelude::use_context::<engine::Actor>().unwrap_or_else(engine::Actor::anonymous)
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<engine::Actor>().cloned())
+            .unwrap_or_else(engine::Actor::anonymous)
     }
 }

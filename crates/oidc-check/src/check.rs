@@ -11,9 +11,8 @@ use url::Url;
 use crate::fetch::{build_client, fetch, FetchPolicy, Fetched};
 use crate::options::{CheckOptions, CheckerError};
 use crate::report::{Report, RuleResult, Timings};
-use crate::rules::discovery::{
-    evaluate_discovery, evaluate_discovery_body, evaluate_issuer_format,
-};
+use crate::rules::discovery::{evaluate_discovery, evaluate_discovery_body};
+use crate::rules::issuer::evaluate_issuer_format;
 use crate::rules::jwks::{evaluate_jwks, evaluate_jwks_body};
 use crate::rules::{Policy, RuleSet, DISCOVERY_FETCH, JWKS_FETCH, RULE_IDS, TLS_CERT_EXPIRY};
 use crate::ssrf::AddrPolicy;

@@ -26,6 +26,7 @@ pub use check::{cert_expiry_rule, discovery_url, Checker, CERT_WARN_DAYS};
 pub use compare::{compare, Comparison, MemberDiff};
 pub use options::{CheckOptions, CheckerError};
 pub use report::{one_line, Report, RuleResult, Status, Timings, MAX_DETAIL_CHARS};
-pub use rules::discovery::{evaluate_discovery, evaluate_discovery_body, evaluate_issuer_format};
+pub use rules::discovery::{evaluate_discovery, evaluate_discovery_body};
+pub use rules::issuer::evaluate_issuer_format;
 pub use rules::jwks::{evaluate_jwks, evaluate_jwks_body};
 pub use rules::{Policy, RULE_IDS, TLS_CERT_EXPIRY};

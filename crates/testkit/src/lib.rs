@@ -52,7 +52,7 @@ pub fn postgres_admin_url() -> String {
 
 /// Runs the same async test body against SQLite and PostgreSQL.
 ///
-/// ```ignore
+/// ```text
 /// contract_test!(creating_twice_conflicts, |db: TestDatabase| async move { ... });
 /// ```
 #[macro_export]

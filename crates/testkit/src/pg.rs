@@ -118,8 +118,10 @@ fn start_cluster() -> String {
     let script = format!(
         "{runner} >{dir}/log 2>&1 & child=$!; \
          while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; \
-         kill -INT $child 2>/dev/null; wait $child; rm -rf {dir}",
+         kill -INT \"$(head -n1 {data}/postmaster.pid 2>/dev/null)\" 2>/dev/null; \
+         wait $child; rm -rf {dir}",
         dir = dir.display(),
+        data = data.display(),
         parent = std::process::id(),
     );
     Command::new("sh")

@@ -81,3 +81,21 @@ pub async fn list<'e>(
     let rows = sqlx::query(&sql).fetch_all(db).await?;
     rows.iter().map(decode).collect()
 }
+
+/// Sets an environment's status. `NotFound` when there is no such environment.
+pub async fn set_status<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &EnvironmentName,
+    status: EnvironmentStatus,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("UPDATE environments SET status = $2, updated_at = $3 WHERE name = $1")
+        .bind(name.as_str())
+        .bind(status.as_str())
+        .bind(super::now_ms())
+        .execute(db)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

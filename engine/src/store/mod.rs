@@ -8,7 +8,10 @@
 
 pub mod audit;
 pub mod environments;
+pub mod layer_outputs;
+pub mod sessions;
 pub mod settings;
+pub mod users;
 
 use std::time::Duration;
 

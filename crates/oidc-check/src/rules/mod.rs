@@ -3,6 +3,7 @@
 
 pub mod coverage;
 pub mod discovery;
+pub mod issuer;
 pub mod jwks;
 pub mod keys;
 

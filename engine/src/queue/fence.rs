@@ -1,0 +1,254 @@
+//! Writes by the worker holding a job's lease, fenced by its token.
+//!
+//! Every write first runs `UPDATE jobs … WHERE id = $1 AND fencing_token = $2
+//! AND status = 'running'` in its transaction. That locks the job row on
+//! PostgreSQL (and takes the single writer lock on SQLite), so the write
+//! either commits before a reclaim moves the token on, or sees zero rows and
+//! is refused with [`LeaseError::LeaseLost`], changing nothing.
+
+use sqlx::{Any, Row, Transaction};
+
+use super::model::{JobId, JobStatus, PlanSummary, StepStatus};
+use crate::store::{now_ms, Store, StoreError};
+
+/// The right to write to one job: its id and the fencing token of the claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    pub job: JobId,
+    pub token: i64,
+}
+
+/// Why a fenced write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaseError {
+    #[error("the lease on this job was lost to another worker")]
+    LeaseLost,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for LeaseError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(err))
+    }
+}
+
+/// A transaction in which `lease` is known to be current.
+pub(crate) async fn fenced(store: &Store, lease: Lease) -> Result<Transaction<'static, Any>, LeaseError> {
+    let mut tx = store.pool().begin().await?;
+    let held = sqlx::query(
+        "UPDATE jobs SET fencing_token = fencing_token WHERE id = $1 AND fencing_token = $2 AND status = $3",
+    )
+    .bind(lease.job.0)
+    .bind(lease.token)
+    .bind(JobStatus::Running.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if held.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Err(LeaseError::LeaseLost);
+    }
+    Ok(tx)
+}
+
+/// Extends the lease to `lease_ms` from now; answers whether cancellation
+/// was requested.
+pub async fn heartbeat(store: &Store, lease: Lease, lease_ms: i64) -> Result<bool, LeaseError> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "UPDATE jobs SET lease_expires_at = $3, updated_at = $4 \
+         WHERE id = $1 AND fencing_token = $2 AND status = 'running' RETURNING cancel_requested",
+    )
+    .bind(lease.job.0)
+    .bind(lease.token)
+    .bind(now + lease_ms)
+    .bind(now)
+    .fetch_optional(store.pool())
+    .await?;
+    let row = row.ok_or(LeaseError::LeaseLost)?;
+    Ok(row.try_get::<i64, _>("cancel_requested")? != 0)
+}
+
+/// Answers whether cancellation was requested, without extending the lease.
+pub async fn cancel_requested(store: &Store, lease: Lease) -> Result<bool, LeaseError> {
+    let row = sqlx::query(
+        "SELECT cancel_requested FROM jobs WHERE id = $1 AND fencing_token = $2 AND status = 'running'",
+    )
+    .bind(lease.job.0)
+    .bind(lease.token)
+    .fetch_optional(store.pool())
+    .await?;
+    let row = row.ok_or(LeaseError::LeaseLost)?;
+    Ok(row.try_get::<i64, _>("cancel_requested")? != 0)
+}
+
+/// A log line ready to store.
+#[derive(Debug, Clone)]
+pub struct PendingLine {
+    pub seq: i64,
+    pub step: Option<i64>,
+    pub at: i64,
+    pub line: String,
+}
+
+/// The sequence number the next log line of `job` takes.
+pub async fn next_log_seq(store: &Store, job: JobId) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM job_logs WHERE job_id = $1")
+        .bind(job.0)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get::<i64, _>("last")? + 1)
+}
+
+/// Appends `lines` (already numbered) in one transaction.
+pub async fn append_logs(store: &Store, lease: Lease, lines: &[PendingLine]) -> Result<(), LeaseError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut tx = fenced(store, lease).await?;
+    for chunk in lines.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5;
+                format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+            })
+            .collect();
+        let sql = format!("INSERT INTO job_logs (job_id, seq, step, at, line) VALUES {}", values.join(", "));
+        let mut query = sqlx::query(&sql);
+        for line in chunk {
+            query = query.bind(lease.job.0).bind(line.seq).bind(line.step).bind(line.at).bind(line.line.as_str());
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates the job's steps the first time it runs; on a resumed or retried
+/// job, keeps the steps it has. Returns the steps' positions in order.
+pub async fn ensure_steps(store: &Store, lease: Lease, steps: &[(String, super::Phase)]) -> Result<(), LeaseError> {
+    let mut tx = fenced(store, lease).await?;
+    let have: i64 = sqlx::query("SELECT COUNT(*) AS n FROM job_steps WHERE job_id = $1")
+        .bind(lease.job.0)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    if have == 0 {
+        for (position, (layer, phase)) in (0_i64..).zip(steps) {
+            sqlx::query(
+                "INSERT INTO job_steps (job_id, position, layer, phase, status) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(lease.job.0)
+            .bind(position)
+            .bind(layer.as_str())
+            .bind(phase.as_str())
+            .bind(StepStatus::Pending.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A change to one step.
+#[derive(Debug, Clone, Default)]
+pub struct StepUpdate {
+    pub status: Option<StepStatus>,
+    pub resources_done: Option<i64>,
+    pub resources_planned: Option<i64>,
+    pub summary: Option<PlanSummary>,
+    pub message: Option<String>,
+}
+
+/// Applies `update` to step `position`; starting a step stamps `started_at`
+/// and clears what an earlier attempt left, finishing it stamps `finished_at`.
+pub async fn update_step(store: &Store, lease: Lease, position: i64, update: &StepUpdate) -> Result<(), LeaseError> {
+    let now = now_ms();
+    let status = update.status.map(StepStatus::as_str);
+    let starting = i64::from(update.status == Some(StepStatus::Running));
+    let finishing = i64::from(matches!(
+        update.status,
+        Some(StepStatus::Succeeded | StepStatus::Failed | StepStatus::Cancelled)
+    ));
+    let mut tx = fenced(store, lease).await?;
+    sqlx::query(
+        "UPDATE job_steps SET status = COALESCE($3, status), \
+           started_at = CASE WHEN $4 = 1 THEN $6 ELSE started_at END, \
+           finished_at = CASE WHEN $5 = 1 THEN $6 WHEN $4 = 1 THEN NULL ELSE finished_at END, \
+           resources_done = CASE WHEN $4 = 1 THEN 0 ELSE COALESCE($7, resources_done) END, \
+           resources_planned = COALESCE($8, resources_planned), \
+           plan_add = COALESCE($9, plan_add), plan_change = COALESCE($10, plan_change), \
+           plan_destroy = COALESCE($11, plan_destroy), \
+           message = CASE WHEN $4 = 1 THEN $12 ELSE COALESCE($12, message) END \
+         WHERE job_id = $1 AND position = $2",
+    )
+    .bind(lease.job.0)
+    .bind(position)
+    .bind(status)
+    .bind(starting)
+    .bind(finishing)
+    .bind(now)
+    .bind(update.resources_done)
+    .bind(update.resources_planned)
+    .bind(update.summary.map(|s| s.add))
+    .bind(update.summary.map(|s| s.change))
+    .bind(update.summary.map(|s| s.destroy))
+    .bind(update.message.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    Succeeded,
+    Failed { error: String, stopped_at: Option<String> },
+    Cancelled { stopped_at: Option<String> },
+    /// Queue again, not before `run_at`.
+    RetryAt { run_at: i64, error: String },
+    /// Give the job back untouched (worker shutdown): queued at once, and
+    /// this attempt does not count.
+    Release,
+}
+
+/// Records how the attempt ended and gives up the lease.
+pub async fn complete(store: &Store, lease: Lease, completion: &Completion) -> Result<(), LeaseError> {
+    let now = now_ms();
+    let refund = i64::from(*completion == Completion::Release);
+    let (status, error, stopped_at, run_at, finished) = match completion {
+        Completion::Succeeded => (JobStatus::Succeeded, None, None, None, Some(now)),
+        Completion::Failed { error, stopped_at } => {
+            (JobStatus::Failed, Some(error.as_str()), stopped_at.as_deref(), None, Some(now))
+        }
+        Completion::Cancelled { stopped_at } => {
+            (JobStatus::Cancelled, Some("cancelled"), stopped_at.as_deref(), None, Some(now))
+        }
+        Completion::RetryAt { run_at, error } => (JobStatus::Queued, Some(error.as_str()), None, Some(*run_at), None),
+        Completion::Release => (JobStatus::Queued, None, None, Some(now), None),
+    };
+    let done = sqlx::query(
+        "UPDATE jobs SET status = $3, last_error = $4, stopped_at = $5, run_at = COALESCE($6, run_at), \
+           finished_at = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8, \
+           attempts = attempts - $9 \
+         WHERE id = $1 AND fencing_token = $2 AND status = 'running'",
+    )
+    .bind(lease.job.0)
+    .bind(lease.token)
+    .bind(status.as_str())
+    .bind(error)
+    .bind(stopped_at)
+    .bind(run_at)
+    .bind(finished)
+    .bind(now)
+    .bind(refund)
+    .execute(store.pool())
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(LeaseError::LeaseLost);
+    }
+    super::signal::ring_jobs();
+    Ok(())
+}

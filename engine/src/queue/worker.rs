@@ -1,0 +1,168 @@
+//! The worker pool: one dispatcher task claims jobs while it has free
+//! slots and runs each on its own task.
+//!
+//! It sleeps until something can be due: a bell (enqueue, finish, retry,
+//! or a PostgreSQL notification), a freed slot, the earliest future
+//! `run_at` or lease expiry, or the slow fallback poll. After a bell that
+//! found nothing it looks again a few times within half a second, because
+//! an in-process bell can ring before the enqueueing transaction commits.
+//! An idle pool therefore makes one query per `poll` interval.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinHandle;
+
+use super::claim::{claim, next_due, reclaim_expired};
+use super::config::WorkerConfig;
+use super::execute::execute;
+use super::job::Registry;
+use super::metrics::Metrics;
+use super::signal;
+use super::stop::Flag;
+use crate::store::{now_ms, Backend, Store};
+
+const RECHECKS: &[u64] = &[10, 50, 150, 400];
+
+/// A running worker pool. Stop it with [`Workers::shutdown`].
+#[derive(Debug)]
+pub struct Workers {
+    shutdown: Flag,
+    dispatcher: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Workers {
+    /// Starts `config.workers` workers for the kinds in `registry`.
+    pub fn start(store: Store, registry: Registry, config: WorkerConfig) -> Self {
+        let shutdown = Flag::new();
+        let metrics = Arc::new(Metrics::default());
+        let listener = match (&config.listen_url, store.backend()) {
+            (Some(url), Backend::Postgres) => Some(tokio::spawn(super::listen::listen(url.clone(), shutdown.clone()))),
+            _ => None,
+        };
+        let dispatcher = Dispatcher {
+            store,
+            registry,
+            config: Arc::new(config),
+            metrics: Arc::clone(&metrics),
+            shutdown: shutdown.clone(),
+        };
+        Self { shutdown, dispatcher: tokio::spawn(dispatcher.run()), listener, metrics }
+    }
+
+    /// The pool's in-process counters and histograms.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+
+    /// Stops claiming, asks running jobs to stop (their children get SIGINT,
+    /// then SIGKILL after the cancel grace) and waits up to `grace` for
+    /// them; stopped jobs are queued again for any worker to resume.
+    pub async fn shutdown(self, grace: Duration) {
+        self.shutdown.raise();
+        if tokio::time::timeout(grace, self.dispatcher).await.is_err() {
+            tracing::warn!("workers did not stop in time; their leases will expire");
+        }
+        if let Some(listener) = self.listener {
+            listener.abort();
+        }
+    }
+}
+
+struct Dispatcher {
+    store: Store,
+    registry: Registry,
+    config: Arc<WorkerConfig>,
+    metrics: Arc<Metrics>,
+    shutdown: Flag,
+}
+
+impl Dispatcher {
+    async fn run(self) {
+        let kinds = self.registry.kinds();
+        let slots = Arc::new(Semaphore::new(self.config.workers.max(1)));
+        let freed = Arc::new(Notify::new());
+        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
+        let reclaim_every = (self.config.lease / 3).max(Duration::from_millis(100));
+        let mut next_reclaim = tokio::time::Instant::now();
+        let mut rechecks: &[u64] = &[];
+        let mut tasks = tokio::task::JoinSet::new();
+        while !self.shutdown.is_raised() {
+            let rung = signal::jobs_rung();
+            tokio::pin!(rung);
+            rung.as_mut().enable();
+            if tokio::time::Instant::now() >= next_reclaim {
+                if let Err(e) = reclaim_expired(&self.store).await {
+                    tracing::warn!(error = %e, "taking back expired leases failed");
+                }
+                next_reclaim = tokio::time::Instant::now() + reclaim_every;
+            }
+            let free = slots.available_permits();
+            let mut claimed_all = false;
+            if free > 0 {
+                let limit = i64::try_from(free).unwrap_or(1);
+                match claim(&self.store, &self.config.owner, &kinds, limit, lease_ms).await {
+                    Ok(jobs) => {
+                        claimed_all = !jobs.is_empty() && jobs.len() == free;
+                        if !jobs.is_empty() {
+                            rechecks = &[];
+                        }
+                        for job in jobs {
+                            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else { break };
+                            let freed = Arc::clone(&freed);
+                            let run = execute(
+                                self.store.clone(),
+                                self.registry.clone(),
+                                Arc::clone(&self.config),
+                                Arc::clone(&self.metrics),
+                                self.shutdown.clone(),
+                                job,
+                            );
+                            tasks.spawn(async move {
+                                run.await;
+                                drop(permit);
+                                freed.notify_one();
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming jobs failed"),
+                }
+            }
+            while tasks.try_join_next().is_some() {}
+            if claimed_all {
+                continue;
+            }
+            let wait = match rechecks.split_first() {
+                Some((first, rest)) if free > 0 => {
+                    rechecks = rest;
+                    Duration::from_millis(*first)
+                }
+                _ => self.idle_wait(free > 0, next_reclaim).await,
+            };
+            tokio::select! {
+                () = &mut rung => rechecks = RECHECKS,
+                () = freed.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                () = self.shutdown.raised() => {}
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// How long to sleep when nothing was claimable: until the next future
+    /// `run_at`, the next reclaim of expired leases, or the poll.
+    async fn idle_wait(&self, has_free_slots: bool, next_reclaim: tokio::time::Instant) -> Duration {
+        let mut wait = self.config.poll;
+        if has_free_slots {
+            if let Ok(Some(due)) = next_due(&self.store).await {
+                let until = u64::try_from(due - now_ms()).unwrap_or(0) + 1;
+                wait = wait.min(Duration::from_millis(until));
+            }
+        }
+        let reclaim = next_reclaim.saturating_duration_since(tokio::time::Instant::now());
+        wait.min(reclaim).max(Duration::from_millis(1))
+    }
+}

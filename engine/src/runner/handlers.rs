@@ -1,0 +1,174 @@
+//! The environment jobs: create, apply and destroy run an environment's
+//! layers in dependency order (destroy in reverse), resuming at the first
+//! layer whose apply has not succeeded, and set the environment's status.
+
+use std::sync::Arc;
+
+use domain::{EnvironmentName, EnvironmentStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::layer::{LayerRun, LayerSteps};
+use super::workspace::{self, RunVars};
+use super::LayerRunner;
+use crate::queue::{self, fence, BackgroundJob, JobContext, JobError, JobKind, Phase, StepStatus};
+use crate::store::{environments, layer_outputs};
+
+/// The payload of the environment jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentPayload {
+    pub environment: String,
+    /// Layers to run; absent: the environment's layers (all of the
+    /// blueprint when it lists none).
+    #[serde(default)]
+    pub layers: Option<Vec<String>>,
+}
+
+macro_rules! environment_job {
+    ($(#[$meta:meta])* $name:ident, $kind:expr, $destroy:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub EnvironmentPayload);
+
+        impl BackgroundJob for $name {
+            const KIND: JobKind = $kind;
+            type Context = Arc<LayerRunner>;
+
+            async fn run(self, ctx: JobContext, runner: Self::Context) -> Result<(), JobError> {
+                run_environment(&ctx, &runner, &self.0, $destroy).await
+            }
+        }
+    };
+}
+
+environment_job!(
+    /// `environment.create`: every layer of a new environment.
+    CreateEnvironment, JobKind::EnvironmentCreate, false
+);
+environment_job!(
+    /// `environment.apply`: the given layers (or all) of an environment.
+    ApplyEnvironment, JobKind::EnvironmentApply, false
+);
+environment_job!(
+    /// `environment.destroy`: the layers in reverse dependency order.
+    DestroyEnvironment, JobKind::EnvironmentDestroy, true
+);
+
+/// The registry with the three environment handlers.
+pub fn register(registry: queue::Registry, runner: Arc<LayerRunner>) -> queue::Registry {
+    registry
+        .register::<CreateEnvironment>(Arc::clone(&runner))
+        .register::<ApplyEnvironment>(Arc::clone(&runner))
+        .register::<DestroyEnvironment>(runner)
+}
+
+#[tracing::instrument(skip_all, fields(job = %ctx.id(), environment = %payload.environment, destroy))]
+async fn run_environment(
+    ctx: &JobContext,
+    runner: &LayerRunner,
+    payload: &EnvironmentPayload,
+    destroy: bool,
+) -> Result<(), JobError> {
+    let name = EnvironmentName::parse(&payload.environment).map_err(|e| JobError::failed(e.to_string()))?;
+    let env = environments::get_by_name(ctx.store().pool(), &name)
+        .await?
+        .ok_or_else(|| JobError::failed(format!("environment {name} does not exist")))?;
+    let wanted = payload.layers.clone().unwrap_or_else(|| env.layers.clone());
+    let wanted = if wanted.is_empty() {
+        runner.config().blueprint.order().iter().map(|l| l.name.clone()).collect()
+    } else {
+        wanted
+    };
+    let layers = runner.config().blueprint.select(&wanted, destroy).map_err(|e| JobError::failed(e.to_string()))?;
+    let plan: Vec<(String, Phase)> =
+        layers.iter().flat_map(|l| [(l.name.clone(), Phase::Plan), (l.name.clone(), Phase::Apply)]).collect();
+    ctx.ensure_steps(&plan).await?;
+    if destroy {
+        set_status(ctx, &name, EnvironmentStatus::Destroying).await?;
+    }
+    let steps = queue::steps(ctx.store().pool(), ctx.id()).await?;
+    let summary = &env.summary;
+    let mut result = Ok(());
+    for layer in layers {
+        let position = |phase: Phase| steps.iter().find(|s| s.layer == layer.name && s.phase == phase);
+        let (Some(plan_step), Some(apply_step)) = (position(Phase::Plan), position(Phase::Apply)) else {
+            result = Err(JobError::failed(format!("job has no steps for layer {}", layer.name)));
+            break;
+        };
+        if apply_step.status == StepStatus::Succeeded {
+            ctx.log(Some(apply_step.position), format!("palette: layer {} already done; skipped", layer.name));
+            continue;
+        }
+        let outcome = async {
+            let infra = &runner.config().infra_dir;
+            let ws = workspace::prepare(infra, layer, summary.name.as_str(), summary.tier.as_str())
+                .map_err(|e| JobError::Failed { message: format!("workspace: {e}"), stopped_at: Some(format!("{}/plan", layer.name)) })?;
+            let all = layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?;
+            let upstream: Map<String, Value> =
+                layer.depends_on.iter().filter_map(|d| all.get(d).map(|o| (d.clone(), o.clone()))).collect();
+            let vars = RunVars {
+                environment: summary.name.as_str(),
+                tier: summary.tier.as_str(),
+                channel: summary.channel.as_str(),
+                manifest: serde_json::to_value(&summary.manifest).unwrap_or(Value::Null),
+                upstream,
+            };
+            workspace::write_vars(&ws, &vars).map_err(|e| JobError::failed(format!("writing variables: {e}")))?;
+            let run = LayerRun {
+                runner,
+                ctx,
+                layer: &layer.name,
+                workspace: &ws,
+                destroy,
+                steps: LayerSteps { plan: plan_step.position, apply: apply_step.position },
+                deadline: tokio::time::Instant::now() + layer.timeout,
+                timeout: layer.timeout,
+            };
+            let outputs = run.run().await?;
+            store_outputs(ctx, summary.name.as_str(), &layer.name, &outputs, destroy).await
+        }
+        .await;
+        if let Err(e) = outcome {
+            result = Err(e);
+            break;
+        }
+    }
+    ctx.flush_logs().await;
+    match &result {
+        Ok(()) => {
+            let done = if destroy { EnvironmentStatus::Destroyed } else { EnvironmentStatus::Ready };
+            set_status(ctx, &name, done).await?;
+        }
+        Err(JobError::Failed { .. } | JobError::Cancelled { .. } | JobError::Transient(_)) => {
+            set_status(ctx, &name, EnvironmentStatus::Failed).await?;
+        }
+        Err(JobError::Interrupted | JobError::LeaseLost) => {}
+    }
+    result
+}
+
+/// Outputs and status are written only while the lease holds.
+async fn store_outputs(
+    ctx: &JobContext,
+    env: &str,
+    layer: &str,
+    outputs: &Map<String, Value>,
+    destroy: bool,
+) -> Result<(), JobError> {
+    let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
+    if destroy {
+        layer_outputs::delete(&mut *tx, env, layer).await?;
+    } else {
+        layer_outputs::put(&mut *tx, env, layer, outputs).await?;
+    }
+    tx.commit().await.map_err(|e| JobError::Transient(e.to_string()))?;
+    Ok(())
+}
+
+async fn set_status(ctx: &JobContext, name: &EnvironmentName, status: EnvironmentStatus) -> Result<(), JobError> {
+    let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
+    environments::set_status(&mut *tx, name, status).await?;
+    tx.commit().await.map_err(|e| JobError::Transient(e.to_string()))?;
+    Ok(())
+}

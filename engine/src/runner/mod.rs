@@ -1,0 +1,55 @@
+//! The layer runner: an environment's Terraform/OpenTofu workspaces, run as
+//! real processes with the CLI contract below, whatever the binary is
+//! (`tofu`, `terraform`, or Palette's stand-in):
+//!
+//! ```text
+//! BIN -chdir=WS init -input=false -no-color
+//! BIN -chdir=WS plan -input=false -json -out=palette.tfplan   (-destroy to destroy)
+//! BIN -chdir=WS show -json palette.tfplan
+//! BIN -chdir=WS apply -input=false -json palette.tfplan
+//! BIN -chdir=WS output -json
+//! ```
+
+mod blueprint;
+mod config;
+mod handlers;
+mod jsonui;
+mod layer;
+pub mod process;
+mod redact;
+mod template;
+mod workspace;
+
+pub use blueprint::{Blueprint, BlueprintError, LayerSpec};
+pub use config::{default_infra_dir, resolve_layer_bin, LayerBin, RunnerConfig};
+pub use handlers::{register, ApplyEnvironment, CreateEnvironment, DestroyEnvironment, EnvironmentPayload};
+pub use jsonui::{parse as parse_ui_line, UiEvent};
+pub use redact::Redactor;
+pub use workspace::TFVARS;
+
+/// Runs layers; shared by the environment job handlers.
+#[derive(Debug)]
+pub struct LayerRunner {
+    config: RunnerConfig,
+    redactor: Redactor,
+}
+
+impl LayerRunner {
+    pub fn new(config: RunnerConfig) -> Self {
+        let redactor = Redactor::new(&config.secrets);
+        Self { config, redactor }
+    }
+
+    pub fn config(&self) -> &RunnerConfig {
+        &self.config
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Whether layers run on the stand-in (the UI labels such runs).
+    pub fn simulated(&self) -> bool {
+        self.config.bin.simulated
+    }
+}

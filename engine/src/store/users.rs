@@ -1,0 +1,68 @@
+//! People and machine clients, as their identity provider described them.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::{get, json, to_json, StoreError};
+
+/// A principal's profile from its last login or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    /// The OIDC subject; the principal is `user:<subject>`.
+    pub subject: String,
+    pub kind: UserKind,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserKind {
+    Person,
+    Machine,
+}
+
+impl UserKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Machine => "machine",
+        }
+    }
+}
+
+/// Records the profile, returning the groups the user had before (empty for
+/// someone new), so callers can sync memberships.
+pub async fn upsert(
+    conn: &mut AnyConnection,
+    profile: &UserProfile,
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
+    let previous = sqlx::query("SELECT groups FROM users WHERE id = $1")
+        .bind(&profile.subject)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let previous = match previous {
+        Some(row) => json::<Vec<String>>("groups", &get::<String>(&row, "groups")?)?,
+        None => Vec::new(),
+    };
+    sqlx::query(
+        "INSERT INTO users (id, kind, email, name, username, groups, first_seen, last_seen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, email = excluded.email, \
+         name = excluded.name, username = excluded.username, groups = excluded.groups, \
+         last_seen = excluded.last_seen",
+    )
+    .bind(&profile.subject)
+    .bind(profile.kind.as_str())
+    .bind(profile.email.as_deref())
+    .bind(profile.name.as_deref())
+    .bind(profile.username.as_deref())
+    .bind(to_json(&profile.groups)?)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(previous)
+}

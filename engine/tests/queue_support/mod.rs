@@ -1,0 +1,148 @@
+//! Shared by the queue and runner tests: databases, the stand-in, example
+//! infrastructure trees, and workers in another process.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use domain::{Manifest, NewEnvironment};
+use engine::queue::{Job, JobId, WorkerConfig};
+use engine::{Actor, Engine, Store};
+use testkit::TestDatabase;
+
+pub async fn store(db: &TestDatabase) -> Store {
+    let store = Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+/// Quick settings for tests: short lease, fast checks, short grace.
+pub fn fast_config(workers: usize) -> WorkerConfig {
+    WorkerConfig {
+        workers,
+        lease: Duration::from_secs(2),
+        poll: Duration::from_secs(30),
+        cancel_grace: Duration::from_millis(1500),
+        retry_base: Duration::from_millis(50),
+        check_every: Duration::from_millis(200),
+        listen_url: None,
+        owner: format!("test:{}", std::process::id()),
+    }
+}
+
+pub async fn create_environment(store: &Store, name: &str, layers: &[&str]) {
+    let new = NewEnvironment::parse(name, "staging", "test", "edge", &format!("https://iam.{name}.example.com"))
+        .unwrap();
+    Engine::new(store.clone())
+        .create_environment(
+            &Actor::user("anne"),
+            new,
+            layers.iter().map(|s| (*s).to_owned()).collect(),
+            Some(Manifest::identity_stack("edge")),
+        )
+        .await
+        .unwrap();
+}
+
+/// Waits until `job` satisfies `done`, or panics after `timeout`.
+pub async fn wait_for_job(store: &Store, job: JobId, timeout: Duration, done: impl Fn(&Job) -> bool) -> Job {
+    let start = Instant::now();
+    loop {
+        let current = engine::queue::get_job(store.pool(), job).await.unwrap().expect("job exists");
+        if done(&current) {
+            return current;
+        }
+        assert!(start.elapsed() < timeout, "job {job} did not get there in {timeout:?}: {current:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn wait_finished(store: &Store, job: JobId, timeout: Duration) -> Job {
+    wait_for_job(store, job, timeout, |j| j.status.is_finished()).await
+}
+
+/// The stand-in binary, built once per test process.
+pub fn standin() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let out = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "tofu-standin", "--message-format=json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run cargo build -p tofu-standin");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find_map(|v| v.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
+            .expect("cargo reported the tofu-standin executable")
+    })
+    .clone()
+}
+
+/// A small infrastructure tree: one scaffold per `(layer, standin.json)`.
+pub fn infra_tree(layers: &[(&str, serde_json::Value)]) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("palette-infra").tempdir().unwrap();
+    for (name, knobs) in layers {
+        let scaffold = dir.path().join("scaffold").join(name);
+        std::fs::create_dir_all(&scaffold).unwrap();
+        std::fs::create_dir_all(dir.path().join("modules").join(name)).unwrap();
+        std::fs::write(scaffold.join("main.tf"), "module \"m\" {\n  source = \"{{module_dir}}\"\n}\n").unwrap();
+        std::fs::write(scaffold.join("standin.json"), serde_json::to_string_pretty(knobs).unwrap()).unwrap();
+    }
+    dir
+}
+
+/// Pids of processes whose command line mentions `needle`.
+pub fn pids_mentioning(needle: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Pids of live (not zombie) processes in process group `pgid`.
+pub fn group_members(pgid: i32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid pgrp …; comm may hold spaces, so split after ')'.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string() {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// CPU time (user + system, in clock ticks) of process `pid`.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest = stat.rsplit_once(')').unwrap().1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After ')': state(0) ppid(1) … utime is field 14 overall → index 11 here.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Starts this test binary again, running only `entry`, with `env` set.
+pub fn spawn_child(entry: &str, env: &[(&str, String)]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", entry, "--nocapture", "--test-threads=1"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
+    cmd.spawn().unwrap()
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,47 @@
+//! The few pages authentication renders itself: failures (each says what
+//! happened and offers a retry) and the dev login picker.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A whole page in Palette's look, around `body` (already escaped HTML).
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"color-scheme\" content=\"light dark\">\
+         <title>{title} · Palette</title><link rel=\"stylesheet\" href=\"/pkg/palette.css\"></head>\
+         <body><main><section class=\"auth-card\">{body}</section></main></body></html>",
+        title = escape(title),
+    )
+}
+
+/// A login failure: what happened, and a way to try again.
+pub fn failure(status: StatusCode, what: &str, detail: &str, return_to: &str) -> Response {
+    let retry = format!("/auth/login?return_to={}", super::encode_query(return_to));
+    let body = format!(
+        "<h1>Login failed</h1><p role=\"alert\" data-testid=\"login-error\">{what}</p>\
+         <p class=\"muted\">{detail}</p><p><a class=\"button\" href=\"{retry}\">Try again</a> \
+         <a href=\"/\">Back to Palette</a></p>",
+        what = escape(what),
+        detail = escape(detail),
+        retry = escape(&retry),
+    );
+    (status, Html(page("Login failed", &body))).into_response()
+}
