@@ -10,6 +10,10 @@ const root = resolve(__dirname, "..");
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
 const binary = process.env.PALETTE_BIN ?? join(targetDir, "release", "palette");
 const dataDir = mkdtempSync(join(tmpdir(), "palette-e2e-"));
+// login.spec.ts: a second Palette logging in through a real OpenID Provider.
+const oidcPort = Number(process.env.OIDC_E2E_PORT ?? 3124);
+const oidcPalettePort = Number(process.env.PALETTE_OIDC_E2E_PORT ?? 3125);
+const oidcDataDir = mkdtempSync(join(tmpdir(), "palette-e2e-oidc-"));
 
 export const baseURL = `http://127.0.0.1:${port}`;
 
@@ -40,7 +44,7 @@ export default defineConfig({
     { name: "js", use: { javaScriptEnabled: true } },
     { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /\.js-only\.spec\.ts$/ },
   ],
-  webServer: {
+  webServer: [{
     command: `${binary} serve --demo --listen 127.0.0.1:${port}`,
     cwd: root,
     url: `${baseURL}/healthz`,
@@ -54,4 +58,32 @@ export default defineConfig({
       PALETTE_LOG: "warn",
     },
   },
+  {
+    command: `node oidc/provider.mjs --port ${oidcPort} --palette http://127.0.0.1:${oidcPalettePort}`,
+    url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+  {
+    command: `${binary} serve --demo --listen 127.0.0.1:${oidcPalettePort}`,
+    cwd: root,
+    url: `http://127.0.0.1:${oidcPalettePort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PALETTE_DATA_DIR: oidcDataDir,
+      PALETTE_SITE_ROOT: join(targetDir, "site"),
+      PALETTE_LOG: "warn",
+      PALETTE_OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
+      PALETTE_OIDC_CLIENT_ID: "palette",
+      PALETTE_OIDC_CLIENT_SECRET: "palette-secret",
+      PALETTE_API_AUDIENCE: "palette-api",
+      PALETTE_OIDC_INTROSPECTION_CLIENT_ID: "palette-introspection",
+      PALETTE_OIDC_INTROSPECTION_CLIENT_SECRET: "palette-introspection-secret",
+    },
+  }],
 });

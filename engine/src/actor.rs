@@ -15,15 +15,34 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(subject: &str) -> Self {
-        Self { principal: format!("user:{subject}"), request_id: None }
+        Self {
+            principal: format!("user:{subject}"),
+            request_id: None,
+        }
     }
 
     pub fn system(component: &str) -> Self {
-        Self { principal: format!("system:{component}"), request_id: None }
+        Self {
+            principal: format!("system:{component}"),
+            request_id: None,
+        }
     }
 
     pub fn anonymous() -> Self {
-        Self { principal: "anonymous".to_owned(), request_id: None }
+        Self {
+            principal: "anonymous".to_owned(),
+            request_id: None,
+        }
+    }
+
+    /// Palette itself (demo seeding, the scheduler): trusted, never from HTTP,
+    /// where every principal is `user:<sub>`.
+    pub fn is_system(&self) -> bool {
+        self.principal.starts_with("system:")
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.principal == "anonymous"
     }
 
     #[must_use]

@@ -2,15 +2,47 @@
 
 use domain::{Manifest, NewEnvironment};
 
+use crate::authz::Tuple;
 use crate::store::settings;
 use crate::{Actor, Engine, Error};
 
 /// (name, tier, purpose, channel)
 const DEMO: &[(&str, &str, &str, &str)] = &[
-    ("blue", "production", "Bleeding edge: daily commits and integration workflows", "edge"),
-    ("green", "production", "Identifier-first login flow before it reaches production", "stable"),
-    ("yellow", "production", "Multi-tenancy: OpenFGA relationships under load", "candidate"),
-    ("red", "production", "Juju 4 compatibility and lifecycle operations", "beta"),
+    (
+        "blue",
+        "production",
+        "Bleeding edge: daily commits and integration workflows",
+        "edge",
+    ),
+    (
+        "green",
+        "production",
+        "Identifier-first login flow before it reaches production",
+        "stable",
+    ),
+    (
+        "yellow",
+        "production",
+        "Multi-tenancy: OpenFGA relationships under load",
+        "candidate",
+    ),
+    (
+        "red",
+        "production",
+        "Juju 4 compatibility and lifecycle operations",
+        "beta",
+    ),
+];
+
+/// Who may do what in the demo, for the dev login's seeded users: alice
+/// (platform-admins) administers everything, staff (bob, carol, dave) may
+/// create environments and view all, bob's blue-operators operate blue,
+/// carol's release-approvers approve promotions into green.
+const DEMO_GRANTS: &[(&str, &str, &str)] = &[
+    ("group:platform-admins#member", "admin", "platform:default"),
+    ("group:staff#member", "creator", "platform:default"),
+    ("group:blue-operators#member", "operator", "environment:blue"),
+    ("group:release-approvers#member", "approver", "environment:green"),
 ];
 
 /// The layers every demo environment has, in the write-up's order.
@@ -41,6 +73,12 @@ impl Engine {
                 Err(other) => return Err(other),
             }
         }
+        let grants: Vec<Tuple> =
+            DEMO_GRANTS.iter().map(|(user, relation, object)| Tuple::new(*user, *relation, *object)).collect();
+        self.authorizer()
+            .write(&grants, &[])
+            .await
+            .map_err(|e| Error::Unavailable(format!("cannot seed the demo grants: {e}")))?;
         Ok(created)
     }
 }

@@ -6,6 +6,7 @@
 //! these methods and re-implement none of their rules.
 
 pub mod actor;
+pub mod authz;
 pub mod demo;
 pub mod error;
 pub mod queue;
@@ -17,23 +18,49 @@ pub use actor::Actor;
 pub use error::Error;
 pub use store::{Backend, Store, StoreError};
 
+use std::sync::Arc;
+
+use authz::Authorizer;
+
 /// The control plane: one per process, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Engine {
     store: Store,
+    authorizer: Arc<dyn Authorizer>,
 }
 
 impl Engine {
+    /// An engine with the embedded authorizer over the store's tuples.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        let authorizer: Arc<dyn Authorizer> = match authz::embedded::EmbeddedAuthorizer::new(store.clone()) {
+            Ok(embedded) => Arc::new(embedded),
+            Err(e) => {
+                tracing::error!(error = %e, "the embedded authorizer cannot start: denying everything");
+                Arc::new(authz::DenyAll(e.to_string()))
+            }
+        };
+        Self { store, authorizer }
+    }
+
+    /// An engine with the given authorizer (OpenFGA in production).
+    pub fn with_authorizer(store: Store, authorizer: Arc<dyn Authorizer>) -> Self {
+        Self { store, authorizer }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    pub fn authorizer(&self) -> &dyn Authorizer {
+        self.authorizer.as_ref()
+    }
+
     /// Whether the engine's dependencies answer; the reason when not.
     pub async fn readiness(&self) -> Result<(), String> {
-        self.store.ping().await.map_err(|e| format!("database: {e}"))
+        self.store.ping().await.map_err(|e| format!("database: {e}"))?;
+        self.authorizer
+            .ping()
+            .await
+            .map_err(|e| format!("authorizer ({}): {e}", self.authorizer.kind()))
     }
 }

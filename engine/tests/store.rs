@@ -5,78 +5,126 @@ use domain::{EnvironmentName, EnvironmentStatus, NewEnvironment};
 use engine::{Actor, Engine, Error, Store};
 use testkit::{contract_test, TestDatabase};
 
+/// An engine where anne is a platform admin.
 async fn engine(db: &TestDatabase) -> Engine {
     let store = Store::connect(&db.url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    Engine::new(store)
+    let engine = Engine::new(store);
+    engine.bootstrap_admins(&["user:anne".to_owned()]).await.expect("admins");
+    engine
 }
 
 fn teal() -> NewEnvironment {
-    NewEnvironment::parse("teal", "staging", "try things", "2/edge", "https://iam.teal.example.com")
-        .unwrap()
+    NewEnvironment::parse(
+        "teal",
+        "staging",
+        "try things",
+        "2/edge",
+        "https://iam.teal.example.com",
+    )
+    .unwrap()
 }
 
-contract_test!(created_environment_reads_back_whole, |db: TestDatabase| async move {
-    let engine = engine(&db).await;
-    let actor = Actor::user("anne");
-    let created = engine
-        .create_environment(&actor, teal(), vec!["k8s".into(), "core".into()], None)
-        .await
-        .unwrap();
-    assert_eq!(created.status, EnvironmentStatus::Provisioning);
-    assert_eq!(created.created_by, "user:anne");
-    let name = EnvironmentName::parse("teal").unwrap();
-    let read = engine.get_environment(&actor, &name).await.unwrap();
-    assert_eq!(read, created);
-    assert_eq!(read.manifest.0["kratos"].channel, "2/edge");
-});
+contract_test!(
+    created_environment_reads_back_whole,
+    |db: TestDatabase| async move {
+        let engine = engine(&db).await;
+        let actor = Actor::user("anne");
+        let created = engine
+            .create_environment(&actor, teal(), vec!["k8s".into(), "core".into()], None)
+            .await
+            .unwrap();
+        assert_eq!(created.status, EnvironmentStatus::Provisioning);
+        assert_eq!(created.created_by, "user:anne");
+        let name = EnvironmentName::parse("teal").unwrap();
+        let read = engine.get_environment(&actor, &name).await.unwrap();
+        assert_eq!(read, created);
+        assert_eq!(read.manifest.0["kratos"].channel, "2/edge");
+    }
+);
 
-contract_test!(creating_a_taken_name_conflicts_and_changes_nothing, |db: TestDatabase| async move {
-    let engine = engine(&db).await;
-    let actor = Actor::user("anne");
-    engine.create_environment(&actor, teal(), vec![], None).await.unwrap();
-    let mut again = teal();
-    again.purpose = "something else".into();
-    let err = engine.create_environment(&Actor::user("bob"), again, vec![], None).await.unwrap_err();
-    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
-    let list = engine.list_environments(&actor).await.unwrap();
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0].purpose, "try things");
-    let audit = engine::store::audit::for_object(engine.store().pool(), "environment:teal", 10)
-        .await
-        .unwrap();
-    assert_eq!(audit.len(), 1, "the failed create must not leave an audit event");
-});
+contract_test!(
+    creating_a_taken_name_conflicts_and_changes_nothing,
+    |db: TestDatabase| async move {
+        let engine = engine(&db).await;
+        let actor = Actor::user("anne");
+        engine
+            .create_environment(&actor, teal(), vec![], None)
+            .await
+            .unwrap();
+        let mut again = teal();
+        again.purpose = "something else".into();
+        let err = engine
+            .create_environment(&Actor::user("anne"), again, vec![], None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        let list = engine.list_environments(&actor).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].purpose, "try things");
+        let audit = engine::store::audit::for_object(engine.store().pool(), "environment:teal", 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            audit.len(),
+            1,
+            "the failed create must not leave an audit event"
+        );
+    }
+);
 
-contract_test!(unknown_environment_is_not_found, |db: TestDatabase| async move {
-    let engine = engine(&db).await;
-    let name = EnvironmentName::parse("purple").unwrap();
-    let err = engine.get_environment(&Actor::user("anne"), &name).await.unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)));
-});
+contract_test!(
+    unknown_environment_is_not_found,
+    |db: TestDatabase| async move {
+        let engine = engine(&db).await;
+        let name = EnvironmentName::parse("purple").unwrap();
+        let err = engine
+            .get_environment(&Actor::user("anne"), &name)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)));
+    }
+);
 
-contract_test!(environments_list_in_name_order, |db: TestDatabase| async move {
-    let engine = engine(&db).await;
-    assert!(engine.list_environments(&Actor::anonymous()).await.unwrap().is_empty());
-    assert_eq!(engine.seed_demo().await.unwrap(), 4);
-    let names: Vec<String> = engine
-        .list_environments(&Actor::anonymous())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.name.to_string())
-        .collect();
-    assert_eq!(names, ["blue", "green", "red", "yellow"]);
-});
+contract_test!(
+    environments_list_in_name_order,
+    |db: TestDatabase| async move {
+        let engine = engine(&db).await;
+        assert!(engine
+            .list_environments(&Actor::user("anne"))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(engine.seed_demo().await.unwrap(), 4);
+        let names: Vec<String> = engine
+            .list_environments(&Actor::user("anne"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name.to_string())
+            .collect();
+        assert_eq!(names, ["blue", "green", "red", "yellow"]);
+    }
+);
 
-contract_test!(demo_data_is_seeded_once_across_restarts, |db: TestDatabase| async move {
-    let first = engine(&db).await;
-    assert_eq!(first.seed_demo().await.unwrap(), 4);
-    first.store().close().await;
-    let second = engine(&db).await;
-    assert_eq!(second.seed_demo().await.unwrap(), 0);
-    assert_eq!(second.list_environments(&Actor::anonymous()).await.unwrap().len(), 4);
-});
+contract_test!(
+    demo_data_is_seeded_once_across_restarts,
+    |db: TestDatabase| async move {
+        let first = engine(&db).await;
+        assert_eq!(first.seed_demo().await.unwrap(), 4);
+        first.store().close().await;
+        let second = engine(&db).await;
+        assert_eq!(second.seed_demo().await.unwrap(), 0);
+        assert_eq!(
+            second
+                .list_environments(&Actor::system("test"))
+                .await
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+);
 
 contract_test!(migrations_are_idempotent, |db: TestDatabase| async move {
     let engine = engine(&db).await;

@@ -40,6 +40,20 @@ pub struct Config {
     pub session_idle_secs: u64,
     /// …and in any case this long after login.
     pub session_absolute_secs: u64,
+    /// Platform admins at start: `user:<sub>` or `group:<name>`.
+    pub admins: Vec<String>,
+    /// The OpenFGA server; the embedded authorizer when unset.
+    pub openfga: Option<OpenFgaSettings>,
+}
+
+/// Where the OpenFGA server is.
+#[derive(Debug, Clone)]
+pub struct OpenFgaSettings {
+    pub url: String,
+    pub store_id: Option<String>,
+    pub model_id: Option<String>,
+    pub token: Option<SecretString>,
+    pub timeout_ms: u64,
 }
 
 /// The OpenID Provider Palette logs people in with.
@@ -74,6 +88,8 @@ impl Default for Config {
             introspection: None,
             session_idle_secs: 8 * 3600,
             session_absolute_secs: 7 * 24 * 3600,
+            admins: Vec::new(),
+            openfga: None,
         }
     }
 }
@@ -109,6 +125,11 @@ struct FileConfig {
     oidc_introspection_client_id: Option<String>,
     session_idle_secs: Option<u64>,
     session_absolute_secs: Option<u64>,
+    admins: Option<Vec<String>>,
+    openfga_url: Option<String>,
+    openfga_store_id: Option<String>,
+    openfga_model_id: Option<String>,
+    openfga_timeout_ms: Option<u64>,
 }
 
 /// `PALETTE_*` variables Palette knows; any other is refused as a typo.
@@ -131,6 +152,12 @@ const KNOWN_ENV: &[&str] = &[
     "PALETTE_OIDC_INTROSPECTION_CLIENT_SECRET",
     "PALETTE_SESSION_IDLE_SECS",
     "PALETTE_SESSION_ABSOLUTE_SECS",
+    "PALETTE_ADMINS",
+    "PALETTE_OPENFGA_URL",
+    "PALETTE_OPENFGA_STORE_ID",
+    "PALETTE_OPENFGA_MODEL_ID",
+    "PALETTE_OPENFGA_TOKEN",
+    "PALETTE_OPENFGA_TIMEOUT_MS",
 ];
 
 /// Settings that may come from the file or the environment, gathered before
@@ -211,6 +238,13 @@ impl Config {
         } else if auth.client_id.is_some() {
             return Err(invalid("PALETTE_OIDC_ISSUER", "is required when PALETTE_OIDC_CLIENT_ID is set"));
         }
+        for admin in &self.admins {
+            engine::services::access::parse_subject(admin)
+                .map_err(|_| invalid("PALETTE_ADMINS", format!("{admin:?} is not user:<id> or group:<name>")))?;
+        }
+        if let Some(openfga) = &self.openfga {
+            check_url("PALETTE_OPENFGA_URL", &openfga.url)?;
+        }
         if self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
             return Err(invalid("PALETTE_SESSION_IDLE_SECS", "session lifetimes must be positive"));
         }
@@ -233,6 +267,18 @@ impl Config {
         auth.scopes = file.oidc_scopes;
         auth.introspection_url = file.oidc_introspection_url;
         auth.introspection_client_id = file.oidc_introspection_client_id;
+        if let Some(admins) = file.admins {
+            self.admins = admins;
+        }
+        if let Some(url) = file.openfga_url {
+            self.openfga = Some(OpenFgaSettings {
+                url,
+                store_id: file.openfga_store_id,
+                model_id: file.openfga_model_id,
+                token: None,
+                timeout_ms: file.openfga_timeout_ms.unwrap_or(3000),
+            });
+        }
         if let Some(secs) = file.session_idle_secs {
             self.session_idle_secs = secs;
         }
@@ -303,6 +349,33 @@ impl Config {
                     .map_err(|_| invalid(key, format!("{value:?} is not a number of seconds")))?;
             }
         }
+        if let Some(admins) = text("PALETTE_ADMINS") {
+            self.admins = admins.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
+        }
+        if let Some(url) = text("PALETTE_OPENFGA_URL") {
+            let previous = self.openfga.take();
+            self.openfga = Some(OpenFgaSettings {
+                url,
+                store_id: previous.as_ref().and_then(|p| p.store_id.clone()),
+                model_id: previous.as_ref().and_then(|p| p.model_id.clone()),
+                token: None,
+                timeout_ms: previous.as_ref().map_or(3000, |p| p.timeout_ms),
+            });
+        }
+        if let Some(openfga) = self.openfga.as_mut() {
+            if let Some(id) = text("PALETTE_OPENFGA_STORE_ID") {
+                openfga.store_id = Some(id);
+            }
+            if let Some(id) = text("PALETTE_OPENFGA_MODEL_ID") {
+                openfga.model_id = Some(id);
+            }
+            openfga.token = secret("PALETTE_OPENFGA_TOKEN");
+            if let Some(ms) = text("PALETTE_OPENFGA_TIMEOUT_MS") {
+                openfga.timeout_ms = ms
+                    .parse()
+                    .map_err(|_| invalid("PALETTE_OPENFGA_TIMEOUT_MS", format!("{ms:?} is not a number of milliseconds")))?;
+            }
+        }
         for key in ["PALETTE_DATABASE_URL", "DATABASE_URL"] {
             if let Some(url) = env.get(key).filter(|u| !u.is_empty()) {
                 if engine::Backend::from_url(url).is_err() {
@@ -365,9 +438,21 @@ impl Config {
             );
         }
         out += &format!(
-            "session_idle_secs = {}\nsession_absolute_secs = {}\n",
-            self.session_idle_secs, self.session_absolute_secs
+            "session_idle_secs = {}\nsession_absolute_secs = {}\nadmins = {:?}\n",
+            self.session_idle_secs, self.session_absolute_secs, self.admins
         );
+        match &self.openfga {
+            Some(fga) => {
+                out += &format!(
+                    "authorizer = \"openfga\"\nopenfga_url = {:?}\nopenfga_store_id = {:?}\nopenfga_model_id = {:?}\nopenfga_token = {:?}\n",
+                    fga.url,
+                    fga.store_id.as_deref().unwrap_or("(bootstrap)"),
+                    fga.model_id.as_deref().unwrap_or("(latest)"),
+                    secret(&fga.token),
+                );
+            }
+            None => out += "authorizer = \"embedded\"\n",
+        }
         out
     }
 }

@@ -19,15 +19,23 @@ pub use config::Config;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open the database: {0}")]
     Store(#[from] engine::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Engine(#[from] engine::Error),
     #[error("{0}")]
     Auth(#[from] auth::AuthError),
+    #[error("cannot reach the OpenFGA server: {0}")]
+    Authorizer(String),
 }
 
 /// Options of `palette serve` beyond the configuration.
@@ -61,20 +69,50 @@ impl Server {
     /// Opens the store, seeds demo data when asked, binds the listener.
     pub async fn build(config: &Config, options: &ServeOptions) -> Result<Self, StartError> {
         let store = open_store(config).await?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        Self::assemble(store, listener, config, options).await
+    }
+
+    /// [`Server::build`] on a listener bound by the caller, e.g. on port 0
+    /// before something that needs the address (an OpenID Provider's
+    /// redirect URI in tests) is started.
+    pub async fn build_on(
+        listener: TcpListener,
+        config: &Config,
+        options: &ServeOptions,
+    ) -> Result<Self, StartError> {
+        let store = open_store(config).await?;
+        Self::assemble(store, listener, config, options).await
+    }
+
+    async fn assemble(
+        store: Store,
+        listener: TcpListener,
+        config: &Config,
+        options: &ServeOptions,
+    ) -> Result<Self, StartError> {
         let engine = Engine::new(store);
         if options.demo {
             let created = engine.seed_demo().await?;
             tracing::info!(created, "demo data");
         }
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        let bound = listener
-            .local_addr()
-            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let bound = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
         let router = http::router(config, engine.clone(), bound)?;
         spawn_session_cleanup(engine.store().clone());
-        Ok(Self { listener, router, engine })
+        Ok(Self {
+            listener,
+            router,
+            engine,
+        })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -86,9 +124,16 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
         self.engine.store().close().await;
         result
     }
@@ -100,7 +145,9 @@ fn spawn_session_cleanup(store: Store) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match engine::store::sessions::delete_expired(store.pool(), engine::store::now_ms()).await {
+            match engine::store::sessions::delete_expired(store.pool(), engine::store::now_ms())
+                .await
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::environment_card::EnvironmentCard;
 use crate::server_fns::list_environments::list_environments;
+use crate::session::use_session;
 
 fn matches(env: &EnvironmentSummary, filter: &str) -> bool {
     let filter = filter.trim().to_lowercase();
@@ -23,6 +24,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
     let initial = query.with_untracked(|q| q.get("q").unwrap_or_default());
     let filter = RwSignal::new(initial);
     let environments = Resource::new(|| (), |()| list_environments());
+    let logged_in = use_session().user.is_some();
 
     view! {
         <Title text="Environments" />
@@ -46,8 +48,14 @@ pub fn EnvironmentsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match environments.await {
                         Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
+                        Ok(envs) if envs.is_empty() && !logged_in => view! {
+                            <p class="notice">
+                                <a href="/auth/login?return_to=/">"Log in"</a>
+                                " to see the environments you may view."
+                            </p>
+                        }.into_any(),
                         Ok(envs) if envs.is_empty() => view! {
-                            <p class="empty">"No environments yet. Start with "<code>"palette serve --demo"</code>" to see the write-up's four."</p>
+                            <p class="empty">"No environment you may view yet."</p>
                         }.into_any(),
                         Ok(envs) => {
                             let total = envs.len();

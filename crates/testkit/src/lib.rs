@@ -10,6 +10,7 @@
 //! skips.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod oidc;
 mod pg;
 
 use sqlx::{Connection, Executor};

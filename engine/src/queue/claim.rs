@@ -27,7 +27,10 @@ pub struct Claimed {
 }
 
 fn kinds_list(kinds: &[JobKind], first: usize) -> String {
-    (0..kinds.len()).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
+    (0..kinds.len())
+        .map(|i| format!("${}", first + i))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Claims up to `limit` due jobs of `kinds` for `owner`, with a lease of
@@ -60,7 +63,11 @@ pub async fn claim(
          RETURNING id, kind, payload, attempts, max_attempts, fencing_token, actor, environment",
         kinds = kinds_list(kinds, 5),
     );
-    let mut query = sqlx::query(&sql).bind(owner).bind(now + lease_ms).bind(now).bind(limit);
+    let mut query = sqlx::query(&sql)
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit);
     for kind in kinds {
         query = query.bind(kind.as_str());
     }
@@ -77,9 +84,14 @@ fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {
     let kind: String = row.try_get("kind")?;
     let payload: String = row.try_get("payload")?;
     Ok(Claimed {
-        lease: Lease { job: JobId(row.try_get("id")?), token: row.try_get("fencing_token")? },
-        kind: JobKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("job kind {kind}")))?,
-        payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
+        lease: Lease {
+            job: JobId(row.try_get("id")?),
+            token: row.try_get("fencing_token")?,
+        },
+        kind: JobKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("job kind {kind}")))?,
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         actor: row.try_get("actor")?,
@@ -111,7 +123,10 @@ pub async fn reclaim_expired(store: &Store) -> Result<u64, StoreError> {
     .execute(store.pool())
     .await?;
     if done.rows_affected() > 0 {
-        tracing::warn!(jobs = done.rows_affected(), "took back jobs whose lease expired");
+        tracing::warn!(
+            jobs = done.rows_affected(),
+            "took back jobs whose lease expired"
+        );
         super::signal::ring_jobs();
     }
     Ok(done.rows_affected())
@@ -120,9 +135,10 @@ pub async fn reclaim_expired(store: &Store) -> Result<u64, StoreError> {
 /// The earliest future `run_at` of a queued job: when something becomes
 /// due without anyone ringing.
 pub async fn next_due(store: &Store) -> Result<Option<i64>, StoreError> {
-    let row = sqlx::query("SELECT MIN(run_at) AS due FROM jobs WHERE status = 'queued' AND run_at > $1")
-        .bind(now_ms())
-        .fetch_one(store.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT MIN(run_at) AS due FROM jobs WHERE status = 'queued' AND run_at > $1")
+            .bind(now_ms())
+            .fetch_one(store.pool())
+            .await?;
     Ok(row.try_get("due")?)
 }

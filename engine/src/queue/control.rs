@@ -31,10 +31,12 @@ pub async fn cancel(conn: &mut AnyConnection, id: JobId) -> Result<CancelOutcome
     .execute(&mut *conn)
     .await?;
     if queued.rows_affected() == 1 {
-        sqlx::query("UPDATE job_steps SET status = 'cancelled' WHERE job_id = $1 AND status = 'pending'")
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE job_steps SET status = 'cancelled' WHERE job_id = $1 AND status = 'pending'",
+        )
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
         return Ok(CancelOutcome::Cancelled);
     }
     let running = sqlx::query(
@@ -76,12 +78,14 @@ pub async fn retry(conn: &mut AnyConnection, id: JobId) -> Result<(), StoreError
             None => Err(StoreError::NotFound),
         };
     }
-    sqlx::query("UPDATE job_steps SET status = $2, message = NULL WHERE job_id = $1 AND status <> $3")
-        .bind(id.0)
-        .bind(StepStatus::Pending.as_str())
-        .bind(StepStatus::Succeeded.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE job_steps SET status = $2, message = NULL WHERE job_id = $1 AND status <> $3",
+    )
+    .bind(id.0)
+    .bind(StepStatus::Pending.as_str())
+    .bind(StepStatus::Succeeded.as_str())
+    .execute(&mut *conn)
+    .await?;
     signal::ring_jobs();
     Ok(())
 }

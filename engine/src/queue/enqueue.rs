@@ -11,9 +11,13 @@ use crate::store::{now_ms, StoreError};
 /// sends `NOTIFY palette_jobs` in the same transaction (delivered on
 /// commit); in-process workers are rung at once and look again shortly
 /// after, in case the transaction commits later.
-pub async fn enqueue<'e>(db: impl Executor<'e, Database = Any>, job: NewJob) -> Result<JobId, StoreError> {
+pub async fn enqueue<'e>(
+    db: impl Executor<'e, Database = Any>,
+    job: NewJob,
+) -> Result<JobId, StoreError> {
     let now = now_ms();
-    let payload = serde_json::to_string(&job.payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let payload =
+        serde_json::to_string(&job.payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let row = sqlx::query(
         "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, actor, environment, \
          concurrency_key, created_at, updated_at) \

@@ -26,9 +26,17 @@ pub(crate) async fn execute(
     job: Claimed,
 ) {
     let started = Instant::now();
-    let stop = StopSignals { shutdown, ..StopSignals::default() };
+    let stop = StopSignals {
+        shutdown,
+        ..StopSignals::default()
+    };
     let (logs, log_writer) = LogSink::start(store.clone(), job.lease, stop.lease_lost.clone());
-    let watcher = tokio::spawn(watch_lease(store.clone(), job.lease, Arc::clone(&config), stop.clone()));
+    let watcher = tokio::spawn(watch_lease(
+        store.clone(),
+        job.lease,
+        Arc::clone(&config),
+        stop.clone(),
+    ));
     let ctx = JobContext {
         store: store.clone(),
         lease: job.lease,
@@ -47,8 +55,12 @@ pub(crate) async fn execute(
     if let Some(completion) = completion {
         match fence::complete(&store, job.lease, &completion).await {
             Ok(()) => tracing::info!(?outcome, "job attempt finished"),
-            Err(LeaseError::LeaseLost) => tracing::warn!("lease lost before completion; result dropped"),
-            Err(LeaseError::Store(e)) => tracing::error!(error = %e, "recording the job's end failed"),
+            Err(LeaseError::LeaseLost) => {
+                tracing::warn!("lease lost before completion; result dropped")
+            }
+            Err(LeaseError::Store(e)) => {
+                tracing::error!(error = %e, "recording the job's end failed")
+            }
         }
     } else {
         tracing::warn!(?outcome, "job attempt abandoned");
@@ -67,7 +79,10 @@ async fn run_handler(
     config: &WorkerConfig,
 ) -> Result<(), Failure> {
     let Some(run) = registry.get(job.kind) else {
-        return Err(Failure::Job(JobError::failed(format!("no handler for {}", job.kind))));
+        return Err(Failure::Job(JobError::failed(format!(
+            "no handler for {}",
+            job.kind
+        ))));
     };
     let mut task = tokio::spawn(run(job.payload.clone(), ctx));
     let joined = tokio::select! {
@@ -115,9 +130,18 @@ fn decide(
     let retry = |error: String| {
         if !job.kind.is_infrastructure() && job.attempts < job.max_attempts {
             let run_at = now_ms() + backoff_ms(config.retry_base, job.attempts);
-            (Some(Completion::RetryAt { run_at, error }), Outcome::Retried)
+            (
+                Some(Completion::RetryAt { run_at, error }),
+                Outcome::Retried,
+            )
         } else {
-            (Some(Completion::Failed { error, stopped_at: None }), Outcome::Failed)
+            (
+                Some(Completion::Failed {
+                    error,
+                    stopped_at: None,
+                }),
+                Outcome::Failed,
+            )
         }
     };
     match result {
@@ -128,14 +152,22 @@ fn decide(
             (completion, Outcome::Panicked)
         }
         Err(Failure::Job(JobError::LeaseLost)) => (None, Outcome::LeaseLost),
-        Err(Failure::Job(JobError::Cancelled { stopped_at })) => {
-            (Some(Completion::Cancelled { stopped_at }), Outcome::Cancelled)
-        }
+        Err(Failure::Job(JobError::Cancelled { stopped_at })) => (
+            Some(Completion::Cancelled { stopped_at }),
+            Outcome::Cancelled,
+        ),
         Err(Failure::Job(JobError::Interrupted)) => (Some(Completion::Release), Outcome::Released),
         Err(Failure::Job(JobError::Transient(error))) => retry(error),
-        Err(Failure::Job(JobError::Failed { message, stopped_at })) => {
-            (Some(Completion::Failed { error: message, stopped_at }), Outcome::Failed)
-        }
+        Err(Failure::Job(JobError::Failed {
+            message,
+            stopped_at,
+        })) => (
+            Some(Completion::Failed {
+                error: message,
+                stopped_at,
+            }),
+            Outcome::Failed,
+        ),
     }
 }
 
@@ -152,7 +184,12 @@ pub fn backoff_ms(base: Duration, attempt: i64) -> i64 {
 /// Extends the lease every third of it, and checks for cancellation every
 /// `check_every` or when this process rings the cancel bell. Raises the
 /// job's flags; stops once the lease is lost.
-async fn watch_lease(store: Store, lease: fence::Lease, config: Arc<WorkerConfig>, stop: StopSignals) {
+async fn watch_lease(
+    store: Store,
+    lease: fence::Lease,
+    config: Arc<WorkerConfig>,
+    stop: StopSignals,
+) {
     let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     let beat_every = config.lease / 3;
     let mut last_beat = Instant::now();
@@ -176,7 +213,9 @@ async fn watch_lease(store: Store, lease: fence::Lease, config: Arc<WorkerConfig
                 stop.lease_lost.raise();
                 return;
             }
-            Err(LeaseError::Store(e)) => tracing::warn!(job = %lease.job, error = %e, "heartbeat failed"),
+            Err(LeaseError::Store(e)) => {
+                tracing::warn!(job = %lease.job, error = %e, "heartbeat failed")
+            }
         }
     }
 }

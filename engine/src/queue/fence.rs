@@ -34,7 +34,10 @@ impl From<sqlx::Error> for LeaseError {
 }
 
 /// A transaction in which `lease` is known to be current.
-pub(crate) async fn fenced(store: &Store, lease: Lease) -> Result<Transaction<'static, Any>, LeaseError> {
+pub(crate) async fn fenced(
+    store: &Store,
+    lease: Lease,
+) -> Result<Transaction<'static, Any>, LeaseError> {
     let mut tx = store.pool().begin().await?;
     let held = sqlx::query(
         "UPDATE jobs SET fencing_token = fencing_token WHERE id = $1 AND fencing_token = $2 AND status = $3",
@@ -101,7 +104,11 @@ pub async fn next_log_seq(store: &Store, job: JobId) -> Result<i64, StoreError> 
 }
 
 /// Appends `lines` (already numbered) in one transaction.
-pub async fn append_logs(store: &Store, lease: Lease, lines: &[PendingLine]) -> Result<(), LeaseError> {
+pub async fn append_logs(
+    store: &Store,
+    lease: Lease,
+    lines: &[PendingLine],
+) -> Result<(), LeaseError> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -110,13 +117,28 @@ pub async fn append_logs(store: &Store, lease: Lease, lines: &[PendingLine]) -> 
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 5;
-                format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
             })
             .collect();
-        let sql = format!("INSERT INTO job_logs (job_id, seq, step, at, line) VALUES {}", values.join(", "));
+        let sql = format!(
+            "INSERT INTO job_logs (job_id, seq, step, at, line) VALUES {}",
+            values.join(", ")
+        );
         let mut query = sqlx::query(&sql);
         for line in chunk {
-            query = query.bind(lease.job.0).bind(line.seq).bind(line.step).bind(line.at).bind(line.line.as_str());
+            query = query
+                .bind(lease.job.0)
+                .bind(line.seq)
+                .bind(line.step)
+                .bind(line.at)
+                .bind(line.line.as_str());
         }
         query.execute(&mut *tx).await?;
     }
@@ -126,7 +148,11 @@ pub async fn append_logs(store: &Store, lease: Lease, lines: &[PendingLine]) -> 
 
 /// Creates the job's steps the first time it runs; on a resumed or retried
 /// job, keeps the steps it has. Returns the steps' positions in order.
-pub async fn ensure_steps(store: &Store, lease: Lease, steps: &[(String, super::Phase)]) -> Result<(), LeaseError> {
+pub async fn ensure_steps(
+    store: &Store,
+    lease: Lease,
+    steps: &[(String, super::Phase)],
+) -> Result<(), LeaseError> {
     let mut tx = fenced(store, lease).await?;
     let have: i64 = sqlx::query("SELECT COUNT(*) AS n FROM job_steps WHERE job_id = $1")
         .bind(lease.job.0)
@@ -163,7 +189,12 @@ pub struct StepUpdate {
 
 /// Applies `update` to step `position`; starting a step stamps `started_at`
 /// and clears what an earlier attempt left, finishing it stamps `finished_at`.
-pub async fn update_step(store: &Store, lease: Lease, position: i64, update: &StepUpdate) -> Result<(), LeaseError> {
+pub async fn update_step(
+    store: &Store,
+    lease: Lease,
+    position: i64,
+    update: &StepUpdate,
+) -> Result<(), LeaseError> {
     let now = now_ms();
     let status = update.status.map(StepStatus::as_str);
     let starting = i64::from(update.status == Some(StepStatus::Running));
@@ -205,28 +236,54 @@ pub async fn update_step(store: &Store, lease: Lease, position: i64, update: &St
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     Succeeded,
-    Failed { error: String, stopped_at: Option<String> },
-    Cancelled { stopped_at: Option<String> },
+    Failed {
+        error: String,
+        stopped_at: Option<String>,
+    },
+    Cancelled {
+        stopped_at: Option<String>,
+    },
     /// Queue again, not before `run_at`.
-    RetryAt { run_at: i64, error: String },
+    RetryAt {
+        run_at: i64,
+        error: String,
+    },
     /// Give the job back untouched (worker shutdown): queued at once, and
     /// this attempt does not count.
     Release,
 }
 
 /// Records how the attempt ended and gives up the lease.
-pub async fn complete(store: &Store, lease: Lease, completion: &Completion) -> Result<(), LeaseError> {
+pub async fn complete(
+    store: &Store,
+    lease: Lease,
+    completion: &Completion,
+) -> Result<(), LeaseError> {
     let now = now_ms();
     let refund = i64::from(*completion == Completion::Release);
     let (status, error, stopped_at, run_at, finished) = match completion {
         Completion::Succeeded => (JobStatus::Succeeded, None, None, None, Some(now)),
-        Completion::Failed { error, stopped_at } => {
-            (JobStatus::Failed, Some(error.as_str()), stopped_at.as_deref(), None, Some(now))
-        }
-        Completion::Cancelled { stopped_at } => {
-            (JobStatus::Cancelled, Some("cancelled"), stopped_at.as_deref(), None, Some(now))
-        }
-        Completion::RetryAt { run_at, error } => (JobStatus::Queued, Some(error.as_str()), None, Some(*run_at), None),
+        Completion::Failed { error, stopped_at } => (
+            JobStatus::Failed,
+            Some(error.as_str()),
+            stopped_at.as_deref(),
+            None,
+            Some(now),
+        ),
+        Completion::Cancelled { stopped_at } => (
+            JobStatus::Cancelled,
+            Some("cancelled"),
+            stopped_at.as_deref(),
+            None,
+            Some(now),
+        ),
+        Completion::RetryAt { run_at, error } => (
+            JobStatus::Queued,
+            Some(error.as_str()),
+            None,
+            Some(*run_at),
+            None,
+        ),
         Completion::Release => (JobStatus::Queued, None, None, Some(now), None),
     };
     let done = sqlx::query(

@@ -20,7 +20,10 @@ pub enum JobError {
     Transient(String),
     /// Trying again will not help; `stopped_at` says where (`layer/phase`).
     #[error("{message}")]
-    Failed { message: String, stopped_at: Option<String> },
+    Failed {
+        message: String,
+        stopped_at: Option<String>,
+    },
     /// Stopped because cancellation was requested.
     #[error("cancelled")]
     Cancelled { stopped_at: Option<String> },
@@ -34,7 +37,10 @@ pub enum JobError {
 
 impl JobError {
     pub fn failed(message: impl Into<String>) -> Self {
-        Self::Failed { message: message.into(), stopped_at: None }
+        Self::Failed {
+            message: message.into(),
+            stopped_at: None,
+        }
     }
 }
 
@@ -59,10 +65,16 @@ pub trait BackgroundJob: DeserializeOwned + Send + 'static {
     const KIND: JobKind;
     type Context: Clone + Send + Sync + 'static;
 
-    fn run(self, ctx: JobContext, deps: Self::Context) -> impl Future<Output = Result<(), JobError>> + Send;
+    fn run(
+        self,
+        ctx: JobContext,
+        deps: Self::Context,
+    ) -> impl Future<Output = Result<(), JobError>> + Send;
 }
 
-type RunFn = Arc<dyn Fn(serde_json::Value, JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+type RunFn = Arc<
+    dyn Fn(serde_json::Value, JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync,
+>;
 
 /// The handlers a worker pool runs, by kind. Workers claim only kinds they
 /// have a handler for.
@@ -73,7 +85,9 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("kinds", &self.kinds()).finish()
+        f.debug_struct("Registry")
+            .field("kinds", &self.kinds())
+            .finish()
     }
 }
 

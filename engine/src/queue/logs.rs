@@ -33,7 +33,11 @@ impl std::fmt::Debug for Msg {
 impl LogSink {
     /// Starts the writer task; it ends when every sink is dropped, after
     /// writing what it holds. Raises `lease_lost` when a write is refused.
-    pub fn start(store: Store, lease: Lease, lease_lost: Flag) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        lease: Lease,
+        lease_lost: Flag,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(write_loop(store, lease, lease_lost, rx));
         (Self { tx }, task)
@@ -53,12 +57,21 @@ impl LogSink {
     }
 }
 
-async fn write_loop(store: Store, lease: Lease, lease_lost: Flag, mut rx: mpsc::UnboundedReceiver<Msg>) {
+async fn write_loop(
+    store: Store,
+    lease: Lease,
+    lease_lost: Flag,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+) {
     let mut next_seq: Option<i64> = None;
     let mut batch: Vec<PendingLine> = Vec::new();
     let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
-        let first = if batch.is_empty() { rx.recv().await } else { None };
+        let first = if batch.is_empty() {
+            rx.recv().await
+        } else {
+            None
+        };
         let mut closed = batch.is_empty() && first.is_none();
         if let Some(msg) = first {
             take(msg, &mut batch, &mut waiters);
@@ -86,12 +99,23 @@ async fn write_loop(store: Store, lease: Lease, lease_lost: Flag, mut rx: mpsc::
 
 fn take(msg: Msg, batch: &mut Vec<PendingLine>, waiters: &mut Vec<oneshot::Sender<()>>) {
     match msg {
-        Msg::Line(step, line) => batch.push(PendingLine { seq: 0, step, at: now_ms(), line }),
+        Msg::Line(step, line) => batch.push(PendingLine {
+            seq: 0,
+            step,
+            at: now_ms(),
+            line,
+        }),
         Msg::Flush(done) => waiters.push(done),
     }
 }
 
-async fn write(store: &Store, lease: Lease, lease_lost: &Flag, next_seq: &mut Option<i64>, batch: &mut [PendingLine]) {
+async fn write(
+    store: &Store,
+    lease: Lease,
+    lease_lost: &Flag,
+    next_seq: &mut Option<i64>,
+    batch: &mut [PendingLine],
+) {
     for attempt in 0..5_u32 {
         let seq = match *next_seq {
             Some(seq) => seq,

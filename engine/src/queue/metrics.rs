@@ -10,7 +10,9 @@ use super::model::{JobKind, Phase};
 
 /// Upper bounds (seconds) of the duration histogram buckets; a last,
 /// implicit bucket is `+Inf`.
-pub const BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0];
+pub const BUCKETS: &[f64] = &[
+    0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0,
+];
 
 /// A cumulative-friendly histogram: `counts[i]` counts observations in
 /// bucket `i` only (not cumulative); `counts[BUCKETS.len()]` is `+Inf`.
@@ -23,13 +25,20 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Self { counts: vec![0; BUCKETS.len() + 1], sum: 0.0, count: 0 }
+        Self {
+            counts: vec![0; BUCKETS.len() + 1],
+            sum: 0.0,
+            count: 0,
+        }
     }
 }
 
 impl Histogram {
     pub fn observe(&mut self, seconds: f64) {
-        let index = BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(BUCKETS.len());
+        let index = BUCKETS
+            .iter()
+            .position(|b| seconds <= *b)
+            .unwrap_or(BUCKETS.len());
         if let Some(slot) = self.counts.get_mut(index) {
             *slot += 1;
         }
@@ -71,7 +80,11 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe_attempt(&self, kind: JobKind, outcome: Outcome, seconds: f64) {
         if let Ok(mut m) = self.inner.lock() {
-            *m.attempts.entry(kind).or_default().entry(outcome).or_default() += 1;
+            *m.attempts
+                .entry(kind)
+                .or_default()
+                .entry(outcome)
+                .or_default() += 1;
             m.job_seconds.entry(kind).or_default().observe(seconds);
         }
     }

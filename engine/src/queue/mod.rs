@@ -40,7 +40,9 @@ pub use fence::{Completion, Lease, LeaseError, StepUpdate};
 pub use job::{BackgroundJob, JobError, Registry};
 pub use listen::CHANNEL as NOTIFY_CHANNEL;
 pub use metrics::{Histogram, Metrics, MetricsSnapshot, Outcome, BUCKETS};
-pub use model::{Job, JobId, JobKind, JobStatus, LogLine, NewJob, Phase, PlanSummary, Step, StepStatus};
+pub use model::{
+    Job, JobId, JobKind, JobStatus, LogLine, NewJob, Phase, PlanSummary, Step, StepStatus,
+};
 pub use read::{get_job, list_jobs, logs, steps, JobFilter};
 pub use stats::{stats, QueueStats};
 pub use stop::{Flag, StopReason, StopSignals};

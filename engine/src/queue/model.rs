@@ -122,7 +122,14 @@ pub struct NewJob {
 
 impl NewJob {
     pub fn new(kind: JobKind, payload: serde_json::Value, actor: impl Into<String>) -> Self {
-        Self { kind, payload, actor: actor.into(), environment: None, run_at: None, max_attempts: None }
+        Self {
+            kind,
+            payload,
+            actor: actor.into(),
+            environment: None,
+            run_at: None,
+            max_attempts: None,
+        }
     }
 
     #[must_use]
@@ -222,8 +229,8 @@ mod tests {
         let apply = NewJob::new(JobKind::EnvironmentApply, serde_json::json!({}), "user:a")
             .for_environment("teal");
         assert_eq!(apply.concurrency_key().as_deref(), Some("environment:teal"));
-        let check =
-            NewJob::new(JobKind::OidcCheck, serde_json::json!({}), "user:a").for_environment("teal");
+        let check = NewJob::new(JobKind::OidcCheck, serde_json::json!({}), "user:a")
+            .for_environment("teal");
         assert_eq!(check.concurrency_key(), None);
     }
 }

@@ -20,7 +20,8 @@ fn decode_job(row: &AnyRow) -> Result<Job, StoreError> {
     Ok(Job {
         id: JobId(row.try_get("id")?),
         kind: JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?,
-        payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
         status: JobStatus::parse(&status).ok_or_else(|| corrupt("job status", &status))?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
@@ -37,7 +38,10 @@ fn decode_job(row: &AnyRow) -> Result<Job, StoreError> {
 }
 
 /// One job.
-pub async fn get_job<'e>(db: impl Executor<'e, Database = Any>, id: JobId) -> Result<Option<Job>, StoreError> {
+pub async fn get_job<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: JobId,
+) -> Result<Option<Job>, StoreError> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(db).await?;
     row.as_ref().map(decode_job).transpose()
@@ -54,7 +58,10 @@ pub struct JobFilter {
 }
 
 /// Jobs, newest first.
-pub async fn list_jobs<'e>(db: impl Executor<'e, Database = Any>, filter: &JobFilter) -> Result<Vec<Job>, StoreError> {
+pub async fn list_jobs<'e>(
+    db: impl Executor<'e, Database = Any>,
+    filter: &JobFilter,
+) -> Result<Vec<Job>, StoreError> {
     let sql = format!(
         "SELECT {JOB_COLUMNS} FROM jobs \
          WHERE ($1 IS NULL OR environment = $1) AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3) \
@@ -78,7 +85,11 @@ fn decode_step(row: &AnyRow) -> Result<Step, StoreError> {
     let destroy: Option<i64> = row.try_get("plan_destroy")?;
     let summary = match (add, change, destroy) {
         (None, None, None) => None,
-        (a, c, d) => Some(PlanSummary { add: a.unwrap_or(0), change: c.unwrap_or(0), destroy: d.unwrap_or(0) }),
+        (a, c, d) => Some(PlanSummary {
+            add: a.unwrap_or(0),
+            change: c.unwrap_or(0),
+            destroy: d.unwrap_or(0),
+        }),
     };
     Ok(Step {
         position: row.try_get("position")?,
@@ -95,7 +106,10 @@ fn decode_step(row: &AnyRow) -> Result<Step, StoreError> {
 }
 
 /// A job's steps in order.
-pub async fn steps<'e>(db: impl Executor<'e, Database = Any>, job: JobId) -> Result<Vec<Step>, StoreError> {
+pub async fn steps<'e>(
+    db: impl Executor<'e, Database = Any>,
+    job: JobId,
+) -> Result<Vec<Step>, StoreError> {
     let rows = sqlx::query(
         "SELECT position, layer, phase, status, started_at, finished_at, resources_done, resources_planned, \
          plan_add, plan_change, plan_destroy, message FROM job_steps WHERE job_id = $1 ORDER BY position",

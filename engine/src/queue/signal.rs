@@ -16,7 +16,10 @@ struct Bells {
     cancels: Notify,
 }
 
-static BELLS: LazyLock<Bells> = LazyLock::new(|| Bells { jobs: Notify::new(), cancels: Notify::new() });
+static BELLS: LazyLock<Bells> = LazyLock::new(|| Bells {
+    jobs: Notify::new(),
+    cancels: Notify::new(),
+});
 
 /// Something may be claimable: a job was enqueued, requeued or released its key.
 pub fn ring_jobs() {

@@ -16,7 +16,9 @@ impl Default for Flag {
 
 impl Flag {
     pub fn new() -> Self {
-        Self { tx: std::sync::Arc::new(watch::Sender::new(false)) }
+        Self {
+            tx: std::sync::Arc::new(watch::Sender::new(false)),
+        }
     }
 
     pub fn raise(&self) {

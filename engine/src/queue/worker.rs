@@ -40,7 +40,10 @@ impl Workers {
         let shutdown = Flag::new();
         let metrics = Arc::new(Metrics::default());
         let listener = match (&config.listen_url, store.backend()) {
-            (Some(url), Backend::Postgres) => Some(tokio::spawn(super::listen::listen(url.clone(), shutdown.clone()))),
+            (Some(url), Backend::Postgres) => Some(tokio::spawn(super::listen::listen(
+                url.clone(),
+                shutdown.clone(),
+            ))),
             _ => None,
         };
         let dispatcher = Dispatcher {
@@ -50,7 +53,12 @@ impl Workers {
             metrics: Arc::clone(&metrics),
             shutdown: shutdown.clone(),
         };
-        Self { shutdown, dispatcher: tokio::spawn(dispatcher.run()), listener, metrics }
+        Self {
+            shutdown,
+            dispatcher: tokio::spawn(dispatcher.run()),
+            listener,
+            metrics,
+        }
     }
 
     /// The pool's in-process counters and histograms.
@@ -111,7 +119,9 @@ impl Dispatcher {
                             rechecks = &[];
                         }
                         for job in jobs {
-                            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else { break };
+                            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                                break;
+                            };
                             let freed = Arc::clone(&freed);
                             let run = execute(
                                 self.store.clone(),
@@ -154,7 +164,11 @@ impl Dispatcher {
 
     /// How long to sleep when nothing was claimable: until the next future
     /// `run_at`, the next reclaim of expired leases, or the poll.
-    async fn idle_wait(&self, has_free_slots: bool, next_reclaim: tokio::time::Instant) -> Duration {
+    async fn idle_wait(
+        &self,
+        has_free_slots: bool,
+        next_reclaim: tokio::time::Instant,
+    ) -> Duration {
         let mut wait = self.config.poll;
         if has_free_slots {
             if let Ok(Some(due)) = next_due(&self.store).await {

@@ -52,7 +52,11 @@ pub enum BlueprintError {
     #[error("layers depend on each other in a cycle: {}", .0.join(" -> "))]
     Cycle(Vec<String>),
     #[error("layer {layer:?}: workspace template {template:?}: {reason}")]
-    BadTemplate { layer: String, template: String, reason: String },
+    BadTemplate {
+        layer: String,
+        template: String,
+        reason: String,
+    },
     #[error("unknown layer {0:?}")]
     UnknownLayer(String),
 }
@@ -74,15 +78,20 @@ impl Blueprint {
             if by_name.insert(layer.name.clone(), layer).is_some() {
                 return Err(BlueprintError::Duplicate(layer.name.clone()));
             }
-            super::template::validate(&layer.workspace).map_err(|reason| BlueprintError::BadTemplate {
-                layer: layer.name.clone(),
-                template: layer.workspace.clone(),
-                reason,
+            super::template::validate(&layer.workspace).map_err(|reason| {
+                BlueprintError::BadTemplate {
+                    layer: layer.name.clone(),
+                    template: layer.workspace.clone(),
+                    reason,
+                }
             })?;
         }
         for layer in &layers {
             if let Some(missing) = layer.depends_on.iter().find(|d| !by_name.contains_key(*d)) {
-                return Err(BlueprintError::UnknownDependency { layer: layer.name.clone(), missing: missing.clone() });
+                return Err(BlueprintError::UnknownDependency {
+                    layer: layer.name.clone(),
+                    missing: missing.clone(),
+                });
             }
         }
         let mut ordered = Vec::with_capacity(layers.len());
@@ -108,12 +117,20 @@ impl Blueprint {
     }
 
     /// The named layers in dependency order (reverse for destroy).
-    pub fn select(&self, names: &[String], reverse: bool) -> Result<Vec<&LayerSpec>, BlueprintError> {
+    pub fn select(
+        &self,
+        names: &[String],
+        reverse: bool,
+    ) -> Result<Vec<&LayerSpec>, BlueprintError> {
         if let Some(unknown) = names.iter().find(|n| self.get(n).is_none()) {
             return Err(BlueprintError::UnknownLayer(unknown.clone()));
         }
         let wanted: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-        let mut picked: Vec<&LayerSpec> = self.ordered.iter().filter(|l| wanted.contains(l.name.as_str())).collect();
+        let mut picked: Vec<&LayerSpec> = self
+            .ordered
+            .iter()
+            .filter(|l| wanted.contains(l.name.as_str()))
+            .collect();
         if reverse {
             picked.reverse();
         }
@@ -123,20 +140,56 @@ impl Blueprint {
     /// The blueprint of the write-up, over the shipped `examples/infra` tree:
     /// `k8s` → `core` → `iam` → `jimm`, and `cos-integration` after `k8s`.
     pub fn default_layers() -> Vec<LayerSpec> {
-        let layer = |name: &str, deps: &[&str], workspace: &str, apps: &[&str], minutes: u64| LayerSpec {
-            name: name.to_owned(),
-            depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
-            workspace: workspace.to_owned(),
-            scaffold: None,
-            applications: apps.iter().map(|a| (*a).to_owned()).collect(),
-            timeout: Duration::from_secs(minutes * 60),
-        };
+        let layer =
+            |name: &str, deps: &[&str], workspace: &str, apps: &[&str], minutes: u64| LayerSpec {
+                name: name.to_owned(),
+                depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
+                workspace: workspace.to_owned(),
+                scaffold: None,
+                applications: apps.iter().map(|a| (*a).to_owned()).collect(),
+                timeout: Duration::from_secs(minutes * 60),
+            };
         vec![
-            layer("k8s", &[], "environments/k8s/prodstack/6/{tier}/{env}", &[], 60),
-            layer("core", &["k8s"], "environments/juju/prodstack/6/{tier}/{env}-core", &["postgresql", "vault", "openfga", "traefik"], 45),
-            layer("iam", &["core"], "environments/juju/prodstack/6/{tier}/{env}-iam", &["kratos", "hydra", "identity-platform-login-ui", "hook-service"], 45),
-            layer("jimm", &["iam"], "environments/juju/prodstack/6/{tier}/{env}-jimm", &["jimm"], 30),
-            layer("cos-integration", &["k8s"], "environments/juju/prodstack/6/{tier}/{env}-cos", &["opentelemetry-collector"], 30),
+            layer(
+                "k8s",
+                &[],
+                "environments/k8s/prodstack/6/{tier}/{env}",
+                &[],
+                60,
+            ),
+            layer(
+                "core",
+                &["k8s"],
+                "environments/juju/prodstack/6/{tier}/{env}-core",
+                &["postgresql", "vault", "openfga", "traefik"],
+                45,
+            ),
+            layer(
+                "iam",
+                &["core"],
+                "environments/juju/prodstack/6/{tier}/{env}-iam",
+                &[
+                    "kratos",
+                    "hydra",
+                    "identity-platform-login-ui",
+                    "hook-service",
+                ],
+                45,
+            ),
+            layer(
+                "jimm",
+                &["iam"],
+                "environments/juju/prodstack/6/{tier}/{env}-jimm",
+                &["jimm"],
+                30,
+            ),
+            layer(
+                "cos-integration",
+                &["k8s"],
+                "environments/juju/prodstack/6/{tier}/{env}-cos",
+                &["opentelemetry-collector"],
+                30,
+            ),
         ]
     }
 
@@ -198,20 +251,45 @@ mod tests {
     fn default_blueprint_orders_layers_after_their_dependencies() {
         let bp = Blueprint::default_blueprint().unwrap_or_else(|e| panic!("{e}"));
         let order: Vec<&LayerSpec> = bp.order().iter().collect();
-        assert_eq!(names(&order), ["k8s", "core", "iam", "jimm", "cos-integration"]);
-        assert_eq!(names(&bp.reverse_order()), ["cos-integration", "jimm", "iam", "core", "k8s"]);
+        assert_eq!(
+            names(&order),
+            ["k8s", "core", "iam", "jimm", "cos-integration"]
+        );
+        assert_eq!(
+            names(&bp.reverse_order()),
+            ["cos-integration", "jimm", "iam", "core", "k8s"]
+        );
     }
 
     #[test]
     fn cycles_are_refused_with_the_layers_named() {
-        let err = Blueprint::new(vec![spec("a", &["c"]), spec("b", &["a"]), spec("c", &["b"])]).err();
-        assert_eq!(err, Some(BlueprintError::Cycle(vec!["a".into(), "c".into(), "b".into(), "a".into()])));
+        let err = Blueprint::new(vec![
+            spec("a", &["c"]),
+            spec("b", &["a"]),
+            spec("c", &["b"]),
+        ])
+        .err();
+        assert_eq!(
+            err,
+            Some(BlueprintError::Cycle(vec![
+                "a".into(),
+                "c".into(),
+                "b".into(),
+                "a".into()
+            ]))
+        );
     }
 
     #[test]
     fn unknown_dependencies_and_duplicates_are_refused() {
         let err = Blueprint::new(vec![spec("a", &["zz"])]).err();
-        assert_eq!(err, Some(BlueprintError::UnknownDependency { layer: "a".into(), missing: "zz".into() }));
+        assert_eq!(
+            err,
+            Some(BlueprintError::UnknownDependency {
+                layer: "a".into(),
+                missing: "zz".into()
+            })
+        );
         let err = Blueprint::new(vec![spec("a", &[]), spec("a", &[])]).err();
         assert_eq!(err, Some(BlueprintError::Duplicate("a".into())));
     }
@@ -222,7 +300,10 @@ mod tests {
             let mut layer = spec("a", &[]);
             layer.workspace = template.into();
             let err = Blueprint::new(vec![layer]).err();
-            assert!(matches!(err, Some(BlueprintError::BadTemplate { .. })), "{template}: {err:?}");
+            assert!(
+                matches!(err, Some(BlueprintError::BadTemplate { .. })),
+                "{template}: {err:?}"
+            );
         }
     }
 
@@ -230,8 +311,14 @@ mod tests {
     fn selection_keeps_dependency_order_or_reverses_it() {
         let bp = Blueprint::default_blueprint().unwrap_or_else(|e| panic!("{e}"));
         let want = vec!["iam".to_owned(), "k8s".to_owned()];
-        assert_eq!(names(&bp.select(&want, false).unwrap_or_default()), ["k8s", "iam"]);
-        assert_eq!(names(&bp.select(&want, true).unwrap_or_default()), ["iam", "k8s"]);
+        assert_eq!(
+            names(&bp.select(&want, false).unwrap_or_default()),
+            ["k8s", "iam"]
+        );
+        assert_eq!(
+            names(&bp.select(&want, true).unwrap_or_default()),
+            ["iam", "k8s"]
+        );
         assert!(bp.select(&["nope".to_owned()], false).is_err());
     }
 }

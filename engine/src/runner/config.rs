@@ -36,26 +36,42 @@ const STANDIN: &str = "tofu-standin";
 /// `PATH`, else the stand-in (on `PATH` or next to this executable).
 pub fn resolve_layer_bin(explicit: Option<&str>) -> Result<LayerBin, String> {
     if let Some(explicit) = explicit.map(str::trim).filter(|s| !s.is_empty()) {
-        let path = if explicit.contains('/') { Some(PathBuf::from(explicit)) } else { find_on_path(explicit) };
+        let path = if explicit.contains('/') {
+            Some(PathBuf::from(explicit))
+        } else {
+            find_on_path(explicit)
+        };
         let path = path
             .filter(|p| p.is_file())
             .ok_or_else(|| format!("PALETTE_LAYER_BIN: {explicit} was not found"))?;
-        let simulated = path.file_name().is_some_and(|n| n.to_string_lossy().contains(STANDIN));
+        let simulated = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(STANDIN));
         return Ok(LayerBin { path, simulated });
     }
     for name in ["tofu", "terraform"] {
         if let Some(path) = find_on_path(name) {
-            return Ok(LayerBin { path, simulated: false });
+            return Ok(LayerBin {
+                path,
+                simulated: false,
+            });
         }
     }
     find_standin()
-        .map(|path| LayerBin { path, simulated: true })
-        .ok_or_else(|| "no tofu or terraform on PATH, and the tofu-standin was not found".to_owned())
+        .map(|path| LayerBin {
+            path,
+            simulated: true,
+        })
+        .ok_or_else(|| {
+            "no tofu or terraform on PATH, and the tofu-standin was not found".to_owned()
+        })
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 fn find_standin() -> Option<PathBuf> {
@@ -64,7 +80,9 @@ fn find_standin() -> Option<PathBuf> {
     }
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
-    [dir.join(STANDIN), dir.parent()?.join(STANDIN)].into_iter().find(|p| p.is_file())
+    [dir.join(STANDIN), dir.parent()?.join(STANDIN)]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// The shipped example tree (`examples/infra`): under the working directory

@@ -70,19 +70,37 @@ async fn run_environment(
     payload: &EnvironmentPayload,
     destroy: bool,
 ) -> Result<(), JobError> {
-    let name = EnvironmentName::parse(&payload.environment).map_err(|e| JobError::failed(e.to_string()))?;
+    let name = EnvironmentName::parse(&payload.environment)
+        .map_err(|e| JobError::failed(e.to_string()))?;
     let env = environments::get_by_name(ctx.store().pool(), &name)
         .await?
         .ok_or_else(|| JobError::failed(format!("environment {name} does not exist")))?;
     let wanted = payload.layers.clone().unwrap_or_else(|| env.layers.clone());
     let wanted = if wanted.is_empty() {
-        runner.config().blueprint.order().iter().map(|l| l.name.clone()).collect()
+        runner
+            .config()
+            .blueprint
+            .order()
+            .iter()
+            .map(|l| l.name.clone())
+            .collect()
     } else {
         wanted
     };
-    let layers = runner.config().blueprint.select(&wanted, destroy).map_err(|e| JobError::failed(e.to_string()))?;
-    let plan: Vec<(String, Phase)> =
-        layers.iter().flat_map(|l| [(l.name.clone(), Phase::Plan), (l.name.clone(), Phase::Apply)]).collect();
+    let layers = runner
+        .config()
+        .blueprint
+        .select(&wanted, destroy)
+        .map_err(|e| JobError::failed(e.to_string()))?;
+    let plan: Vec<(String, Phase)> = layers
+        .iter()
+        .flat_map(|l| {
+            [
+                (l.name.clone(), Phase::Plan),
+                (l.name.clone(), Phase::Apply),
+            ]
+        })
+        .collect();
     ctx.ensure_steps(&plan).await?;
     if destroy {
         set_status(ctx, &name, EnvironmentStatus::Destroying).await?;
@@ -91,22 +109,40 @@ async fn run_environment(
     let summary = &env.summary;
     let mut result = Ok(());
     for layer in layers {
-        let position = |phase: Phase| steps.iter().find(|s| s.layer == layer.name && s.phase == phase);
-        let (Some(plan_step), Some(apply_step)) = (position(Phase::Plan), position(Phase::Apply)) else {
-            result = Err(JobError::failed(format!("job has no steps for layer {}", layer.name)));
+        let position = |phase: Phase| {
+            steps
+                .iter()
+                .find(|s| s.layer == layer.name && s.phase == phase)
+        };
+        let (Some(plan_step), Some(apply_step)) = (position(Phase::Plan), position(Phase::Apply))
+        else {
+            result = Err(JobError::failed(format!(
+                "job has no steps for layer {}",
+                layer.name
+            )));
             break;
         };
         if apply_step.status == StepStatus::Succeeded {
-            ctx.log(Some(apply_step.position), format!("palette: layer {} already done; skipped", layer.name));
+            ctx.log(
+                Some(apply_step.position),
+                format!("palette: layer {} already done; skipped", layer.name),
+            );
             continue;
         }
         let outcome = async {
             let infra = &runner.config().infra_dir;
             let ws = workspace::prepare(infra, layer, summary.name.as_str(), summary.tier.as_str())
-                .map_err(|e| JobError::Failed { message: format!("workspace: {e}"), stopped_at: Some(format!("{}/plan", layer.name)) })?;
-            let all = layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?;
-            let upstream: Map<String, Value> =
-                layer.depends_on.iter().filter_map(|d| all.get(d).map(|o| (d.clone(), o.clone()))).collect();
+                .map_err(|e| JobError::Failed {
+                    message: format!("workspace: {e}"),
+                    stopped_at: Some(format!("{}/plan", layer.name)),
+                })?;
+            let all =
+                layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?;
+            let upstream: Map<String, Value> = layer
+                .depends_on
+                .iter()
+                .filter_map(|d| all.get(d).map(|o| (d.clone(), o.clone())))
+                .collect();
             let vars = RunVars {
                 environment: summary.name.as_str(),
                 tier: summary.tier.as_str(),
@@ -114,14 +150,18 @@ async fn run_environment(
                 manifest: serde_json::to_value(&summary.manifest).unwrap_or(Value::Null),
                 upstream,
             };
-            workspace::write_vars(&ws, &vars).map_err(|e| JobError::failed(format!("writing variables: {e}")))?;
+            workspace::write_vars(&ws, &vars)
+                .map_err(|e| JobError::failed(format!("writing variables: {e}")))?;
             let run = LayerRun {
                 runner,
                 ctx,
                 layer: &layer.name,
                 workspace: &ws,
                 destroy,
-                steps: LayerSteps { plan: plan_step.position, apply: apply_step.position },
+                steps: LayerSteps {
+                    plan: plan_step.position,
+                    apply: apply_step.position,
+                },
                 deadline: tokio::time::Instant::now() + layer.timeout,
                 timeout: layer.timeout,
             };
@@ -137,7 +177,11 @@ async fn run_environment(
     ctx.flush_logs().await;
     match &result {
         Ok(()) => {
-            let done = if destroy { EnvironmentStatus::Destroyed } else { EnvironmentStatus::Ready };
+            let done = if destroy {
+                EnvironmentStatus::Destroyed
+            } else {
+                EnvironmentStatus::Ready
+            };
             set_status(ctx, &name, done).await?;
         }
         Err(JobError::Failed { .. } | JobError::Cancelled { .. } | JobError::Transient(_)) => {
@@ -162,13 +206,21 @@ async fn store_outputs(
     } else {
         layer_outputs::put(&mut *tx, env, layer, outputs).await?;
     }
-    tx.commit().await.map_err(|e| JobError::Transient(e.to_string()))?;
+    tx.commit()
+        .await
+        .map_err(|e| JobError::Transient(e.to_string()))?;
     Ok(())
 }
 
-async fn set_status(ctx: &JobContext, name: &EnvironmentName, status: EnvironmentStatus) -> Result<(), JobError> {
+async fn set_status(
+    ctx: &JobContext,
+    name: &EnvironmentName,
+    status: EnvironmentStatus,
+) -> Result<(), JobError> {
     let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
     environments::set_status(&mut *tx, name, status).await?;
-    tx.commit().await.map_err(|e| JobError::Transient(e.to_string()))?;
+    tx.commit()
+        .await
+        .map_err(|e| JobError::Transient(e.to_string()))?;
     Ok(())
 }

@@ -9,13 +9,23 @@ use crate::queue::PlanSummary;
 #[derive(Debug, Clone, PartialEq)]
 pub enum UiEvent {
     /// A resource will change (plan).
-    PlannedChange { address: String, action: String },
+    PlannedChange {
+        address: String,
+        action: String,
+    },
     /// The totals of a plan or an apply.
     ChangeSummary(PlanSummary),
-    ApplyComplete { address: String },
-    ApplyErrored { address: String },
+    ApplyComplete {
+        address: String,
+    },
+    ApplyErrored {
+        address: String,
+    },
     /// An error or warning, with its summary.
-    Diagnostic { severity: String, summary: String },
+    Diagnostic {
+        severity: String,
+        summary: String,
+    },
     Other,
 }
 
@@ -30,22 +40,42 @@ pub fn parse(line: &str) -> Option<UiEvent> {
             .unwrap_or_default()
             .to_owned()
     };
-    let int = |v: &Value, key: &str| v.pointer(&format!("/changes/{key}")).and_then(Value::as_i64).unwrap_or(0);
+    let int = |v: &Value, key: &str| {
+        v.pointer(&format!("/changes/{key}"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
     Some(match kind {
         "planned_change" => UiEvent::PlannedChange {
             address: resource_addr(&value),
-            action: value.pointer("/change/action").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            action: value
+                .pointer("/change/action")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         },
         "change_summary" => UiEvent::ChangeSummary(PlanSummary {
             add: int(&value, "add"),
             change: int(&value, "change"),
             destroy: int(&value, "remove"),
         }),
-        "apply_complete" => UiEvent::ApplyComplete { address: resource_addr(&value) },
-        "apply_errored" => UiEvent::ApplyErrored { address: resource_addr(&value) },
+        "apply_complete" => UiEvent::ApplyComplete {
+            address: resource_addr(&value),
+        },
+        "apply_errored" => UiEvent::ApplyErrored {
+            address: resource_addr(&value),
+        },
         "diagnostic" => UiEvent::Diagnostic {
-            severity: value.pointer("/diagnostic/severity").and_then(Value::as_str).unwrap_or("error").to_owned(),
-            summary: value.pointer("/diagnostic/summary").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            severity: value
+                .pointer("/diagnostic/severity")
+                .and_then(Value::as_str)
+                .unwrap_or("error")
+                .to_owned(),
+            summary: value
+                .pointer("/diagnostic/summary")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         },
         _ => UiEvent::Other,
     })
@@ -57,7 +87,11 @@ pub fn summarize_show(text: &str) -> Option<PlanSummary> {
     let value: Value = serde_json::from_str(text).ok()?;
     let mut summary = PlanSummary::default();
     for change in value.get("resource_changes")?.as_array()? {
-        let actions = change.pointer("/change/actions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let actions = change
+            .pointer("/change/actions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for action in actions.iter().filter_map(Value::as_str) {
             match action {
                 "create" => summary.add += 1,
@@ -90,16 +124,35 @@ mod tests {
     #[test]
     fn change_summaries_and_completions_are_read() {
         let line = r#"{"type":"change_summary","changes":{"add":2,"change":1,"remove":3,"operation":"plan"}}"#;
-        assert_eq!(parse(line), Some(UiEvent::ChangeSummary(PlanSummary { add: 2, change: 1, destroy: 3 })));
+        assert_eq!(
+            parse(line),
+            Some(UiEvent::ChangeSummary(PlanSummary {
+                add: 2,
+                change: 1,
+                destroy: 3
+            }))
+        );
         let line = r#"{"type":"apply_complete","hook":{"resource":{"addr":"a.b"}}}"#;
-        assert_eq!(parse(line), Some(UiEvent::ApplyComplete { address: "a.b".into() }));
+        assert_eq!(
+            parse(line),
+            Some(UiEvent::ApplyComplete {
+                address: "a.b".into()
+            })
+        );
         assert_eq!(parse("not json"), None);
     }
 
     #[test]
     fn show_counts_a_replace_as_add_and_destroy() {
         let show = r#"{"resource_changes":[{"change":{"actions":["delete","create"]}},{"change":{"actions":["no-op"]}}]}"#;
-        assert_eq!(summarize_show(show), Some(PlanSummary { add: 1, change: 0, destroy: 1 }));
+        assert_eq!(
+            summarize_show(show),
+            Some(PlanSummary {
+                add: 1,
+                change: 0,
+                destroy: 1
+            })
+        );
     }
 
     #[test]

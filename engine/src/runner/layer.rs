@@ -48,53 +48,99 @@ impl LayerRun<'_> {
     /// Runs the layer; returns its outputs (empty after a destroy).
     pub async fn run(&self) -> Result<Map<String, Value>, JobError> {
         let (plan, apply) = (self.steps.plan, self.steps.apply);
-        self.ctx.update_step(plan, &StepUpdate { status: Some(StepStatus::Running), ..StepUpdate::default() }).await?;
+        self.ctx
+            .update_step(
+                plan,
+                &StepUpdate {
+                    status: Some(StepStatus::Running),
+                    ..StepUpdate::default()
+                },
+            )
+            .await?;
         let started = std::time::Instant::now();
-        self.command(plan, Phase::Plan, &["init", "-input=false", "-no-color"], None).await?;
+        self.command(
+            plan,
+            Phase::Plan,
+            &["init", "-input=false", "-no-color"],
+            None,
+        )
+        .await?;
         let mut args = vec!["plan", "-input=false", "-json", "-out=palette.tfplan"];
         if self.destroy {
             args.push("-destroy");
         }
         let progress = Arc::new(Mutex::new(Progress::default()));
-        self.command(plan, Phase::Plan, &args, Some(&progress)).await?;
-        let shown = self.command(plan, Phase::Plan, &["show", "-json", PLAN_FILE], None).await?;
+        self.command(plan, Phase::Plan, &args, Some(&progress))
+            .await?;
+        let shown = self
+            .command(plan, Phase::Plan, &["show", "-json", PLAN_FILE], None)
+            .await?;
         let summary = jsonui::summarize_show(&shown)
             .or_else(|| progress.lock().ok().and_then(|p| p.summary))
             .unwrap_or_default();
         let total = summary.add + summary.change + summary.destroy;
         self.ctx
-            .update_step(plan, &StepUpdate {
-                status: Some(StepStatus::Succeeded),
-                resources_planned: Some(total),
-                resources_done: Some(total),
-                summary: Some(summary),
-                message: Some(format!("{} to add, {} to change, {} to destroy", summary.add, summary.change, summary.destroy)),
-            })
+            .update_step(
+                plan,
+                &StepUpdate {
+                    status: Some(StepStatus::Succeeded),
+                    resources_planned: Some(total),
+                    resources_done: Some(total),
+                    summary: Some(summary),
+                    message: Some(format!(
+                        "{} to add, {} to change, {} to destroy",
+                        summary.add, summary.change, summary.destroy
+                    )),
+                },
+            )
             .await?;
-        self.ctx.observe_step(Phase::Plan, started.elapsed().as_secs_f64());
+        self.ctx
+            .observe_step(Phase::Plan, started.elapsed().as_secs_f64());
 
         let started = std::time::Instant::now();
         self.ctx
-            .update_step(apply, &StepUpdate {
-                status: Some(StepStatus::Running),
-                resources_planned: Some(total),
-                summary: Some(summary),
-                ..StepUpdate::default()
-            })
+            .update_step(
+                apply,
+                &StepUpdate {
+                    status: Some(StepStatus::Running),
+                    resources_planned: Some(total),
+                    summary: Some(summary),
+                    ..StepUpdate::default()
+                },
+            )
             .await?;
-        let progress = Arc::new(Mutex::new(Progress { planned: total, ..Progress::default() }));
-        self.command(apply, Phase::Apply, &["apply", "-input=false", "-json", PLAN_FILE], Some(&progress)).await?;
-        let outputs = self.command(apply, Phase::Apply, &["output", "-json"], None).await?;
-        let outputs = if self.destroy { Map::new() } else { jsonui::outputs(&outputs).unwrap_or_default() };
+        let progress = Arc::new(Mutex::new(Progress {
+            planned: total,
+            ..Progress::default()
+        }));
+        self.command(
+            apply,
+            Phase::Apply,
+            &["apply", "-input=false", "-json", PLAN_FILE],
+            Some(&progress),
+        )
+        .await?;
+        let outputs = self
+            .command(apply, Phase::Apply, &["output", "-json"], None)
+            .await?;
+        let outputs = if self.destroy {
+            Map::new()
+        } else {
+            jsonui::outputs(&outputs).unwrap_or_default()
+        };
         let done = progress.lock().map(|p| p.done).unwrap_or(total);
         self.ctx
-            .update_step(apply, &StepUpdate {
-                status: Some(StepStatus::Succeeded),
-                resources_done: Some(done.max(total)),
-                ..StepUpdate::default()
-            })
+            .update_step(
+                apply,
+                &StepUpdate {
+                    status: Some(StepStatus::Succeeded),
+                    resources_done: Some(done.max(total)),
+                    ..StepUpdate::default()
+                },
+            )
             .await?;
-        self.ctx.observe_step(Phase::Apply, started.elapsed().as_secs_f64());
+        self.ctx
+            .observe_step(Phase::Apply, started.elapsed().as_secs_f64());
         Ok(outputs)
     }
 
@@ -113,8 +159,17 @@ impl LayerRun<'_> {
     ) -> Result<String, JobError> {
         let capture = matches!(args.first(), Some(&("show" | "output")));
         let bin = &self.runner.config().bin.path;
-        let name = bin.file_name().map_or_else(|| "tofu".into(), |n| n.to_string_lossy().into_owned());
-        self.ctx.log(Some(step), format!("$ {name} -chdir={} {}", self.workspace.display(), args.join(" ")));
+        let name = bin
+            .file_name()
+            .map_or_else(|| "tofu".into(), |n| n.to_string_lossy().into_owned());
+        self.ctx.log(
+            Some(step),
+            format!(
+                "$ {name} -chdir={} {}",
+                self.workspace.display(),
+                args.join(" ")
+            ),
+        );
         if let Some(reason) = self.ctx.stop_reason() {
             return Err(self.stop(step, phase, Stopped::By(reason)).await);
         }
@@ -137,20 +192,38 @@ impl LayerRun<'_> {
             ctx.log(Some(step), redactor.redact(&text));
         };
         let grace = self.runner.config().cancel_grace;
-        let run = process::run(bin, &argv, ctx.stop_signals(), self.deadline, grace, &mut on_line);
+        let run = process::run(
+            bin,
+            &argv,
+            ctx.stop_signals(),
+            self.deadline,
+            grace,
+            &mut on_line,
+        );
         let ended = tokio::select! {
             ended = run => ended,
             () = report_progress(ctx, step, progress) => unreachable_progress(),
         };
         let _ = report_once(ctx, step, progress).await;
         match ended {
-            Err(e) => Err(self.fail(step, phase, format!("could not run {}: {e}", bin.display())).await),
-            Ok(Ended { stopped: Some(stopped), .. }) => Err(self.stop(step, phase, stopped).await),
+            Err(e) => Err(self
+                .fail(step, phase, format!("could not run {}: {e}", bin.display()))
+                .await),
+            Ok(Ended {
+                stopped: Some(stopped),
+                ..
+            }) => Err(self.stop(step, phase, stopped).await),
             Ok(ended) if ended.success() => Ok(captured),
             Ok(ended) => {
                 let detail = progress.lock().ok().and_then(|p| p.last_error.clone());
-                let code = ended.code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
-                let mut message = format!("{} {} exited with {code}", name, args.first().copied().unwrap_or(""));
+                let code = ended
+                    .code
+                    .map_or_else(|| "a signal".to_owned(), |c| c.to_string());
+                let mut message = format!(
+                    "{} {} exited with {code}",
+                    name,
+                    args.first().copied().unwrap_or("")
+                );
                 if let Some(detail) = detail {
                     message = format!("{message}: {}", redactor.redact(&detail));
                 }
@@ -161,11 +234,18 @@ impl LayerRun<'_> {
 
     async fn fail(&self, step: i64, phase: Phase, message: String) -> JobError {
         self.ctx.log(Some(step), format!("palette: {message}"));
-        let update = StepUpdate { status: Some(StepStatus::Failed), message: Some(message.clone()), ..StepUpdate::default() };
+        let update = StepUpdate {
+            status: Some(StepStatus::Failed),
+            message: Some(message.clone()),
+            ..StepUpdate::default()
+        };
         if let Err(e) = self.ctx.update_step(step, &update).await {
             return e.into();
         }
-        JobError::Failed { message, stopped_at: Some(self.stopped_at(phase)) }
+        JobError::Failed {
+            message,
+            stopped_at: Some(self.stopped_at(phase)),
+        }
     }
 
     async fn stop(&self, step: i64, phase: Phase, stopped: Stopped) -> JobError {
@@ -173,22 +253,39 @@ impl LayerRun<'_> {
             Stopped::By(StopReason::LeaseLost) => JobError::LeaseLost,
             Stopped::Timeout => {
                 let secs = self.timeout.as_secs();
-                self.fail(step, phase, format!("layer {} timed out after {secs} s and was interrupted", self.layer)).await
+                self.fail(
+                    step,
+                    phase,
+                    format!(
+                        "layer {} timed out after {secs} s and was interrupted",
+                        self.layer
+                    ),
+                )
+                .await
             }
             Stopped::By(reason) => {
                 let (status, message) = match reason {
-                    StopReason::Shutdown => (StepStatus::Pending, "interrupted by a worker shutdown; it runs again"),
+                    StopReason::Shutdown => (
+                        StepStatus::Pending,
+                        "interrupted by a worker shutdown; it runs again",
+                    ),
                     _ => (StepStatus::Cancelled, "cancelled"),
                 };
                 self.ctx.log(Some(step), format!("palette: {message}"));
-                let update = StepUpdate { status: Some(status), message: Some(message.into()), ..StepUpdate::default() };
+                let update = StepUpdate {
+                    status: Some(status),
+                    message: Some(message.into()),
+                    ..StepUpdate::default()
+                };
                 if let Err(e) = self.ctx.update_step(step, &update).await {
                     return e.into();
                 }
                 if reason == StopReason::Shutdown {
                     JobError::Interrupted
                 } else {
-                    JobError::Cancelled { stopped_at: Some(self.stopped_at(phase)) }
+                    JobError::Cancelled {
+                        stopped_at: Some(self.stopped_at(phase)),
+                    }
                 }
             }
         }
@@ -209,9 +306,16 @@ fn track(p: &mut Progress, stream: Stream, text: &str) {
             p.done += 1;
             p.dirty = true;
         }
-        Some(UiEvent::Diagnostic { severity, summary }) if severity == "error" => p.last_error = Some(summary),
+        Some(UiEvent::Diagnostic { severity, summary }) if severity == "error" => {
+            p.last_error = Some(summary)
+        }
         None if stream == Stream::Stderr && text.trim_start().starts_with("Error:") => {
-            p.last_error = Some(text.trim_start().trim_start_matches("Error:").trim().to_owned());
+            p.last_error = Some(
+                text.trim_start()
+                    .trim_start_matches("Error:")
+                    .trim()
+                    .to_owned(),
+            );
         }
         _ => {}
     }
@@ -225,7 +329,11 @@ async fn report_progress(ctx: &JobContext, step: i64, progress: &Arc<Mutex<Progr
     }
 }
 
-async fn report_once(ctx: &JobContext, step: i64, progress: &Arc<Mutex<Progress>>) -> Result<(), JobError> {
+async fn report_once(
+    ctx: &JobContext,
+    step: i64,
+    progress: &Arc<Mutex<Progress>>,
+) -> Result<(), JobError> {
     let update = match progress.lock() {
         Ok(mut p) if p.dirty => {
             p.dirty = false;

@@ -22,7 +22,9 @@ mod workspace;
 
 pub use blueprint::{Blueprint, BlueprintError, LayerSpec};
 pub use config::{default_infra_dir, resolve_layer_bin, LayerBin, RunnerConfig};
-pub use handlers::{register, ApplyEnvironment, CreateEnvironment, DestroyEnvironment, EnvironmentPayload};
+pub use handlers::{
+    register, ApplyEnvironment, CreateEnvironment, DestroyEnvironment, EnvironmentPayload,
+};
 pub use jsonui::{parse as parse_ui_line, UiEvent};
 pub use redact::Redactor;
 pub use workspace::TFVARS;

@@ -62,7 +62,10 @@ pub async fn run(
         .process_group(0)
         .kill_on_drop(true)
         .spawn()?;
-    let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let group = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
     let (tx, mut rx) = mpsc::unbounded_channel();
     if let Some(out) = child.stdout.take() {
         tokio::spawn(read_lines(out, Stream::Stdout, tx.clone()));
@@ -98,7 +101,10 @@ pub async fn run(
         // Whatever is left of the group (grandchildren) goes too.
         signal_group(group, Signal::SIGKILL, grace);
     }
-    Ok(Ended { code: status.code(), stopped })
+    Ok(Ended {
+        code: status.code(),
+        stopped,
+    })
 }
 
 fn signal_group(group: Option<Pid>, signal: Signal, grace: Duration) -> Instant {
@@ -127,7 +133,9 @@ async fn read_lines(
         match reader.read_until(b'\n', &mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {
-                let text = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_owned();
+                let text = String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\n', '\r'])
+                    .to_owned();
                 if tx.send((stream, text)).is_err() {
                     return;
                 }

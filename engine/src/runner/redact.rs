@@ -10,7 +10,11 @@ pub const MASK: &str = "[redacted]";
 
 impl Redactor {
     pub fn new(secrets: &[String]) -> Self {
-        let mut secrets: Vec<String> = secrets.iter().filter(|s| s.chars().count() >= 6).cloned().collect();
+        let mut secrets: Vec<String> = secrets
+            .iter()
+            .filter(|s| s.chars().count() >= 6)
+            .cloned()
+            .collect();
         // Longest first, so a secret containing another is masked whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -35,6 +39,9 @@ mod tests {
     #[test]
     fn known_secrets_of_six_or_more_characters_are_masked() {
         let r = Redactor::new(&["hunter2-secret".into(), "abc".into(), "hunter2".into()]);
-        assert_eq!(r.redact("pw=hunter2-secret x=hunter2 y=abc"), "pw=[redacted] x=[redacted] y=abc");
+        assert_eq!(
+            r.redact("pw=hunter2-secret x=hunter2 y=abc"),
+            "pw=[redacted] x=[redacted] y=abc"
+        );
     }
 }

@@ -15,7 +15,9 @@ pub fn validate(template: &str) -> Result<(), String> {
         let close = after.find('}').ok_or("has an unclosed {")?;
         let name = &after[..close];
         if !PLACEHOLDERS.contains(&name) {
-            return Err(format!("unknown placeholder {{{name}}} (use {{env}} or {{tier}})"));
+            return Err(format!(
+                "unknown placeholder {{{name}}} (use {{env}} or {{tier}})"
+            ));
         }
         rest = &after[close + 1..];
     }
@@ -43,8 +45,16 @@ mod tests {
 
     #[test]
     fn templates_render_env_and_tier() {
-        let p = render(Path::new("/infra"), "environments/juju/{tier}/{env}-iam", "teal", "staging");
-        assert_eq!(p, PathBuf::from("/infra/environments/juju/staging/teal-iam"));
+        let p = render(
+            Path::new("/infra"),
+            "environments/juju/{tier}/{env}-iam",
+            "teal",
+            "staging",
+        );
+        assert_eq!(
+            p,
+            PathBuf::from("/infra/environments/juju/staging/teal-iam")
+        );
         assert!(validate("environments/{env}").is_ok());
         assert!(validate("x/{env").is_err());
     }

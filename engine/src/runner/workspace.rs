@@ -24,7 +24,12 @@ pub struct RunVars<'a> {
 
 /// The workspace directory of `layer` for `env`, created from the scaffold
 /// (with `{{module_dir}}` pointing at `modules/<layer>`) when missing.
-pub fn prepare(infra_dir: &Path, layer: &LayerSpec, env: &str, tier: &str) -> std::io::Result<PathBuf> {
+pub fn prepare(
+    infra_dir: &Path,
+    layer: &LayerSpec,
+    env: &str,
+    tier: &str,
+) -> std::io::Result<PathBuf> {
     let dir = template::render(infra_dir, &layer.workspace, env, tier);
     if dir.is_dir() {
         return Ok(dir);
@@ -37,11 +42,21 @@ pub fn prepare(infra_dir: &Path, layer: &LayerSpec, env: &str, tier: &str) -> st
     if !scaffold.is_dir() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("workspace {} is missing and there is no scaffold at {}", dir.display(), scaffold.display()),
+            format!(
+                "workspace {} is missing and there is no scaffold at {}",
+                dir.display(),
+                scaffold.display()
+            ),
         ));
     }
-    let rendered = layer.workspace.replace("{env}", env).replace("{tier}", tier);
-    let depth = Path::new(&rendered).components().filter(|c| matches!(c, Component::Normal(_))).count();
+    let rendered = layer
+        .workspace
+        .replace("{env}", env)
+        .replace("{tier}", tier);
+    let depth = Path::new(&rendered)
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count();
     let module_dir = format!("{}modules/{}", "../".repeat(depth), layer.name);
     let staging = dir.with_extension("palette-new");
     let _ = std::fs::remove_dir_all(&staging);

@@ -2,16 +2,21 @@
 
 use domain::{EnvironmentName, EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment};
 
+use crate::authz::{Action, Tuple, PLATFORM};
 use crate::store::{self, audit, environments, now_ms, NewAuditEvent};
 use crate::{Actor, Engine, Error};
 
 impl Engine {
-    /// Every environment, by name.
+    /// Every environment the actor may view, by name.
     #[tracing::instrument(skip_all, fields(actor = %actor))]
     pub async fn list_environments(&self, actor: &Actor) -> Result<Vec<EnvironmentSummary>, Error> {
-        let _ = actor;
+        let visible = self.visible_environments(actor).await?;
         let rows = environments::list(self.store().pool()).await?;
-        Ok(rows.into_iter().map(|row| row.summary).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| row.summary)
+            .filter(|env| visible.as_ref().is_none_or(|v| v.contains(env.name.as_str())))
+            .collect())
     }
 
     /// One environment by name.
@@ -21,7 +26,7 @@ impl Engine {
         actor: &Actor,
         name: &EnvironmentName,
     ) -> Result<EnvironmentSummary, Error> {
-        let _ = actor;
+        self.authorize(actor, Action::ViewEnvironment(name)).await?;
         environments::get_by_name(self.store().pool(), name)
             .await?
             .map(|row| row.summary)
@@ -37,6 +42,7 @@ impl Engine {
         layers: Vec<String>,
         manifest: Option<Manifest>,
     ) -> Result<EnvironmentSummary, Error> {
+        self.authorize(actor, Action::CreateEnvironment).await?;
         let now = now_ms();
         let manifest = manifest.unwrap_or_else(|| Manifest::identity_stack(new.channel.as_str()));
         let row = environments::EnvironmentRow {
@@ -56,12 +62,15 @@ impl Engine {
         };
         let object = format!("environment:{}", row.summary.name);
         let mut tx = self.store().pool().begin().await?;
-        environments::insert(&mut *tx, &row).await.map_err(|e| match e {
-            store::StoreError::Conflict => {
-                Error::Conflict(format!("an environment named {} already exists", row.summary.name))
-            }
-            other => other.into(),
-        })?;
+        environments::insert(&mut *tx, &row)
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Conflict => Error::Conflict(format!(
+                    "an environment named {} already exists",
+                    row.summary.name
+                )),
+                other => other.into(),
+            })?;
         audit::append(
             &mut *tx,
             &NewAuditEvent {
@@ -78,6 +87,15 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
+        // Relationships after the business transaction commits: the platform
+        // link, and the creator (a person or client) as owner.
+        let mut grants = vec![Tuple::new(PLATFORM, "platform", object.as_str())];
+        if !actor.is_system() {
+            grants.push(Tuple::new(actor.principal.as_str(), "owner", object.as_str()));
+        }
+        self.authorizer().write(&grants, &[]).await.map_err(|e| {
+            Error::Unavailable(format!("the environment was created but its owner could not be recorded: {e}"))
+        })?;
         tracing::info!("environment created");
         Ok(row.summary)
     }

@@ -13,8 +13,8 @@ pub struct MembershipChange {
 
 impl Engine {
     /// Records a successful login (or a machine's first token): upserts the
-    /// user from its claims and audits it. Returns the group changes since the
-    /// previous login so memberships can be synced.
+    /// user from its claims, audits it and syncs its group memberships
+    /// (added and removed since the previous login). Returns the changes.
     #[tracing::instrument(skip_all, fields(subject = %profile.subject))]
     pub async fn record_login(
         &self,
@@ -25,8 +25,17 @@ impl Engine {
         let mut tx = self.store().pool().begin().await?;
         let previous = users::upsert(&mut tx, profile, now).await?;
         let change = MembershipChange {
-            added: profile.groups.iter().filter(|g| !previous.contains(g)).cloned().collect(),
-            removed: previous.iter().filter(|g| !profile.groups.contains(g)).cloned().collect(),
+            added: profile
+                .groups
+                .iter()
+                .filter(|g| !previous.contains(g))
+                .cloned()
+                .collect(),
+            removed: previous
+                .iter()
+                .filter(|g| !profile.groups.contains(g))
+                .cloned()
+                .collect(),
         };
         let principal = Actor::user(&profile.subject).principal;
         audit::append(
@@ -45,6 +54,7 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
+        self.sync_groups(&profile.subject, &change).await?;
         Ok(change)
     }
 }

@@ -69,7 +69,10 @@ pub async fn get_by_name<'e>(
     name: &EnvironmentName,
 ) -> Result<Option<EnvironmentRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM environments WHERE name = $1");
-    let row = sqlx::query(&sql).bind(name.as_str()).fetch_optional(db).await?;
+    let row = sqlx::query(&sql)
+        .bind(name.as_str())
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(decode).transpose()
 }
 

@@ -27,7 +27,11 @@ pub async fn put<'e>(
 }
 
 /// Forgets the outputs of `layer` in `environment` (after a destroy).
-pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, environment: &str, layer: &str) -> Result<(), StoreError> {
+pub async fn delete<'e>(
+    db: impl Executor<'e, Database = Any>,
+    environment: &str,
+    layer: &str,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM layer_outputs WHERE environment = $1 AND layer = $2")
         .bind(environment)
         .bind(layer)
@@ -41,10 +45,12 @@ pub async fn for_environment<'e>(
     db: impl Executor<'e, Database = Any>,
     environment: &str,
 ) -> Result<Map<String, Value>, StoreError> {
-    let rows = sqlx::query("SELECT layer, outputs FROM layer_outputs WHERE environment = $1 ORDER BY layer")
-        .bind(environment)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT layer, outputs FROM layer_outputs WHERE environment = $1 ORDER BY layer",
+    )
+    .bind(environment)
+    .fetch_all(db)
+    .await?;
     let mut all = Map::new();
     for row in rows {
         let layer: String = row.try_get("layer")?;

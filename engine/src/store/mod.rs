@@ -11,6 +11,7 @@ pub mod environments;
 pub mod layer_outputs;
 pub mod sessions;
 pub mod settings;
+pub mod tuples;
 pub mod users;
 
 use std::time::Duration;
@@ -107,8 +108,16 @@ impl Store {
     /// Applies the migrations for this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("../migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("../migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }

@@ -46,16 +46,22 @@ pub async fn load<'e>(
     id: &str,
     now: i64,
 ) -> Result<Option<(String, i64)>, StoreError> {
-    let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-        .bind(id)
-        .bind(now)
-        .fetch_optional(db)
-        .await?;
-    row.as_ref().map(|r| Ok((get(r, "data")?, get(r, "expires_at")?))).transpose()
+    let row =
+        sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+            .bind(id)
+            .bind(now)
+            .fetch_optional(db)
+            .await?;
+    row.as_ref()
+        .map(|r| Ok((get(r, "data")?, get(r, "expires_at")?)))
+        .transpose()
 }
 
 pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(db).await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -64,6 +70,9 @@ pub async fn delete_expired<'e>(
     db: impl Executor<'e, Database = Any>,
     now: i64,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }

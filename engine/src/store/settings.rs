@@ -10,10 +10,12 @@ pub async fn insert_once<'e>(
     key: &str,
     value: &str,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(key)
-        .bind(value)
-        .execute(db)
-        .await?;
+    let done = sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -32,8 +32,14 @@ pub fn fast_config(workers: usize) -> WorkerConfig {
 }
 
 pub async fn create_environment(store: &Store, name: &str, layers: &[&str]) {
-    let new = NewEnvironment::parse(name, "staging", "test", "edge", &format!("https://iam.{name}.example.com"))
-        .unwrap();
+    let new = NewEnvironment::parse(
+        name,
+        "staging",
+        "test",
+        "edge",
+        &format!("https://iam.{name}.example.com"),
+    )
+    .unwrap();
     Engine::new(store.clone())
         .create_environment(
             &Actor::user("anne"),
@@ -46,14 +52,25 @@ pub async fn create_environment(store: &Store, name: &str, layers: &[&str]) {
 }
 
 /// Waits until `job` satisfies `done`, or panics after `timeout`.
-pub async fn wait_for_job(store: &Store, job: JobId, timeout: Duration, done: impl Fn(&Job) -> bool) -> Job {
+pub async fn wait_for_job(
+    store: &Store,
+    job: JobId,
+    timeout: Duration,
+    done: impl Fn(&Job) -> bool,
+) -> Job {
     let start = Instant::now();
     loop {
-        let current = engine::queue::get_job(store.pool(), job).await.unwrap().expect("job exists");
+        let current = engine::queue::get_job(store.pool(), job)
+            .await
+            .unwrap()
+            .expect("job exists");
         if done(&current) {
             return current;
         }
-        assert!(start.elapsed() < timeout, "job {job} did not get there in {timeout:?}: {current:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "job {job} did not get there in {timeout:?}: {current:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -71,11 +88,19 @@ pub fn standin() -> PathBuf {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .expect("run cargo build -p tofu-standin");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .find_map(|v| v.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
+            .find_map(|v| {
+                v.get("executable")
+                    .and_then(|e| e.as_str())
+                    .map(PathBuf::from)
+            })
             .expect("cargo reported the tofu-standin executable")
     })
     .clone()
@@ -83,13 +108,24 @@ pub fn standin() -> PathBuf {
 
 /// A small infrastructure tree: one scaffold per `(layer, standin.json)`.
 pub fn infra_tree(layers: &[(&str, serde_json::Value)]) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("palette-infra").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("palette-infra")
+        .tempdir()
+        .unwrap();
     for (name, knobs) in layers {
         let scaffold = dir.path().join("scaffold").join(name);
         std::fs::create_dir_all(&scaffold).unwrap();
         std::fs::create_dir_all(dir.path().join("modules").join(name)).unwrap();
-        std::fs::write(scaffold.join("main.tf"), "module \"m\" {\n  source = \"{{module_dir}}\"\n}\n").unwrap();
-        std::fs::write(scaffold.join("standin.json"), serde_json::to_string_pretty(knobs).unwrap()).unwrap();
+        std::fs::write(
+            scaffold.join("main.tf"),
+            "module \"m\" {\n  source = \"{{module_dir}}\"\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            scaffold.join("standin.json"),
+            serde_json::to_string_pretty(knobs).unwrap(),
+        )
+        .unwrap();
     }
     dir
 }
@@ -98,7 +134,9 @@ pub fn infra_tree(layers: &[(&str, serde_json::Value)]) -> tempfile::TempDir {
 pub fn pids_mentioning(needle: &str) -> Vec<i32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         if String::from_utf8_lossy(&cmdline).contains(needle) {
             pids.push(pid);
@@ -111,10 +149,14 @@ pub fn pids_mentioning(needle: &str) -> Vec<i32> {
 pub fn group_members(pgid: i32) -> Vec<i32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         // pid (comm) state ppid pgrp …; comm may hold spaces, so split after ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split_whitespace().collect();
         if fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string() {
             pids.push(pid);
@@ -139,7 +181,8 @@ pub fn spawn_child(entry: &str, env: &[(&str, String)]) -> std::process::Child {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
     cmd.spawn().unwrap()
 }
 

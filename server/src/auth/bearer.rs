@@ -28,8 +28,9 @@ const JWKS_REFRESH_MIN: Duration = Duration::from_secs(30);
 
 /// Asymmetric algorithms only: never `none`, never HMAC (which would let a
 /// public key be used as a shared secret).
-const ALLOWED_ALGS: &[&str] =
-    &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
+const ALLOWED_ALGS: &[&str] = &[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+];
 
 /// Who a valid token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,12 +114,19 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(provider: Arc<Provider>, audience: String, introspection: Option<IntrospectionConfig>) -> Self {
+    pub fn new(
+        provider: Arc<Provider>,
+        audience: String,
+        introspection: Option<IntrospectionConfig>,
+    ) -> Self {
         Self {
             provider,
             audience,
             introspection,
-            keys: RwLock::new(KeyCache { keys: None, fetched: None }),
+            keys: RwLock::new(KeyCache {
+                keys: None,
+                fetched: None,
+            }),
             seen: Mutex::new(HashSet::new()),
         }
     }
@@ -135,21 +143,30 @@ impl Verifier {
 
     async fn verify_jwt(&self, token: &str) -> Result<Principal, BearerError> {
         let mut parts = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64)) = (parts.next(), parts.next(), parts.next())
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(BearerError::Malformed);
         };
-        let decode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).map_err(|_| BearerError::Malformed);
-        let header: Header = serde_json::from_slice(&decode(header_b64)?).map_err(|_| BearerError::Malformed)?;
+        let decode = |s: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .map_err(|_| BearerError::Malformed)
+        };
+        let header: Header =
+            serde_json::from_slice(&decode(header_b64)?).map_err(|_| BearerError::Malformed)?;
         if !ALLOWED_ALGS.contains(&header.alg.as_str()) {
             return Err(BearerError::Algorithm(header.alg));
         }
-        let alg: CoreJwsSigningAlgorithm = serde_json::from_value(serde_json::Value::String(header.alg.clone()))
-            .map_err(|_| BearerError::Algorithm(header.alg.clone()))?;
+        let alg: CoreJwsSigningAlgorithm =
+            serde_json::from_value(serde_json::Value::String(header.alg.clone()))
+                .map_err(|_| BearerError::Algorithm(header.alg.clone()))?;
         let signature = decode(signature_b64)?;
         let message = format!("{header_b64}.{payload_b64}");
-        self.check_signature(&alg, header.kid.as_deref(), message.as_bytes(), &signature).await?;
-        let claims: Claims = serde_json::from_slice(&decode(payload_b64)?).map_err(|_| BearerError::Malformed)?;
+        self.check_signature(&alg, header.kid.as_deref(), message.as_bytes(), &signature)
+            .await?;
+        let claims: Claims =
+            serde_json::from_slice(&decode(payload_b64)?).map_err(|_| BearerError::Malformed)?;
         self.check_claims(&claims, true)
     }
 
@@ -177,7 +194,10 @@ impl Verifier {
             if candidates.is_empty() {
                 continue;
             }
-            return if candidates.iter().any(|key| key.verify_signature(alg, message, signature).is_ok()) {
+            return if candidates
+                .iter()
+                .any(|key| key.verify_signature(alg, message, signature).is_ok())
+            {
                 Ok(())
             } else {
                 Err(BearerError::Signature)
@@ -187,7 +207,11 @@ impl Verifier {
     }
 
     async fn may_refresh(&self) -> bool {
-        self.keys.read().await.fetched.is_none_or(|at| at.elapsed() >= JWKS_REFRESH_MIN)
+        self.keys
+            .read()
+            .await
+            .fetched
+            .is_none_or(|at| at.elapsed() >= JWKS_REFRESH_MIN)
     }
 
     async fn key_set(&self, refresh: bool) -> Result<CoreJsonWebKeySet, BearerError> {
@@ -196,7 +220,11 @@ impl Verifier {
                 return Ok(keys.clone());
             }
         }
-        let discovered = self.provider.discovered(false).await.map_err(|e| BearerError::Unavailable(e.to_string()))?;
+        let discovered = self
+            .provider
+            .discovered(false)
+            .await
+            .map_err(|e| BearerError::Unavailable(e.to_string()))?;
         let set: CoreJsonWebKeySet = self
             .provider
             .http()
@@ -220,7 +248,11 @@ impl Verifier {
         if claims.iss.as_deref() != Some(issuer) {
             return Err(BearerError::Issuer(issuer.to_owned()));
         }
-        if !claims.aud.as_ref().is_some_and(|aud| aud.contains(&self.audience)) {
+        if !claims
+            .aud
+            .as_ref()
+            .is_some_and(|aud| aud.contains(&self.audience))
+        {
             return Err(BearerError::Audience(self.audience.clone()));
         }
         match claims.exp {
@@ -231,7 +263,11 @@ impl Verifier {
         if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECS > now) {
             return Err(BearerError::NotYetValid);
         }
-        let subject = claims.sub.clone().or_else(|| claims.client_id.clone()).ok_or(BearerError::Malformed)?;
+        let subject = claims
+            .sub
+            .clone()
+            .or_else(|| claims.client_id.clone())
+            .ok_or(BearerError::Malformed)?;
         let machine = claims.client_id.as_deref() == Some(subject.as_str());
         Ok(Principal { subject, machine })
     }
@@ -239,7 +275,9 @@ impl Verifier {
     /// RFC 7662: POST the token to the introspection endpoint, authenticated
     /// as the introspection client.
     async fn introspect(&self, token: &str) -> Result<Principal, BearerError> {
-        let Some(config) = &self.introspection else { return Err(BearerError::OpaqueNotAccepted) };
+        let Some(config) = &self.introspection else {
+            return Err(BearerError::OpaqueNotAccepted);
+        };
         let endpoint = match &config.url {
             Some(url) => url.clone(),
             None => self
@@ -249,20 +287,33 @@ impl Verifier {
                 .map_err(|e| BearerError::Unavailable(e.to_string()))?
                 .introspection_endpoint
                 .clone()
-                .ok_or_else(|| BearerError::Unavailable("the provider advertises no introspection_endpoint".to_owned()))?,
+                .ok_or_else(|| {
+                    BearerError::Unavailable(
+                        "the provider advertises no introspection_endpoint".to_owned(),
+                    )
+                })?,
         };
         let response = self
             .provider
             .http()
             .post(endpoint)
-            .basic_auth(&config.client_id, config.client_secret.as_ref().map(|s| s.expose_secret().to_owned()))
+            .basic_auth(
+                &config.client_id,
+                config
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret().to_owned()),
+            )
             .header(header::ACCEPT, "application/json")
             .form(&[("token", token), ("token_type_hint", "access_token")])
             .send()
             .await
             .and_then(openidconnect::reqwest::Response::error_for_status)
             .map_err(|e| BearerError::Unavailable(e.to_string()))?;
-        let claims: Claims = response.json().await.map_err(|e| BearerError::Unavailable(e.to_string()))?;
+        let claims: Claims = response
+            .json()
+            .await
+            .map_err(|e| BearerError::Unavailable(e.to_string()))?;
         if claims.active != Some(true) {
             return Err(BearerError::Inactive);
         }
@@ -272,7 +323,10 @@ impl Verifier {
     /// Records a machine client in the users table the first time this
     /// process sees it, so the access page can name it.
     pub async fn remember(&self, engine: &engine::Engine, principal: &Principal) {
-        let first = self.seen.lock().is_ok_and(|mut seen| seen.insert(principal.subject.clone()));
+        let first = self
+            .seen
+            .lock()
+            .is_ok_and(|mut seen| seen.insert(principal.subject.clone()));
         if first && principal.machine {
             let profile = UserProfile {
                 subject: principal.subject.clone(),
@@ -293,7 +347,10 @@ impl Verifier {
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
 }
 
 /// 401 with `WWW-Authenticate` and a JSON error body; never a redirect.
@@ -304,7 +361,9 @@ pub fn unauthorized(reason: &str) -> Response {
         reason.replace(['"', '\\'], "'")
     );
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response.into_response()
 }

@@ -23,16 +23,29 @@ pub async fn protect(
     request: Request,
     next: Next,
 ) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || request.headers().contains_key(header::AUTHORIZATION)
+    // Only a bearer token lifts the check (the resolver has verified it and
+    // the request acts as the token's principal): a browser never attaches
+    // one by itself, whereas it does attach cached HTTP Basic credentials.
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) || super::bearer::token_from(request.headers()).is_some()
     {
         return next.run(request).await;
     }
     let is_api = request.uri().path().starts_with("/api/");
     if !same_origin(request.headers(), &state.auth.public_base) {
-        return refuse(is_api, "the request did not come from Palette's own pages (Origin check failed)");
+        return refuse(
+            is_api,
+            "the request did not come from Palette's own pages (Origin check failed)",
+        );
     }
-    let expected = session.get::<String>(CSRF_KEY).await.ok().flatten().unwrap_or_default();
+    let expected = session
+        .get::<String>(CSRF_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let (request, provided) = match header_token(request.headers()) {
         Some(token) => (request, Some(token)),
         None => match form_token(request).await {
@@ -43,7 +56,10 @@ pub async fn protect(
     let valid = !expected.is_empty()
         && provided.is_some_and(|p| bool::from(p.as_bytes().ct_eq(expected.as_bytes())));
     if !valid {
-        return refuse(is_api, "the form has expired or did not come from this session (CSRF token check failed)");
+        return refuse(
+            is_api,
+            "the form has expired or did not come from this session (CSRF token check failed)",
+        );
     }
     next.run(request).await
 }
@@ -83,7 +99,11 @@ fn loopback_equivalent(a: &str, b: &str) -> bool {
             openidconnect::url::Host::Ipv4(ip) => ip.is_loopback(),
             openidconnect::url::Host::Ipv6(ip) => ip.is_loopback(),
         };
-        Some((url.scheme().to_owned(), url.port_or_known_default(), loopback))
+        Some((
+            url.scheme().to_owned(),
+            url.port_or_known_default(),
+            loopback,
+        ))
     };
     match (parts(a), parts(b)) {
         (Some((sa, pa, true)), Some((sb, pb, true))) => sa == "http" && sa == sb && pa == pb,
@@ -92,7 +112,10 @@ fn loopback_equivalent(a: &str, b: &str) -> bool {
 }
 
 fn header_token(headers: &HeaderMap) -> Option<String> {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Reads `_csrf` from a urlencoded form body and puts the body back.
@@ -125,7 +148,11 @@ fn refuse(is_api: bool, reason: &str) -> Response {
          <p><a href=\"/\">Back to Palette</a></p>",
         pages::escape(reason)
     );
-    (StatusCode::FORBIDDEN, Html(pages::page("Request refused", &body))).into_response()
+    (
+        StatusCode::FORBIDDEN,
+        Html(pages::page("Request refused", &body)),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -144,25 +171,52 @@ mod tests {
     #[test]
     fn origin_must_match_the_public_url() {
         let base = "https://palette.example.com";
-        assert!(same_origin(&headers(&[("origin", "https://palette.example.com")]), base));
-        assert!(!same_origin(&headers(&[("origin", "https://evil.example.com")]), base));
-        assert!(!same_origin(&headers(&[("origin", "http://palette.example.com")]), base));
+        assert!(same_origin(
+            &headers(&[("origin", "https://palette.example.com")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "https://evil.example.com")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://palette.example.com")]),
+            base
+        ));
         assert!(!same_origin(&headers(&[("origin", "null")]), base));
-        assert!(!same_origin(&headers(&[]), base), "no Origin and no Referer");
+        assert!(
+            !same_origin(&headers(&[]), base),
+            "no Origin and no Referer"
+        );
     }
 
     #[test]
     fn referer_stands_in_for_a_missing_origin() {
         let base = "https://palette.example.com";
-        assert!(same_origin(&headers(&[("referer", "https://palette.example.com/x?y")]), base));
-        assert!(!same_origin(&headers(&[("referer", "https://palette.example.com.evil.io/")]), base));
+        assert!(same_origin(
+            &headers(&[("referer", "https://palette.example.com/x?y")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("referer", "https://palette.example.com.evil.io/")]),
+            base
+        ));
     }
 
     #[test]
     fn loopback_names_agree_only_on_plain_http_and_the_same_port() {
         let base = "http://127.0.0.1:3000";
-        assert!(same_origin(&headers(&[("origin", "http://localhost:3000")]), base));
-        assert!(!same_origin(&headers(&[("origin", "http://localhost:3001")]), base));
-        assert!(!same_origin(&headers(&[("origin", "http://10.1.1.1:3000")]), base));
+        assert!(same_origin(
+            &headers(&[("origin", "http://localhost:3000")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://localhost:3001")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://10.1.1.1:3000")]),
+            base
+        ));
     }
 }

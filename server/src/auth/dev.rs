@@ -72,7 +72,12 @@ pub async fn login(
     }
     let return_to = safe_return_to(form.return_to.as_deref());
     let Some((subject, name, groups)) = DEV_USERS.iter().find(|(s, _, _)| *s == form.user) else {
-        return pages::failure(StatusCode::BAD_REQUEST, "There is no such dev user.", "Pick one of the listed users.", &return_to);
+        return pages::failure(
+            StatusCode::BAD_REQUEST,
+            "There is no such dev user.",
+            "Pick one of the listed users.",
+            &return_to,
+        );
     };
     let profile = UserProfile {
         subject: (*subject).to_owned(),

@@ -125,7 +125,9 @@ impl Auth {
             .with_same_site(SameSite::Lax)
             .with_secure(self.secure_cookies())
             .with_path("/")
-            .with_expiry(Expiry::OnInactivity(time::Duration::seconds(self.idle_secs)))
+            .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+                self.idle_secs,
+            )))
     }
 }
 
@@ -139,14 +141,20 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn is_plain_http_loopback(base: &str) -> bool {
-    let Some(rest) = base.strip_prefix("http://") else { return false };
+    let Some(rest) = base.strip_prefix("http://") else {
+        return false;
+    };
     let host = rest.split('/').next().unwrap_or_default();
     let host = match host.rsplit_once(':') {
         Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
         _ => host,
     };
     host == "localhost"
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Only same-origin relative paths: `/x`, never `//host`, `/\host` or a URL.
@@ -180,8 +188,18 @@ mod tests {
 
     #[test]
     fn return_to_accepts_only_same_origin_relative_paths() {
-        assert_eq!(safe_return_to(Some("/environments/blue?tab=jobs")), "/environments/blue?tab=jobs");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example/", "evil", "/\nx", ""] {
+        assert_eq!(
+            safe_return_to(Some("/environments/blue?tab=jobs")),
+            "/environments/blue?tab=jobs"
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "evil",
+            "/\nx",
+            "",
+        ] {
             assert_eq!(safe_return_to(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_return_to(None), "/");

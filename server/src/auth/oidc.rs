@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 use tower_sessions::Session;
 
-use super::{now_secs, pages, safe_return_to, AuthError, Login, SessionUser, CSRF_KEY, FLOW_KEY, USER_KEY};
+use super::{
+    now_secs, pages, safe_return_to, AuthError, Login, SessionUser, CSRF_KEY, FLOW_KEY, USER_KEY,
+};
 use crate::config::OidcConfig;
 use crate::http::AppState;
 
@@ -64,9 +66,13 @@ pub enum LoginError {
     Provider(String),
     #[error("No login was in progress in this browser, or it has already been used.")]
     NoFlow,
-    #[error("The login response does not belong to the login this browser started (state mismatch).")]
+    #[error(
+        "The login response does not belong to the login this browser started (state mismatch)."
+    )]
     StateMismatch,
-    #[error("The identity provider refused the login code; it may have expired or been used already.")]
+    #[error(
+        "The identity provider refused the login code; it may have expired or been used already."
+    )]
     Exchange(String),
     #[error("The identity provider's ID token is not valid for Palette.")]
     IdToken(String),
@@ -85,7 +91,9 @@ impl LoginError {
 
     fn detail(&self) -> String {
         match self {
-            Self::Unreachable(d) | Self::Exchange(d) | Self::IdToken(d) | Self::Internal(d) => d.clone(),
+            Self::Unreachable(d) | Self::Exchange(d) | Self::IdToken(d) | Self::Internal(d) => {
+                d.clone()
+            }
             Self::Provider(_) => "The provider reported an error and sent you back.".to_owned(),
             Self::NoFlow | Self::StateMismatch => {
                 "Start the login again from Palette in this browser.".to_owned()
@@ -143,7 +151,10 @@ impl Provider {
             .map_err(|e| LoginError::Unreachable(error_chain(&e)))?;
         let raw: serde_json::Value = self
             .http
-            .get(format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/')))
+            .get(format!(
+                "{}/.well-known/openid-configuration",
+                self.config.issuer.trim_end_matches('/')
+            ))
             .send()
             .await
             .and_then(openidconnect::reqwest::Response::error_for_status)
@@ -176,7 +187,10 @@ impl Provider {
         CoreClient::from_provider_metadata(
             discovered.metadata.clone(),
             ClientId::new(self.config.client_id.clone()),
-            self.config.client_secret.as_ref().map(|s| ClientSecret::new(s.expose_secret().to_owned())),
+            self.config
+                .client_secret
+                .as_ref()
+                .map(|s| ClientSecret::new(s.expose_secret().to_owned())),
         )
         .set_redirect_uri(self.redirect.clone())
     }
@@ -186,7 +200,11 @@ impl Provider {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let client = self.client(&discovered);
         let mut request = client
-            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
             .set_pkce_challenge(challenge);
         for scope in self.config.scopes.iter().filter(|s| *s != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
@@ -201,7 +219,11 @@ impl Provider {
         Ok((url.to_string(), flow))
     }
 
-    async fn finish(&self, flow: Flow, code: String) -> Result<(UserProfile, SessionUser), LoginError> {
+    async fn finish(
+        &self,
+        flow: Flow,
+        code: String,
+    ) -> Result<(UserProfile, SessionUser), LoginError> {
         let discovered = self.discovered(false).await?;
         let client = self.client(&discovered);
         let token = client
@@ -210,23 +232,59 @@ impl Provider {
             .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier))
             .request_async(&self.http)
             .await
-            .map_err(|e| LoginError::Exchange(error_chain(&e)))?;
+            .map_err(|e| match e {
+                // No answer at all is not a refusal of the code.
+                openidconnect::RequestTokenError::Request(_) => {
+                    LoginError::Unreachable(error_chain(&e))
+                }
+                _ => LoginError::Exchange(error_chain(&e)),
+            })?;
         let _ = token.access_token();
         let id_token = token
             .id_token()
             .ok_or_else(|| LoginError::IdToken("the token response has no id_token".to_owned()))?;
-        let claims = id_token
-            .claims(&client.id_token_verifier(), &Nonce::new(flow.nonce))
-            .map_err(|e| LoginError::IdToken(e.to_string()))?;
+        let nonce = Nonce::new(flow.nonce);
+        let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+            // The JWKS came with the cached discovery document: after a key
+            // rotation the provider signs with a key it does not hold yet.
+            // Fetch both again, once, and verify against the fresh keys.
+            Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
+                let fresh = self.discovered(true).await?;
+                id_token.claims(&self.client(&fresh).id_token_verifier(), &nonce)
+            }
+            other => other,
+        }
+        .map_err(|e| LoginError::IdToken(error_chain(&e)))?;
         let raw = id_token.to_string();
         let groups = groups_claim(&raw);
         let subject = claims.subject().as_str().to_owned();
-        let name = claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned());
+        let name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned());
         let username = claims.preferred_username().map(|u| u.as_str().to_owned());
         let email = claims.email().map(|e| e.as_str().to_owned());
-        let display_name = name.clone().or_else(|| username.clone()).or_else(|| email.clone()).unwrap_or_else(|| subject.clone());
-        let profile = UserProfile { subject: subject.clone(), kind: UserKind::Person, email: email.clone(), name, username, groups: groups.clone() };
-        let user = SessionUser { subject, display_name, email, groups, id_token: Some(raw), login_at: now_secs() };
+        let display_name = name
+            .clone()
+            .or_else(|| username.clone())
+            .or_else(|| email.clone())
+            .unwrap_or_else(|| subject.clone());
+        let profile = UserProfile {
+            subject: subject.clone(),
+            kind: UserKind::Person,
+            email: email.clone(),
+            name,
+            username,
+            groups: groups.clone(),
+        };
+        let user = SessionUser {
+            subject,
+            display_name,
+            email,
+            groups,
+            id_token: Some(raw),
+            login_at: now_secs(),
+        };
         Ok((profile, user))
     }
 }
@@ -262,9 +320,19 @@ pub struct LoginQuery {
 }
 
 /// `GET /auth/login?return_to=/path`
-pub async fn login(State(state): State<AppState>, session: Session, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let return_to = safe_return_to(query.return_to.as_deref());
-    if session.get::<SessionUser>(USER_KEY).await.ok().flatten().is_some() {
+    if session
+        .get::<SessionUser>(USER_KEY)
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+    {
         return Redirect::to(&return_to).into_response();
     }
     let provider = match &state.auth.login {
@@ -289,13 +357,19 @@ pub struct CallbackQuery {
 }
 
 /// `GET /auth/callback`: every failure ends on a page that says what happened.
-pub async fn callback(State(state): State<AppState>, session: Session, Query(query): Query<CallbackQuery>) -> Response {
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
     let Login::Oidc(provider) = &state.auth.login else {
         return StatusCode::NOT_FOUND.into_response();
     };
     // A flow is used once, whatever the outcome.
     let flow = session.remove::<Flow>(FLOW_KEY).await.ok().flatten();
-    let return_to = flow.as_ref().map_or_else(|| "/".to_owned(), |f| f.return_to.clone());
+    let return_to = flow
+        .as_ref()
+        .map_or_else(|| "/".to_owned(), |f| f.return_to.clone());
     if let Some(error) = query.error {
         let what = match query.error_description {
             Some(description) => format!("{error} ({description})"),
@@ -303,7 +377,9 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(que
         };
         return LoginError::Provider(what).page(&return_to);
     }
-    let Some(flow) = flow else { return LoginError::NoFlow.page(&return_to) };
+    let Some(flow) = flow else {
+        return LoginError::NoFlow.page(&return_to);
+    };
     let state_ok = query.state.as_deref().is_some_and(|s| {
         use subtle::ConstantTimeEq;
         bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
@@ -332,10 +408,20 @@ pub async fn establish(
     user: SessionUser,
 ) -> Result<(), Response> {
     let fail = |e: String| LoginError::Internal(e).page("/");
-    state.engine.record_login(profile, None).await.map_err(|e| fail(e.to_string()))?;
+    state
+        .engine
+        .record_login(profile, None)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     session.cycle_id().await.map_err(|e| fail(e.to_string()))?;
-    session.insert(USER_KEY, &user).await.map_err(|e| fail(e.to_string()))?;
-    session.insert(CSRF_KEY, super::resolve::new_token()).await.map_err(|e| fail(e.to_string()))?;
+    session
+        .insert(USER_KEY, &user)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    session
+        .insert(CSRF_KEY, super::resolve::new_token())
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     tracing::info!(subject = %user.subject, "logged in");
     Ok(())
 }

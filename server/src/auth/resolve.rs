@@ -25,7 +25,9 @@ pub async fn resolve(
 
     if let Some(token) = bearer::token_from(request.headers()) {
         let Some(verifier) = state.auth.bearer.as_ref() else {
-            return bearer::unauthorized("bearer tokens are not accepted: PALETTE_API_AUDIENCE is not configured");
+            return bearer::unauthorized(
+                "bearer tokens are not accepted: PALETTE_API_AUDIENCE is not configured",
+            );
         };
         return match verifier.verify(&token).await {
             Ok(principal) => {
@@ -78,9 +80,15 @@ pub async fn resolve(
         Some(user) => Actor::user(&user.subject),
         None => Actor::anonymous(),
     };
-    request.extensions_mut().insert(actor.with_request_id(request_id));
+    request
+        .extensions_mut()
+        .insert(actor.with_request_id(request_id));
     request.extensions_mut().insert(SessionView {
-        user: user.map(|u| UserView { subject: u.subject, display_name: u.display_name, groups: u.groups }),
+        user: user.map(|u| UserView {
+            subject: u.subject,
+            display_name: u.display_name,
+            groups: u.groups,
+        }),
         csrf,
         dev_login: state.auth.is_dev(),
     });
@@ -98,5 +106,7 @@ fn wants_html(request: &Request) -> bool {
 
 /// 256 random bits, URL-safe.
 pub fn new_token() -> String {
-    openidconnect::CsrfToken::new_random_len(32).secret().clone()
+    openidconnect::CsrfToken::new_random_len(32)
+        .secret()
+        .clone()
 }

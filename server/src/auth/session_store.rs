@@ -45,31 +45,47 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(backend)?;
-        sessions::upsert(self.store.pool(), &record.id.to_string(), &data, expires_ms(record))
-            .await
-            .map_err(backend)
+        sessions::upsert(
+            self.store.pool(),
+            &record.id.to_string(),
+            &data,
+            expires_ms(record),
+        )
+        .await
+        .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some((data, expires_at)) =
-            sessions::load(self.store.pool(), &id.to_string(), now_ms()).await.map_err(backend)?
+        let Some((data, expires_at)) = sessions::load(self.store.pool(), &id.to_string(), now_ms())
+            .await
+            .map_err(backend)?
         else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at / 1000)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(self.store.pool(), &id.to_string()).await.map_err(backend)
+        sessions::delete(self.store.pool(), &id.to_string())
+            .await
+            .map_err(backend)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        sessions::delete_expired(self.store.pool(), now_ms()).await.map(drop).map_err(backend)
+        sessions::delete_expired(self.store.pool(), now_ms())
+            .await
+            .map(drop)
+            .map_err(backend)
     }
 }

@@ -50,3 +50,45 @@ contract_test!(metrics_count_requests_by_route_and_status, |db| async move {
     assert!(text.contains("palette_http_request_duration_seconds_bucket"), "{text}");
     assert!(!text.contains("no-such-page"), "raw paths must not become label values");
 });
+
+contract_test!(state_changing_requests_without_the_csrf_token_are_refused, |db| async move {
+    let app = spawn_app(db, true).await;
+    let csrf = app.csrf().await;
+    let no_token = app
+        .client
+        .post(app.url("/auth/dev-login"))
+        .header("origin", app.origin())
+        .form(&[("user", "alice")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    let foreign = app
+        .client
+        .post(app.url("/auth/dev-login"))
+        .header("origin", "http://evil.example")
+        .form(&[("user", "alice"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    let server_fn = app
+        .client
+        .post(app.url("/_fn/list_environments"))
+        .header("origin", app.origin())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server_fn.status(), 403, "server functions are protected too");
+});
+
+contract_test!(the_api_answers_401_json_never_a_redirect, |db| async move {
+    let app = spawn_app(db, false).await;
+    let response = app.client.get(app.url("/api/v1/whoami")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+});

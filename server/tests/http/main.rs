@@ -2,6 +2,7 @@
 //! server on port 0 over its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod health;
 mod pages;
 mod support;

@@ -5,6 +5,7 @@ use testkit::TestDatabase;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// A browser-like client: cookies kept, redirects not followed.
     pub client: reqwest::Client,
     pub engine: engine::Engine,
     _db: TestDatabase,
@@ -15,12 +16,39 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client.get(self.url(path)).header("accept", "text/html").send().await.expect("request")
+    }
+
+    /// The anti-CSRF token of this client's session (starting one if needed).
+    pub async fn csrf(&self) -> String {
+        let html = self.get("/auth/login").await.text().await.expect("login page");
+        let marker = "name=\"_csrf\" value=\"";
+        let start = html.find(marker).map(|i| i + marker.len()).expect("a _csrf field");
+        html[start..].split('"').next().expect("token").to_owned()
+    }
+
+    /// Logs in through the dev login as one of its seeded users.
+    pub async fn login_dev(&self, user: &str) {
+        let csrf = self.csrf().await;
+        let response = self
+            .client
+            .post(self.url("/auth/dev-login"))
+            .header("origin", self.origin())
+            .form(&[("user", user), ("_csrf", &csrf), ("return_to", "/")])
+            .send()
+            .await
+            .expect("dev login");
+        assert_eq!(response.status(), 303, "dev login redirects home");
     }
 }
 
-/// Starts Palette on 127.0.0.1:0 over `db`, with demo data when asked.
+/// Starts Palette on 127.0.0.1:0 over `db` with the dev login, with demo
+/// data when asked.
 pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -31,5 +59,10 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
     let addr = server.local_addr().unwrap();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));
-    TestApp { addr, client: reqwest::Client::new(), engine, _db: db }
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { addr, client, engine, _db: db }
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Job queue benchmark: Palette's queue and graphile-worker on the same
+# throwaway PostgreSQL, the same no-op jobs, the same concurrency.
+#   bench/queue/run.sh [JOBS] [WORKER COUNTS...]     (defaults: 10000, 1 4 16)
+# Starts PostgreSQL like the test harness does (initdb --auth=trust as the
+# postgres user, fsync=off), prints a table, removes the cluster.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+JOBS="${1:-10000}"; shift || true
+COUNTS=("${@:-1 4 16}"); COUNTS=(${COUNTS[@]})
+IDLE_SECS="${IDLE_SECS:-10}"
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+DIR="$(mktemp -d /tmp/palette-bench-pg.XXXXXX)"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+as_pg "$PG_BIN/initdb" --auth=trust --username=postgres --no-sync --encoding=UTF8 -D "$DIR/data" >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+trap 'as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
+ADMIN="postgres://postgres@127.0.0.1:$PORT/postgres"
+
+(cd "$ROOT" && cargo build --release -q -p engine --example queue_bench)
+[ -d "$HERE/node_modules" ] || (cd "$HERE" && npm ci --no-audit --no-fund >/dev/null)
+
+db() { psql -q "$ADMIN" -c "CREATE DATABASE $1" >/dev/null && echo "postgres://postgres@127.0.0.1:$PORT/$1"; }
+rate() { sed -n 's/.*jobs_per_sec=\([0-9]*\).*/\1/p'; }
+idle() { sed -n 's/.*cpu_ms=\([0-9]*\).*/\1/p'; }
+
+printf '%-8s %-8s %14s %14s\n' workers jobs palette/s graphile/s
+LAST=${COUNTS[-1]}
+for n in "${COUNTS[@]}"; do
+  want_idle=0; [ "$n" = "$LAST" ] && want_idle="$IDLE_SECS"
+  P="$("$TARGET/release/examples/queue_bench" "$(db palette_$n)" "$n" "$JOBS" "$want_idle")"
+  G="$(node "$HERE/graphile.mjs" "$(db graphile_$n)" "$n" "$JOBS" "$want_idle")"
+  printf '%-8s %-8s %14s %14s\n' "$n" "$JOBS" "$(echo "$P" | rate)" "$(echo "$G" | rate)"
+  [ "$want_idle" != 0 ] && IDLE_P="$(echo "$P" | idle)" && IDLE_G="$(echo "$G" | idle)"
+done
+echo
+echo "idle CPU over ${IDLE_SECS} s with $LAST workers waiting: palette ${IDLE_P:-?} ms, graphile-worker ${IDLE_G:-?} ms"

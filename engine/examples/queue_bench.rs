@@ -1,0 +1,78 @@
+//! Job queue benchmark (PostgreSQL): no-op jobs claimed and completed per
+//! second with N workers, and the CPU an idle worker pool uses.
+//!
+//! ```text
+//! cargo run --release -p engine --example queue_bench -- DATABASE_URL WORKERS JOBS [IDLE_SECS]
+//! ```
+//! `bench/queue/run.sh` runs it side by side with graphile-worker.
+
+use std::time::{Duration, Instant};
+
+use engine::queue::{self, BackgroundJob, JobContext, JobError, JobKind, NewJob, Registry, WorkerConfig, Workers};
+use engine::Store;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Noop {}
+
+impl BackgroundJob for Noop {
+    const KIND: JobKind = JobKind::OidcCheck;
+    type Context = ();
+    async fn run(self, _ctx: JobContext, (): ()) -> Result<(), JobError> {
+        Ok(())
+    }
+}
+
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest.split_whitespace().skip(11).take(2).filter_map(|f| f.parse().ok()).collect();
+    fields.iter().sum()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let url = args.get(1).ok_or("usage: queue_bench DATABASE_URL WORKERS JOBS [IDLE_SECS]")?.clone();
+    let workers: usize = args.get(2).map_or(Ok(4), |s| s.parse())?;
+    let jobs: i64 = args.get(3).map_or(Ok(10_000), |s| s.parse())?;
+    let idle_secs: u64 = args.get(4).map_or(Ok(0), |s| s.parse())?;
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+
+    let mut tx = store.pool().begin().await?;
+    for _ in 0..jobs {
+        queue::enqueue(&mut *tx, NewJob::new(JobKind::OidcCheck, serde_json::json!({}), "system:bench")).await?;
+    }
+    tx.commit().await?;
+
+    let config = WorkerConfig { workers, listen_url: Some(url.clone()), ..WorkerConfig::default() };
+    let registry = Registry::new().register::<Noop>(());
+    let start = Instant::now();
+    let pool = Workers::start(store.clone(), registry.clone(), config.clone());
+    loop {
+        let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'succeeded'")
+            .fetch_one(store.pool())
+            .await?;
+        if done >= jobs {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    pool.shutdown(Duration::from_secs(10)).await;
+    #[allow(clippy::cast_precision_loss)]
+    let rate = jobs as f64 / secs;
+    println!("palette workers={workers} jobs={jobs} seconds={secs:.2} jobs_per_sec={rate:.0}");
+
+    if idle_secs > 0 {
+        let idle = Workers::start(store.clone(), registry, config);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let before = cpu_ticks();
+        tokio::time::sleep(Duration::from_secs(idle_secs)).await;
+        let used = cpu_ticks() - before;
+        println!("palette idle_secs={idle_secs} cpu_ms={}", used * 10);
+        idle.shutdown(Duration::from_secs(5)).await;
+    }
+    Ok(())
+}
