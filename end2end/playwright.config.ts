@@ -5,14 +5,14 @@ import { join, resolve } from "node:path";
 
 // Browsers cannot be downloaded here: drive Debian's Chromium.
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const port = Number(process.env.PALETTE_E2E_PORT ?? 3123);
+const port = Number(process.env.E2E_PORT ?? 3123);
 const root = resolve(__dirname, "..");
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
-const binary = process.env.PALETTE_BIN ?? join(targetDir, "release", "palette");
+const binary = process.env.E2E_PALETTE_BIN ?? join(targetDir, "release", "palette");
 const dataDir = mkdtempSync(join(tmpdir(), "palette-e2e-"));
 // login.spec.ts: a second Palette logging in through a real OpenID Provider.
 const oidcPort = Number(process.env.OIDC_E2E_PORT ?? 3124);
-const oidcPalettePort = Number(process.env.PALETTE_OIDC_E2E_PORT ?? 3125);
+const oidcPalettePort = Number(process.env.OIDC_E2E_PALETTE_PORT ?? 3125);
 const oidcDataDir = mkdtempSync(join(tmpdir(), "palette-e2e-oidc-"));
 
 export const baseURL = `http://127.0.0.1:${port}`;

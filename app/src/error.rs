@@ -23,7 +23,10 @@ impl FromServerFnError for UiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self { code: "request_failed".to_owned(), message: value.to_string() }
+        Self {
+            code: "request_failed".to_owned(),
+            message: value.to_string(),
+        }
     }
 }
 
@@ -33,6 +36,23 @@ impl From<engine::Error> for UiError {
         if let engine::Error::Internal(source) = &err {
             tracing::error!(error = %source, "internal error in a server function");
         }
-        Self { code: err.code().to_owned(), message: err.to_string() }
+        let status = match &err {
+            engine::Error::Invalid(_) => 422,
+            engine::Error::NotFound(_) => 404,
+            engine::Error::Conflict(_) => 409,
+            engine::Error::Unauthenticated => 401,
+            engine::Error::Forbidden(_) => 403,
+            engine::Error::Unavailable(_) => 503,
+            engine::Error::Internal(_) => 500,
+        };
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(status) {
+                response.set_status(status);
+            }
+        }
+        Self {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+        }
     }
 }

@@ -16,6 +16,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::layout::Layout;
+use pages::access::AccessPage;
 use pages::environments::EnvironmentsPage;
 use pages::not_found::{NotBuiltYet, NotFound};
 
@@ -67,10 +68,7 @@ pub fn App() -> impl IntoView {
                         path=path!("/audit")
                         view=|| view! { <NotBuiltYet title="Audit" what="Who did what, when, and why it was allowed" /> }
                     />
-                    <Route
-                        path=path!("/access")
-                        view=|| view! { <NotBuiltYet title="Access" what="Who holds which relation on each environment, and why" /> }
-                    />
+                    <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

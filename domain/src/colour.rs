@@ -164,9 +164,9 @@ pub fn css_colour(name: &str) -> String {
 
 /// FNV-1a over the name, folded to a hue in degrees.
 fn hue(name: &str) -> u32 {
-    let hash = name
-        .bytes()
-        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     hash % 360
 }
 

@@ -17,7 +17,10 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_owned(), message: message.into() }
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -172,7 +175,9 @@ impl Channel {
         if let Some(track) = track {
             let valid = !track.is_empty()
                 && track.len() <= 20
-                && track.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+                && track
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
             if !valid {
                 return err();
             }
@@ -258,14 +263,21 @@ impl NewEnvironment {
         let issuer = validate_issuer(oidc_issuer.trim());
         let purpose = purpose.trim();
         let purpose_ok = if purpose.chars().count() > 200 {
-            Err(ValidationError::new("purpose", "is too long (at most 200 characters)"))
+            Err(ValidationError::new(
+                "purpose",
+                "is too long (at most 200 characters)",
+            ))
         } else {
             Ok(purpose.to_owned())
         };
         match (name, tier, channel, issuer, purpose_ok) {
-            (Ok(name), Ok(tier), Ok(channel), Ok(oidc_issuer), Ok(purpose)) => {
-                Ok(Self { name, tier, purpose, channel, oidc_issuer })
-            }
+            (Ok(name), Ok(tier), Ok(channel), Ok(oidc_issuer), Ok(purpose)) => Ok(Self {
+                name,
+                tier,
+                purpose,
+                channel,
+                oidc_issuer,
+            }),
             (name, tier, channel, issuer, purpose) => Err([
                 name.err(),
                 tier.err(),
@@ -309,7 +321,17 @@ mod tests {
 
     #[test]
     fn names_that_could_escape_a_path_or_command_are_refused() {
-        for name in ["", "b", "Blue", "1blue", "-blue", "blue/../x", "blue x", "blue;rm", "bl\u{e9}u"] {
+        for name in [
+            "",
+            "b",
+            "Blue",
+            "1blue",
+            "-blue",
+            "blue/../x",
+            "blue x",
+            "blue;rm",
+            "bl\u{e9}u",
+        ] {
             assert!(EnvironmentName::parse(name).is_err(), "{name:?} accepted");
         }
         assert!(EnvironmentName::parse(&"a".repeat(32)).is_err());
@@ -342,7 +364,14 @@ mod tests {
     fn issuers_must_be_absolute_without_query_or_fragment() {
         assert!(validate_issuer("https://iam.blue.example.com").is_ok());
         assert!(validate_issuer("https://auth.example.com/realms/blue").is_ok());
-        for bad in ["iam.blue", "ftp://x", "https://", "https://x?y=1", "https://x#f", "javascript:alert(1)"] {
+        for bad in [
+            "iam.blue",
+            "ftp://x",
+            "https://",
+            "https://x?y=1",
+            "https://x#f",
+            "javascript:alert(1)",
+        ] {
             assert!(validate_issuer(bad).is_err(), "{bad:?} accepted");
         }
     }

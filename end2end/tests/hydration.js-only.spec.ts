@@ -1,6 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { devLogin } from "./helpers";
+
+test.beforeEach(async ({ page }) => {
+  await devLogin(page, "Alice Admin");
+});
 
 test("after hydration the filter narrows cards as you type, without a reload", async ({ page }) => {
   await page.goto("/", { waitUntil: "networkidle" });

@@ -1,10 +1,10 @@
 import { expect, test } from "@playwright/test";
 
-// A second Palette (PALETTE_OIDC_E2E_PORT, 3125) logs people in through a
+// A second Palette (OIDC_E2E_PALETTE_PORT, 3125) logs people in through a
 // real OpenID Provider (end2end/oidc/provider.mjs, OIDC_E2E_PORT, 3124):
 // both are started by playwright.config.ts. The default Palette on 3123
 // uses the dev login and is not involved here.
-const palette = `http://127.0.0.1:${process.env.PALETTE_OIDC_E2E_PORT ?? 3125}`;
+const palette = `http://127.0.0.1:${process.env.OIDC_E2E_PALETTE_PORT ?? 3125}`;
 const provider = `http://127.0.0.1:${process.env.OIDC_E2E_PORT ?? 3124}`;
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -12,7 +12,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 test("a person logs in through the OpenID Provider and out again", async ({ page }) => {
   await page.goto(`${palette}/promotions`);
   await expect(page.locator(".dev-banner")).toHaveCount(0);
-  await page.getByRole("link", { name: "Log in" }).click();
+  await page.getByRole("banner").getByRole("link", { name: "Log in" }).click();
 
   // The provider's own login form, then its consent form.
   await expect(page).toHaveURL(new RegExp(`^${escape(provider)}/interaction/`));
@@ -35,7 +35,7 @@ test("a person logs in through the OpenID Provider and out again", async ({ page
   await page.getByRole("button", { name: "Yes, sign me out" }).click();
   await expect(page).toHaveURL(`${palette}/`);
   await expect(page.getByTestId("current-user")).toHaveCount(0);
-  await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
 });
 
 test("a login cancelled at the provider ends on a page that offers a retry", async ({ page }) => {

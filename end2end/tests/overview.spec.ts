@@ -1,8 +1,22 @@
 import { expect, test } from "@playwright/test";
+import { devLogin } from "./helpers";
 
 const DEMO = ["blue", "green", "red", "yellow"];
 
-test("the overview lists the demo environments as cards in their colour", async ({ page }) => {
+test("anonymous visitors are asked to log in and see no environment", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("note")).toContainText("Dev login is on");
+  await expect(page.locator("li.env-card")).toHaveCount(0);
+  await page.getByRole("main").getByRole("link", { name: "Log in" }).click();
+  await expect(page.getByRole("heading", { name: "Dev login" })).toBeVisible();
+});
+
+test.describe("logged in as a platform admin", () => {
+  test.beforeEach(async ({ page }) => {
+    await devLogin(page, "Alice Admin");
+  });
+
+  test("the overview lists the demo environments as cards in their colour", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 1, name: "Environments" })).toBeVisible();
   const cards = page.locator("li.env-card");
@@ -15,7 +29,7 @@ test("the overview lists the demo environments as cards in their colour", async 
   await expect(blue).toContainText("edge");
 });
 
-test("the navigation reaches every section and says which are not built yet", async ({ page }) => {
+  test("the navigation reaches every section and says which are not built yet", async ({ page }) => {
   await page.goto("/");
   await page.getByRole("link", { name: "Promotions" }).click();
   await expect(page).toHaveURL(/\/promotions$/);
@@ -24,7 +38,7 @@ test("the navigation reaches every section and says which are not built yet", as
   await expect(page.locator("li.env-card")).toHaveCount(4);
 });
 
-test("the filter form narrows the cards", async ({ page, javaScriptEnabled }) => {
+  test("the filter form narrows the cards", async ({ page, javaScriptEnabled }) => {
   await page.goto("/");
   const filter = page.getByLabel("Filter");
   await filter.fill("juju");
@@ -33,4 +47,12 @@ test("the filter form narrows the cards", async ({ page, javaScriptEnabled }) =>
     await expect(page).toHaveURL(/\?q=juju/);
   }
   await expect(page.locator("li.env-card h2")).toHaveText(["red"]);
+});
+});
+
+test("an operator sees the header name and can log out", async ({ page }) => {
+  await devLogin(page, "Bob Operator");
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByTestId("current-user")).toHaveCount(0);
+  await expect(page.locator("li.env-card")).toHaveCount(0);
 });

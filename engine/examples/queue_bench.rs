@@ -8,7 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use engine::queue::{self, BackgroundJob, JobContext, JobError, JobKind, NewJob, Registry, WorkerConfig, Workers};
+use engine::queue::{
+    self, BackgroundJob, JobContext, JobError, JobKind, NewJob, Registry, WorkerConfig, Workers,
+};
 use engine::Store;
 use serde::{Deserialize, Serialize};
 
@@ -26,14 +28,22 @@ impl BackgroundJob for Noop {
 fn cpu_ticks() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<u64> = rest.split_whitespace().skip(11).take(2).filter_map(|f| f.parse().ok()).collect();
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
     fields.iter().sum()
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).ok_or("usage: queue_bench DATABASE_URL WORKERS JOBS [IDLE_SECS]")?.clone();
+    let url = args
+        .get(1)
+        .ok_or("usage: queue_bench DATABASE_URL WORKERS JOBS [IDLE_SECS]")?
+        .clone();
     let workers: usize = args.get(2).map_or(Ok(4), |s| s.parse())?;
     let jobs: i64 = args.get(3).map_or(Ok(10_000), |s| s.parse())?;
     let idle_secs: u64 = args.get(4).map_or(Ok(0), |s| s.parse())?;
@@ -42,22 +52,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut tx = store.pool().begin().await?;
     for _ in 0..jobs {
-        queue::enqueue(&mut *tx, NewJob::new(JobKind::OidcCheck, serde_json::json!({}), "system:bench")).await?;
+        queue::enqueue(
+            &mut *tx,
+            NewJob::new(JobKind::OidcCheck, serde_json::json!({}), "system:bench"),
+        )
+        .await?;
     }
     tx.commit().await?;
 
-    let config = WorkerConfig { workers, listen_url: Some(url.clone()), ..WorkerConfig::default() };
+    let config = WorkerConfig {
+        workers,
+        listen_url: Some(url.clone()),
+        ..WorkerConfig::default()
+    };
     let registry = Registry::new().register::<Noop>(());
     let start = Instant::now();
     let pool = Workers::start(store.clone(), registry.clone(), config.clone());
+    let metrics = pool.metrics();
+    let target = u64::try_from(jobs)?;
     loop {
-        let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'succeeded'")
-            .fetch_one(store.pool())
-            .await?;
-        if done >= jobs {
+        let snapshot = metrics.snapshot();
+        let done = snapshot
+            .attempts
+            .get(&JobKind::OidcCheck)
+            .and_then(|o| o.get(&queue::Outcome::Succeeded));
+        if done.copied().unwrap_or(0) >= target {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let secs = start.elapsed().as_secs_f64();
     pool.shutdown(Duration::from_secs(10)).await;

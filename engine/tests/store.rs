@@ -34,11 +34,11 @@ contract_test!(
             .create_environment(&actor, teal(), vec!["k8s".into(), "core".into()], None)
             .await
             .unwrap();
-        assert_eq!(created.status, EnvironmentStatus::Provisioning);
-        assert_eq!(created.created_by, "user:anne");
+        assert_eq!(created.environment.status, EnvironmentStatus::Provisioning);
+        assert_eq!(created.environment.created_by, "user:anne");
         let name = EnvironmentName::parse("teal").unwrap();
         let read = engine.get_environment(&actor, &name).await.unwrap();
-        assert_eq!(read, created);
+        assert_eq!(read, created.environment);
         assert_eq!(read.manifest.0["kratos"].channel, "2/edge");
     }
 );

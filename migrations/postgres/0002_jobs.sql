@@ -23,12 +23,14 @@ CREATE TABLE jobs (
     updated_at       BIGINT NOT NULL
 );
 CREATE INDEX jobs_due ON jobs (status, run_at, id);
+CREATE INDEX jobs_queued ON jobs (run_at, id) WHERE status = 'queued';
 CREATE INDEX jobs_key ON jobs (concurrency_key, status, id);
 CREATE INDEX jobs_environment ON jobs (environment, id);
 CREATE UNIQUE INDEX jobs_one_running_per_key ON jobs (concurrency_key) WHERE status = 'running';
 
 -- Wakes LISTENing workers when a job becomes claimable (queued) or releases
--- its concurrency key (finished). Sent in the writing transaction, so it
+-- its concurrency key (finished with a key; keyless completions stay quiet,
+-- since NOTIFY serialises commits). Sent in the writing transaction, so it
 -- fires on commit; PostgreSQL folds duplicates within a transaction.
 CREATE FUNCTION palette_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -39,7 +41,8 @@ $$;
 CREATE TRIGGER jobs_notify_insert AFTER INSERT ON jobs
     FOR EACH ROW EXECUTE FUNCTION palette_jobs_notify();
 CREATE TRIGGER jobs_notify_status AFTER UPDATE OF status ON jobs
-    FOR EACH ROW WHEN (NEW.status <> 'running') EXECUTE FUNCTION palette_jobs_notify();
+    FOR EACH ROW WHEN (NEW.status = 'queued' OR (NEW.status <> 'running' AND NEW.concurrency_key IS NOT NULL))
+    EXECUTE FUNCTION palette_jobs_notify();
 
 CREATE TABLE job_steps (
     job_id            BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,

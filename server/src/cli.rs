@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use crate::{telemetry, Config, ServeOptions, Server};
 
 #[derive(Debug, Parser)]
-#[command(name = "palette", version, about = "Self-service control plane for colour-named environments")]
+#[command(
+    name = "palette",
+    version,
+    about = "Self-service control plane for colour-named environments"
+)]
 pub struct Cli {
     /// A TOML configuration file; PALETTE_* environment variables override it.
     #[arg(long, global = true, env = "PALETTE_CONFIG", value_name = "FILE")]
@@ -23,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web UI and the API (the default).
     Serve(ServeArgs),
+    /// Run job workers without the web server.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Check an OpenID Provider's discovery document and keys against the specs.
@@ -44,6 +50,9 @@ pub struct ServeArgs {
     /// Seed the write-up's four demo environments (once per database).
     #[arg(long)]
     pub demo: bool,
+    /// Do not run job workers in this process (run `palette worker` elsewhere).
+    #[arg(long)]
+    pub no_workers: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,13 +77,23 @@ pub async fn run(cli: Cli) -> ExitCode {
             let code = palette_oidc_check::cli::run(args).await;
             ExitCode::from(u8::try_from(code).unwrap_or(2))
         }
-        Command::Config { command: ConfigCommand::Check } => match load_config(file.as_deref()) {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => match load_config(file.as_deref()) {
             Ok(config) => {
                 print!("{}", config.redacted());
                 ExitCode::SUCCESS
             }
             Err(code) => code,
         },
+        Command::Worker => {
+            let config = match load_config(file.as_deref()) {
+                Ok(config) => config,
+                Err(code) => return code,
+            };
+            telemetry::init(config.log_format);
+            worker(&config).await
+        }
         Command::Migrate => {
             let config = match load_config(file.as_deref()) {
                 Ok(config) => config,
@@ -101,10 +120,31 @@ pub async fn run(cli: Cli) -> ExitCode {
             if let Some(listen) = args.listen {
                 config.listen = listen;
             }
-            serve(&config, &ServeOptions { demo: args.demo }).await
+            serve(&config, &ServeOptions { demo: args.demo, workers: !args.no_workers }).await
         }
     }
 }
+async fn worker(config: &Config) -> ExitCode {
+    let store = match crate::open_store(config).await {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    let workers = match crate::workers::start(config, store.clone()) {
+        Ok(workers) => workers,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the workers");
+            return ExitCode::FAILURE;
+        }
+    };
+    crate::shutdown_signal().await;
+    workers.shutdown(std::time::Duration::from_secs(config.cancel_grace_secs)).await;
+    store.close().await;
+    ExitCode::SUCCESS
+}
+
 async fn serve(config: &Config, options: &ServeOptions) -> ExitCode {
     let server = match Server::build(config, options).await {
         Ok(server) => server,

@@ -44,6 +44,16 @@ pub struct Config {
     pub admins: Vec<String>,
     /// The OpenFGA server; the embedded authorizer when unset.
     pub openfga: Option<OpenFgaSettings>,
+    /// Job workers per process.
+    pub workers: usize,
+    /// A job's lease; heartbeats run at a third of it.
+    pub job_lease_secs: u64,
+    /// Between SIGINT and SIGKILL when a layer run is cancelled.
+    pub cancel_grace_secs: u64,
+    /// The terraform-compatible program; `tofu`, `terraform`, else the stand-in.
+    pub layer_bin: Option<String>,
+    /// The infrastructure tree; the shipped example when unset.
+    pub infra_dir: Option<PathBuf>,
 }
 
 /// Where the OpenFGA server is.
@@ -90,6 +100,11 @@ impl Default for Config {
             session_absolute_secs: 7 * 24 * 3600,
             admins: Vec::new(),
             openfga: None,
+            workers: 4,
+            job_lease_secs: 60,
+            cancel_grace_secs: 30,
+            layer_bin: None,
+            infra_dir: None,
         }
     }
 }
@@ -104,7 +119,10 @@ pub enum ConfigError {
 }
 
 fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.to_owned(), message: message.into() }
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The TOML file's shape. Unknown keys are errors, so typos do not pass
@@ -130,6 +148,11 @@ struct FileConfig {
     openfga_store_id: Option<String>,
     openfga_model_id: Option<String>,
     openfga_timeout_ms: Option<u64>,
+    workers: Option<usize>,
+    job_lease_secs: Option<u64>,
+    cancel_grace_secs: Option<u64>,
+    layer_bin: Option<String>,
+    infra_dir: Option<PathBuf>,
 }
 
 /// `PALETTE_*` variables Palette knows; any other is refused as a typo.
@@ -158,6 +181,11 @@ const KNOWN_ENV: &[&str] = &[
     "PALETTE_OPENFGA_MODEL_ID",
     "PALETTE_OPENFGA_TOKEN",
     "PALETTE_OPENFGA_TIMEOUT_MS",
+    "PALETTE_WORKERS",
+    "PALETTE_JOB_LEASE_SECS",
+    "PALETTE_CANCEL_GRACE_SECS",
+    "PALETTE_LAYER_BIN",
+    "PALETTE_INFRA_DIR",
 ];
 
 /// Settings that may come from the file or the environment, gathered before
@@ -201,9 +229,14 @@ impl Config {
         if let Some(issuer) = auth.issuer {
             check_url("PALETTE_OIDC_ISSUER", &issuer)?;
             let client_id = auth.client_id.ok_or_else(|| {
-                invalid("PALETTE_OIDC_CLIENT_ID", "is required when PALETTE_OIDC_ISSUER is set")
+                invalid(
+                    "PALETTE_OIDC_CLIENT_ID",
+                    "is required when PALETTE_OIDC_ISSUER is set",
+                )
             })?;
-            let scopes = auth.scopes.unwrap_or_else(|| "openid profile email groups".to_owned());
+            let scopes = auth
+                .scopes
+                .unwrap_or_else(|| "openid profile email groups".to_owned());
             let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
             if !scopes.iter().any(|s| s == "openid") {
                 return Err(invalid("PALETTE_OIDC_SCOPES", "must include openid"));
@@ -236,17 +269,30 @@ impl Config {
                 scopes,
             });
         } else if auth.client_id.is_some() {
-            return Err(invalid("PALETTE_OIDC_ISSUER", "is required when PALETTE_OIDC_CLIENT_ID is set"));
+            return Err(invalid(
+                "PALETTE_OIDC_ISSUER",
+                "is required when PALETTE_OIDC_CLIENT_ID is set",
+            ));
         }
         for admin in &self.admins {
-            engine::services::access::parse_subject(admin)
-                .map_err(|_| invalid("PALETTE_ADMINS", format!("{admin:?} is not user:<id> or group:<name>")))?;
+            engine::services::access::parse_subject(admin).map_err(|_| {
+                invalid(
+                    "PALETTE_ADMINS",
+                    format!("{admin:?} is not user:<id> or group:<name>"),
+                )
+            })?;
         }
         if let Some(openfga) = &self.openfga {
             check_url("PALETTE_OPENFGA_URL", &openfga.url)?;
         }
+        if self.job_lease_secs < 3 {
+            return Err(invalid("PALETTE_JOB_LEASE_SECS", "must be at least 3 seconds"));
+        }
         if self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
-            return Err(invalid("PALETTE_SESSION_IDLE_SECS", "session lifetimes must be positive"));
+            return Err(invalid(
+                "PALETTE_SESSION_IDLE_SECS",
+                "session lifetimes must be positive",
+            ));
         }
         Ok(())
     }
@@ -267,6 +313,11 @@ impl Config {
         auth.scopes = file.oidc_scopes;
         auth.introspection_url = file.oidc_introspection_url;
         auth.introspection_client_id = file.oidc_introspection_client_id;
+        self.workers = file.workers.unwrap_or(self.workers);
+        self.job_lease_secs = file.job_lease_secs.unwrap_or(self.job_lease_secs);
+        self.cancel_grace_secs = file.cancel_grace_secs.unwrap_or(self.cancel_grace_secs);
+        self.layer_bin = file.layer_bin.or(self.layer_bin.take());
+        self.infra_dir = file.infra_dir.or(self.infra_dir.take());
         if let Some(admins) = file.admins {
             self.admins = admins;
         }
@@ -305,8 +356,9 @@ impl Config {
         env: &BTreeMap<String, String>,
         auth: &mut AuthSettings,
     ) -> Result<(), ConfigError> {
-        if let Some(unknown) =
-            env.keys().find(|k| k.starts_with("PALETTE_") && !KNOWN_ENV.contains(&k.as_str()))
+        if let Some(unknown) = env
+            .keys()
+            .find(|k| k.starts_with("PALETTE_") && !KNOWN_ENV.contains(&k.as_str()))
         {
             return Err(invalid(unknown, "unknown setting (check the spelling)"));
         }
@@ -319,7 +371,10 @@ impl Config {
         if let Some(format) = env.get("PALETTE_LOG_FORMAT") {
             self.log_format = parse_log_format("PALETTE_LOG_FORMAT", format)?;
         }
-        if let Some(root) = env.get("PALETTE_SITE_ROOT").or_else(|| env.get("LEPTOS_SITE_ROOT")) {
+        if let Some(root) = env
+            .get("PALETTE_SITE_ROOT")
+            .or_else(|| env.get("LEPTOS_SITE_ROOT"))
+        {
             self.site_root = PathBuf::from(root);
         }
         let text = |key: &str| env.get(key).filter(|v| !v.is_empty()).cloned();
@@ -341,7 +396,10 @@ impl Config {
         auth.introspection_client_secret = secret("PALETTE_OIDC_INTROSPECTION_CLIENT_SECRET");
         for (key, field) in [
             ("PALETTE_SESSION_IDLE_SECS", &mut self.session_idle_secs),
-            ("PALETTE_SESSION_ABSOLUTE_SECS", &mut self.session_absolute_secs),
+            (
+                "PALETTE_SESSION_ABSOLUTE_SECS",
+                &mut self.session_absolute_secs,
+            ),
         ] {
             if let Some(value) = text(key) {
                 *field = value
@@ -350,7 +408,12 @@ impl Config {
             }
         }
         if let Some(admins) = text("PALETTE_ADMINS") {
-            self.admins = admins.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
+            self.admins = admins
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(url) = text("PALETTE_OPENFGA_URL") {
             let previous = self.openfga.take();
@@ -371,9 +434,12 @@ impl Config {
             }
             openfga.token = secret("PALETTE_OPENFGA_TOKEN");
             if let Some(ms) = text("PALETTE_OPENFGA_TIMEOUT_MS") {
-                openfga.timeout_ms = ms
-                    .parse()
-                    .map_err(|_| invalid("PALETTE_OPENFGA_TIMEOUT_MS", format!("{ms:?} is not a number of milliseconds")))?;
+                openfga.timeout_ms = ms.parse().map_err(|_| {
+                    invalid(
+                        "PALETTE_OPENFGA_TIMEOUT_MS",
+                        format!("{ms:?} is not a number of milliseconds"),
+                    )
+                })?;
             }
         }
         for key in ["PALETTE_DATABASE_URL", "DATABASE_URL"] {
@@ -392,7 +458,10 @@ impl Config {
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose_secret().to_owned(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("palette.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("palette.db").display()
+            ),
         }
     }
 
@@ -406,7 +475,13 @@ impl Config {
             LogFormat::Text => "text",
             LogFormat::Json => "json",
         };
-        let secret = |s: &Option<SecretString>| if s.is_some() { "set (redacted)" } else { "unset" };
+        let secret = |s: &Option<SecretString>| {
+            if s.is_some() {
+                "set (redacted)"
+            } else {
+                "unset"
+            }
+        };
         let mut out = format!(
             "listen = {:?}\ndata_dir = {:?}\ndatabase = {:?}\nlog_format = {:?}\nsite_root = {:?}\n",
             self.listen.to_string(),
@@ -415,7 +490,10 @@ impl Config {
             format,
             self.site_root.display().to_string(),
         );
-        out += &format!("public_url = {:?}\n", self.public_url.as_deref().unwrap_or("(from listen)"));
+        out += &format!(
+            "public_url = {:?}\n",
+            self.public_url.as_deref().unwrap_or("(from listen)")
+        );
         match &self.oidc {
             Some(oidc) => {
                 out += &format!(
@@ -428,7 +506,10 @@ impl Config {
             }
             None => out += "login = \"dev (loopback only)\"\n",
         }
-        out += &format!("api_audience = {:?}\n", self.api_audience.as_deref().unwrap_or("(unset)"));
+        out += &format!(
+            "api_audience = {:?}\n",
+            self.api_audience.as_deref().unwrap_or("(unset)")
+        );
         if let Some(intro) = &self.introspection {
             out += &format!(
                 "introspection_url = {:?}\nintrospection_client_id = {:?}\nintrospection_client_secret = {:?}\n",
@@ -453,20 +534,36 @@ impl Config {
             }
             None => out += "authorizer = \"embedded\"\n",
         }
+        out += &format!(
+            "workers = {}\njob_lease_secs = {}\ncancel_grace_secs = {}\nlayer_bin = {:?}\ninfra_dir = {:?}\n",
+            self.workers,
+            self.job_lease_secs,
+            self.cancel_grace_secs,
+            self.layer_bin.as_deref().unwrap_or("(tofu, terraform, else the stand-in)"),
+            self.infra_dir.as_ref().map_or_else(|| "(the shipped example tree)".to_owned(), |d| d.display().to_string()),
+        );
         out
     }
 }
 
 fn parse_listen(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
-    value
-        .parse()
-        .map_err(|_| invalid(key, format!("{value:?} is not an address such as 127.0.0.1:3000")))
+    value.parse().map_err(|_| {
+        invalid(
+            key,
+            format!("{value:?} is not an address such as 127.0.0.1:3000"),
+        )
+    })
 }
 
 fn check_url(key: &str, value: &str) -> Result<(), ConfigError> {
     domain::environment::validate_issuer(value)
         .map(drop)
-        .map_err(|_| invalid(key, format!("{value:?} is not an absolute http(s) URL without query or fragment")))
+        .map_err(|_| {
+            invalid(
+                key,
+                format!("{value:?} is not an absolute http(s) URL without query or fragment"),
+            )
+        })
 }
 
 fn parse_log_format(key: &str, value: &str) -> Result<LogFormat, ConfigError> {
@@ -505,22 +602,32 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn defaults_are_the_embedded_ones() {
         let config = Config::load(None, &env(&[])).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
-        assert!(config.effective_database_url().starts_with("sqlite://./data/palette.db"));
+        assert!(config
+            .effective_database_url()
+            .starts_with("sqlite://./data/palette.db"));
     }
 
     #[test]
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("palette.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:4000\"\ndata_dir = \"/srv/palette\"\n").unwrap();
-        let config = Config::load(Some(&file), &env(&[("PALETTE_LISTEN", "0.0.0.0:5000")])).unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:4000\"\ndata_dir = \"/srv/palette\"\n",
+        )
+        .unwrap();
+        let config =
+            Config::load(Some(&file), &env(&[("PALETTE_LISTEN", "0.0.0.0:5000")])).unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:5000");
         assert_eq!(config.data_dir, PathBuf::from("/srv/palette"));
     }
@@ -548,11 +655,17 @@ mod tests {
     fn redaction_hides_passwords_and_query_secrets() {
         let config = Config::load(
             None,
-            &env(&[("DATABASE_URL", "postgres://palette:hunter2@db:5432/palette?password=x")]),
+            &env(&[(
+                "DATABASE_URL",
+                "postgres://palette:hunter2@db:5432/palette?password=x",
+            )]),
         )
         .unwrap();
         let shown = config.redacted();
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("postgres://palette:***@db:5432/palette?***"), "{shown}");
+        assert!(
+            shown.contains("postgres://palette:***@db:5432/palette?***"),
+            "{shown}"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod telemetry;
+pub mod workers;
 
 use std::net::SocketAddr;
 
@@ -36,12 +37,39 @@ pub enum StartError {
     Auth(#[from] auth::AuthError),
     #[error("cannot reach the OpenFGA server: {0}")]
     Authorizer(String),
+    #[error("cannot start the job workers: {0}")]
+    Workers(#[from] workers::WorkerError),
 }
 
 /// Options of `palette serve` beyond the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
     pub demo: bool,
+    /// Run job workers in this process (`palette serve` unless `--no-workers`).
+    pub workers: bool,
+}
+
+/// The engine with the configured authorizer (OpenFGA, else embedded) and
+/// the configured platform admins.
+pub async fn build_engine(config: &Config, store: Store) -> Result<Engine, StartError> {
+    let engine = match &config.openfga {
+        None => Engine::new(store),
+        Some(fga) => {
+            let settings = engine::authz::openfga::OpenFgaConfig {
+                url: fga.url.clone(),
+                store_id: fga.store_id.clone(),
+                model_id: fga.model_id.clone(),
+                token: fga.token.as_ref().map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
+                timeout: std::time::Duration::from_millis(fga.timeout_ms),
+            };
+            let authorizer = engine::authz::openfga::OpenFgaAuthorizer::connect(&settings)
+                .await
+                .map_err(|e| StartError::Authorizer(e.to_string()))?;
+            Engine::with_authorizer(store, std::sync::Arc::new(authorizer))
+        }
+    };
+    engine.bootstrap_admins(&config.admins).await?;
+    Ok(engine)
 }
 
 /// Opens the database (creating the SQLite file on first run) and applies
@@ -63,6 +91,8 @@ pub struct Server {
     listener: TcpListener,
     router: axum::Router,
     engine: Engine,
+    workers: Option<engine::queue::Workers>,
+    cancel_grace: std::time::Duration,
 }
 
 impl Server {
@@ -82,6 +112,9 @@ impl Server {
     /// [`Server::build`] on a listener bound by the caller, e.g. on port 0
     /// before something that needs the address (an OpenID Provider's
     /// redirect URI in tests) is started.
+    /// [`Server::build`] on a listener bound by the caller, e.g. on port 0
+    /// before something that needs the address (an OpenID Provider's
+    /// redirect URI in tests) is started.
     pub async fn build_on(
         listener: TcpListener,
         config: &Config,
@@ -97,7 +130,7 @@ impl Server {
         config: &Config,
         options: &ServeOptions,
     ) -> Result<Self, StartError> {
-        let engine = Engine::new(store);
+        let engine = build_engine(config, store).await?;
         if options.demo {
             let created = engine.seed_demo().await?;
             tracing::info!(created, "demo data");
@@ -108,10 +141,17 @@ impl Server {
         })?;
         let router = http::router(config, engine.clone(), bound)?;
         spawn_session_cleanup(engine.store().clone());
+        let workers = if options.workers {
+            Some(workers::start(config, engine.store().clone())?)
+        } else {
+            None
+        };
         Ok(Self {
             listener,
             router,
             engine,
+            workers,
+            cancel_grace: std::time::Duration::from_secs(config.cancel_grace_secs),
         })
     }
 
@@ -134,6 +174,11 @@ impl Server {
         let result = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
+        if let Some(workers) = self.workers {
+            // Running layers get SIGINT, then SIGKILL after the grace
+            // period; their jobs go back to the queue and resume later.
+            workers.shutdown(self.cancel_grace).await;
+        }
         self.engine.store().close().await;
         result
     }

@@ -37,7 +37,7 @@ fn Account() -> impl IntoView {
                 let here = location.pathname.get();
                 format!("/auth/login?return_to={}", encode_path(&here))
             };
-            view! { <div class="account"><a class="button" href=href>"Log in"</a></div> }.into_any()
+            view! { <div class="account"><a class="button" href=href rel="external">"Log in"</a></div> }.into_any()
         }
     }
 }

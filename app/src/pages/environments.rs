@@ -50,7 +50,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                         Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
                         Ok(envs) if envs.is_empty() && !logged_in => view! {
                             <p class="notice">
-                                <a href="/auth/login?return_to=/">"Log in"</a>
+                                <a href="/auth/login?return_to=/" rel="external">"Log in"</a>
                                 " to see the environments you may view."
                             </p>
                         }.into_any(),

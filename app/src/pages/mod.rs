@@ -1,2 +1,3 @@
+pub mod access;
 pub mod environments;
 pub mod not_found;

@@ -1,10 +1,11 @@
 use domain::EnvironmentSummary;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use crate::error::UiError;
 
 /// Every environment the caller may see.
-#[server(prefix = "/_fn", endpoint = "list_environments")]
+#[server(prefix = "/_fn", endpoint = "list_environments", input = GetUrl)]
 pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, UiError> {
     let engine = super::context::engine()?;
     Ok(engine.list_environments(&super::context::actor()).await?)

@@ -1,6 +1,7 @@
 //! Server functions, one per file. Each is a public POST endpoint: it gets
 //! its context, calls one engine method and maps the error.
 
+pub mod access;
 pub mod list_environments;
 
 #[cfg(feature = "ssr")]

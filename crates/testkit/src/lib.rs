@@ -27,8 +27,14 @@ pub fn sqlite() -> TestDatabase {
         .prefix("palette-sqlite")
         .tempdir()
         .expect("create a temp dir for SQLite");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("palette.db").display());
-    TestDatabase { url, _dir: Some(dir) }
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("palette.db").display()
+    );
+    TestDatabase {
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// A new, empty PostgreSQL database.
@@ -42,7 +48,10 @@ pub async fn postgres() -> TestDatabase {
         .await
         .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
     let _ = conn.close().await;
-    TestDatabase { url: pg::with_database(&admin, &name), _dir: None }
+    TestDatabase {
+        url: pg::with_database(&admin, &name),
+        _dir: None,
+    }
 }
 
 /// The admin URL of the test cluster (starting it if needed), for tests that

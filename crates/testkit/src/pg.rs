@@ -91,10 +91,19 @@ fn start_cluster() -> String {
             .arg(&dir)
             .status()
             .expect("run chown");
-        assert!(status.success(), "chown the PostgreSQL temp dir to postgres failed");
+        assert!(
+            status.success(),
+            "chown the PostgreSQL temp dir to postgres failed"
+        );
     }
     let out = as_cluster_user(&bin.join("initdb"))
-        .args(["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "-D"])
+        .args([
+            "--auth=trust",
+            "--username=postgres",
+            "--no-sync",
+            "--encoding=UTF8",
+            "-D",
+        ])
         .arg(&data)
         .output()
         .expect("run initdb");
@@ -114,7 +123,11 @@ fn start_cluster() -> String {
         data = data.display(),
         dir = dir.display(),
     );
-    let runner = if is_root() { format!("runuser -u postgres -- {server}") } else { server };
+    let runner = if is_root() {
+        format!("runuser -u postgres -- {server}")
+    } else {
+        server
+    };
     let script = format!(
         "{runner} >{dir}/log 2>&1 & child=$!; \
          while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; \
@@ -124,6 +137,9 @@ fn start_cluster() -> String {
         data = data.display(),
         parent = std::process::id(),
     );
+    // The watchdog outlives this process by design (it stops the cluster
+    // after we exit); init reaps it.
+    #[allow(clippy::zombie_processes)]
     Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
@@ -150,8 +166,14 @@ mod tests {
 
     #[test]
     fn with_database_replaces_only_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:1/postgres", "t_1"), "postgres://u@h:1/t_1");
-        assert_eq!(with_database("postgres://u@h:1", "t_1"), "postgres://u@h:1/t_1");
+        assert_eq!(
+            with_database("postgres://u@h:1/postgres", "t_1"),
+            "postgres://u@h:1/t_1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1", "t_1"),
+            "postgres://u@h:1/t_1"
+        );
         assert_eq!(
             with_database("postgres://u@h:1/x?sslmode=disable", "t_1"),
             "postgres://u@h:1/t_1?sslmode=disable"

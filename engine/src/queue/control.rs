@@ -71,7 +71,9 @@ pub async fn retry(conn: &mut AnyConnection, id: JobId) -> Result<(), StoreError
     .bind(JobStatus::Failed.as_str())
     .bind(JobStatus::Cancelled.as_str())
     .execute(&mut *conn)
-    .await?;
+    .await
+    // A unique index may refuse it (one pending `oidc.check` per environment).
+    .map_err(StoreError::from_insert)?;
     if done.rows_affected() == 0 {
         return match super::read::get_job(&mut *conn, id).await? {
             Some(_) => Err(StoreError::Conflict),

@@ -34,7 +34,7 @@ pub use claim::{claim, reclaim_expired, Claimed};
 pub use config::WorkerConfig;
 pub use context::JobContext;
 pub use control::{cancel, retry, CancelOutcome};
-pub use enqueue::enqueue;
+pub use enqueue::{enqueue, enqueue_unless_pending};
 pub use execute::backoff_ms;
 pub use fence::{Completion, Lease, LeaseError, StepUpdate};
 pub use job::{BackgroundJob, JobError, Registry};

@@ -2,7 +2,11 @@
 
 use domain::{EnvironmentName, EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment};
 
+use serde::Serialize;
+
 use crate::authz::{Action, Tuple, PLATFORM};
+use crate::queue::{self, JobId, JobKind, NewJob};
+use crate::runner::Blueprint;
 use crate::store::{self, audit, environments, now_ms, NewAuditEvent};
 use crate::{Actor, Engine, Error};
 
@@ -41,8 +45,9 @@ impl Engine {
         new: NewEnvironment,
         layers: Vec<String>,
         manifest: Option<Manifest>,
-    ) -> Result<EnvironmentSummary, Error> {
+    ) -> Result<Created, Error> {
         self.authorize(actor, Action::CreateEnvironment).await?;
+        let layers = select_layers(&layers)?;
         let now = now_ms();
         let manifest = manifest.unwrap_or_else(|| Manifest::identity_stack(new.channel.as_str()));
         let row = environments::EnvironmentRow {
@@ -71,6 +76,13 @@ impl Engine {
                 )),
                 other => other.into(),
             })?;
+        let payload = serde_json::json!({ "environment": row.summary.name.as_str(), "layers": &row.layers });
+        let job = queue::enqueue(
+            &mut *tx,
+            NewJob::new(JobKind::EnvironmentCreate, payload, actor.principal.as_str())
+                .for_environment(row.summary.name.as_str()),
+        )
+        .await?;
         audit::append(
             &mut *tx,
             &NewAuditEvent {
@@ -96,7 +108,37 @@ impl Engine {
         self.authorizer().write(&grants, &[]).await.map_err(|e| {
             Error::Unavailable(format!("the environment was created but its owner could not be recorded: {e}"))
         })?;
-        tracing::info!("environment created");
-        Ok(row.summary)
+        tracing::info!(job = job.0, "environment created");
+        Ok(Created { environment: row.summary, job })
     }
+}
+
+/// A new environment and the job that builds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Created {
+    pub environment: EnvironmentSummary,
+    pub job: JobId,
+}
+
+/// The layers to build, in blueprint order: all of them when none are
+/// named; otherwise the named ones, which must exist and include what they
+/// depend on.
+pub fn select_layers(requested: &[String]) -> Result<Vec<String>, Error> {
+    let blueprint = Blueprint::default_blueprint().map_err(|e| Error::Internal(Box::new(e)))?;
+    if requested.is_empty() {
+        return Ok(blueprint.order().iter().map(|l| l.name.clone()).collect());
+    }
+    let invalid = |m: String| Error::invalid(domain::ValidationError::new("layers", m));
+    for name in requested {
+        if blueprint.get(name).is_none() {
+            let known: Vec<_> = blueprint.order().iter().map(|l| l.name.as_str()).collect();
+            return Err(invalid(format!("unknown layer {name:?} (known: {})", known.join(", "))));
+        }
+    }
+    for layer in blueprint.order().iter().filter(|l| requested.contains(&l.name)) {
+        if let Some(missing) = layer.depends_on.iter().find(|d| !requested.contains(d)) {
+            return Err(invalid(format!("{} depends on {missing}, which is not selected", layer.name)));
+        }
+    }
+    Ok(blueprint.order().iter().filter(|l| requested.contains(&l.name)).map(|l| l.name.clone()).collect())
 }

@@ -2,5 +2,7 @@
 
 pub mod access;
 pub mod authorize;
+pub mod environment_ops;
 pub mod environments;
+pub mod jobs;
 pub mod identity;

@@ -84,3 +84,50 @@ pub async fn for_object<'e>(
         })
         .collect()
 }
+
+/// Which audit events to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub object: Option<String>,
+    /// A prefix such as `environment.` or an exact action.
+    pub action: Option<String>,
+    pub since: Option<i64>,
+    /// Only events with an id below this (paging).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let action_like = filter.action.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, object, decision, reason, request_id FROM audit_events \
+         WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR object = $2) AND ($3 IS NULL OR action LIKE $3) \
+         AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6",
+    )
+    .bind(filter.actor.as_deref())
+    .bind(filter.object.as_deref())
+    .bind(action_like.as_deref())
+    .bind(filter.since)
+    .bind(filter.before)
+    .bind(filter.limit.clamp(1, 500))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AuditRecord {
+                id: get(row, "id")?,
+                at: get(row, "at")?,
+                actor: get(row, "actor")?,
+                action: get(row, "action")?,
+                object: get(row, "object")?,
+                decision: get(row, "decision")?,
+                reason: get(row, "reason")?,
+                request_id: get(row, "request_id")?,
+            })
+        })
+        .collect()
+}

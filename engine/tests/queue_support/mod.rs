@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use domain::{Manifest, NewEnvironment};
+use domain::{EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment};
 use engine::queue::{Job, JobId, WorkerConfig};
-use engine::{Actor, Engine, Store};
+use engine::Store;
 use testkit::TestDatabase;
 
 pub async fn store(db: &TestDatabase) -> Store {
@@ -40,13 +40,23 @@ pub async fn create_environment(store: &Store, name: &str, layers: &[&str]) {
         &format!("https://iam.{name}.example.com"),
     )
     .unwrap();
-    Engine::new(store.clone())
-        .create_environment(
-            &Actor::user("anne"),
-            new,
-            layers.iter().map(|s| (*s).to_owned()).collect(),
-            Some(Manifest::identity_stack("edge")),
-        )
+    // A storage fixture: the service (and its authorization) is not under test here.
+    let row = engine::store::environments::EnvironmentRow {
+        summary: EnvironmentSummary {
+            name: new.name,
+            tier: new.tier,
+            purpose: new.purpose,
+            channel: new.channel,
+            oidc_issuer: new.oidc_issuer,
+            status: EnvironmentStatus::Provisioning,
+            manifest: Manifest::identity_stack("edge"),
+            created_at: engine::store::now_ms(),
+            created_by: "user:anne".into(),
+        },
+        layers: layers.iter().map(|s| (*s).to_owned()).collect(),
+        locked_reason: None,
+    };
+    engine::store::environments::insert(store.pool(), &row)
         .await
         .unwrap();
 }

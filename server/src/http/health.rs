@@ -15,7 +15,10 @@ pub async fn readyz(State(engine): State<Engine>) -> impl IntoResponse {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(reason) => {
             tracing::warn!(%reason, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "reason": reason })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": reason })),
+            )
         }
     }
 }

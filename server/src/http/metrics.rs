@@ -48,7 +48,11 @@ impl Metrics {
             "HTTP request latency",
             latency.clone(),
         );
-        Self { registry, requests, latency }
+        Self {
+            registry,
+            requests,
+            latency,
+        }
     }
 
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
@@ -68,9 +72,17 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    let labels = HttpLabels { method, route, status: response.status().as_u16() };
+    let labels = HttpLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
     state.metrics.requests.get_or_create(&labels).inc();
-    state.metrics.latency.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .latency
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
     response
 }
 
@@ -78,7 +90,10 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 pub async fn render(State(state): State<AppState>) -> Response {
     match state.metrics.encode() {
         Ok(text) => (
-            [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
             text,
         )
             .into_response(),

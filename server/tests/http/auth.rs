@@ -95,7 +95,7 @@ async fn serve(
     db: TestDatabase,
 ) -> Palette {
     let config = Config::load(None, env).expect("config");
-    let server = Server::build_on(listener, &config, &ServeOptions { demo: true })
+    let server = Server::build_on(listener, &config, &ServeOptions { demo: true, workers: false })
         .await
         .expect("server starts");
     let addr = server.local_addr().unwrap();

@@ -2,7 +2,9 @@
 //! server on port 0 over its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod auth;
 mod health;
+mod matrix;
 mod pages;
 mod support;

@@ -21,14 +21,27 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).header("accept", "text/html").send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request")
     }
 
     /// The anti-CSRF token of this client's session (starting one if needed).
     pub async fn csrf(&self) -> String {
-        let html = self.get("/auth/login").await.text().await.expect("login page");
+        let html = self
+            .get("/auth/login")
+            .await
+            .text()
+            .await
+            .expect("login page");
         let marker = "name=\"_csrf\" value=\"";
-        let start = html.find(marker).map(|i| i + marker.len()).expect("a _csrf field");
+        let start = html
+            .find(marker)
+            .map(|i| i + marker.len())
+            .expect("a _csrf field");
         html[start..].split('"').next().expect("token").to_owned()
     }
 
@@ -55,7 +68,9 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
         database_url: Some(db.url.clone().into()),
         ..Config::default()
     };
-    let server = Server::build(&config, &ServeOptions { demo }).await.expect("server starts");
+    let server = Server::build(&config, &ServeOptions { demo, workers: false })
+        .await
+        .expect("server starts");
     let addr = server.local_addr().unwrap();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));
@@ -64,5 +79,10 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { addr, client, engine, _db: db }
+    TestApp {
+        addr,
+        client,
+        engine,
+        _db: db,
+    }
 }

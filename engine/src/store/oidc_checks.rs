@@ -1,0 +1,168 @@
+//! Stored OIDC endpoint check results: one row per check of an
+//! environment's issuer, with the full report as JSON.
+
+use palette_oidc_check::Report;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
+
+use super::{get, json, to_json, StoreError};
+
+/// Why a check ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    Manual,
+    Schedule,
+    Promotion,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Schedule => "schedule",
+            Self::Promotion => "promotion",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "manual" => Some(Self::Manual),
+            "schedule" => Some(Self::Schedule),
+            "promotion" => Some(Self::Promotion),
+            _ => None,
+        }
+    }
+}
+
+/// A check result to store.
+#[derive(Debug, Clone)]
+pub struct NewOidcCheck<'a> {
+    pub environment: &'a str,
+    pub at: i64,
+    pub report: &'a Report,
+    pub trigger: Trigger,
+    pub actor: &'a str,
+}
+
+/// A stored check result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcCheckRecord {
+    pub id: i64,
+    pub environment: String,
+    pub at: i64,
+    pub ok: bool,
+    pub report: Report,
+    pub trigger: Trigger,
+    pub actor: String,
+}
+
+/// One check's timings, for latency charts (no report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LatencyPoint {
+    pub at: i64,
+    pub ok: bool,
+    pub discovery_ms: Option<i64>,
+    pub jwks_ms: Option<i64>,
+    pub total_ms: i64,
+}
+
+const COLUMNS: &str = "id, environment, at, ok, report, trigger, actor";
+
+fn decode(row: &AnyRow) -> Result<OidcCheckRecord, StoreError> {
+    let trigger: String = get(row, "trigger")?;
+    Ok(OidcCheckRecord {
+        id: get(row, "id")?,
+        environment: get(row, "environment")?,
+        at: get(row, "at")?,
+        ok: get::<i64>(row, "ok")? != 0,
+        report: json("report", &get::<String>(row, "report")?)?,
+        trigger: Trigger::parse(&trigger)
+            .ok_or_else(|| StoreError::Corrupt(format!("trigger: {trigger:?}")))?,
+        actor: get(row, "actor")?,
+    })
+}
+
+fn ms(value: Option<u64>) -> Option<i64> {
+    value.map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// Stores one result; returns its id.
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    check: &NewOidcCheck<'_>,
+) -> Result<i64, StoreError> {
+    let t = check.report.timings_ms;
+    let row = sqlx::query(
+        "INSERT INTO oidc_checks (environment, at, ok, report, discovery_ms, jwks_ms, total_ms, \
+         trigger, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(check.environment)
+    .bind(check.at)
+    .bind(i64::from(check.report.ok))
+    .bind(to_json(check.report)?)
+    .bind(ms(t.discovery))
+    .bind(ms(t.jwks))
+    .bind(ms(Some(t.total)).unwrap_or_default())
+    .bind(check.trigger.as_str())
+    .bind(check.actor)
+    .fetch_one(db)
+    .await?;
+    get(&row, "id")
+}
+
+/// An environment's results, newest first.
+pub async fn history<'e>(
+    db: impl Executor<'e, Database = Any>,
+    environment: &str,
+    limit: i64,
+) -> Result<Vec<OidcCheckRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM oidc_checks WHERE environment = $1 ORDER BY at DESC, id DESC LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(environment)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// The newest result of every environment that has one.
+pub async fn latest_per_environment<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<OidcCheckRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM oidc_checks WHERE id IN \
+         (SELECT MAX(id) FROM oidc_checks GROUP BY environment) ORDER BY environment"
+    );
+    let rows = sqlx::query(&sql).fetch_all(db).await?;
+    rows.iter().map(decode).collect()
+}
+
+/// An environment's timings since `since_ms`, oldest first.
+pub async fn series<'e>(
+    db: impl Executor<'e, Database = Any>,
+    environment: &str,
+    since_ms: i64,
+) -> Result<Vec<LatencyPoint>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, ok, discovery_ms, jwks_ms, total_ms FROM oidc_checks \
+         WHERE environment = $1 AND at >= $2 ORDER BY at, id",
+    )
+    .bind(environment)
+    .bind(since_ms)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LatencyPoint {
+                at: get(row, "at")?,
+                ok: get::<i64>(row, "ok")? != 0,
+                discovery_ms: get(row, "discovery_ms")?,
+                jwks_ms: get(row, "jwks_ms")?,
+                total_ms: get(row, "total_ms")?,
+            })
+        })
+        .collect()
+}

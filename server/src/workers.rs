@@ -1,0 +1,62 @@
+//! Job workers: the layer runner and every job handler, started in
+//! `palette serve` (unless `--no-workers`) and in `palette worker`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine::queue::{Registry, WorkerConfig, Workers};
+use engine::runner::{self, Blueprint, LayerRunner, RunnerConfig};
+use engine::Store;
+use secrecy::ExposeSecret;
+
+use crate::Config;
+
+/// Why workers could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("{0}")]
+    LayerBin(String),
+    #[error("layer blueprint: {0}")]
+    Blueprint(String),
+}
+
+/// Environment variables whose values never reach stored logs.
+fn secret_values(config: &Config) -> Vec<String> {
+    const MARKERS: &[&str] = &["SECRET", "TOKEN", "PASSWORD", "KEY", "CREDENTIAL"];
+    let mut secrets: Vec<String> = std::env::vars()
+        .filter(|(name, _)| MARKERS.iter().any(|m| name.to_ascii_uppercase().contains(m)))
+        .map(|(_, value)| value)
+        .collect();
+    if let Some(url) = &config.database_url {
+        secrets.push(url.expose_secret().to_owned());
+    }
+    secrets
+}
+
+/// The layer runner as configured.
+pub fn layer_runner(config: &Config) -> Result<LayerRunner, WorkerError> {
+    let bin = runner::resolve_layer_bin(config.layer_bin.as_deref()).map_err(WorkerError::LayerBin)?;
+    if bin.simulated {
+        tracing::warn!(bin = %bin.path.display(), "no tofu or terraform on PATH: layers run on the stand-in and are simulated");
+    }
+    let blueprint = Blueprint::default_blueprint().map_err(|e| WorkerError::Blueprint(e.to_string()))?;
+    Ok(LayerRunner::new(RunnerConfig {
+        bin,
+        infra_dir: config.infra_dir.clone().unwrap_or_else(runner::default_infra_dir),
+        blueprint,
+        secrets: secret_values(config),
+        cancel_grace: Duration::from_secs(config.cancel_grace_secs),
+    }))
+}
+
+/// Starts `config.workers` workers with every handler registered.
+pub fn start(config: &Config, store: Store) -> Result<Workers, WorkerError> {
+    let runner = Arc::new(layer_runner(config)?);
+    let registry = runner::register(Registry::new(), runner);
+    let mut worker_config = WorkerConfig::default().with_lease_secs(config.job_lease_secs);
+    worker_config.workers = config.workers.max(1);
+    worker_config.cancel_grace = Duration::from_secs(config.cancel_grace_secs);
+    worker_config.listen_url = config.database_url.as_ref().map(|u| u.expose_secret().to_owned());
+    tracing::info!(workers = worker_config.workers, "job workers started");
+    Ok(Workers::start(store, registry, worker_config))
+}

@@ -1,0 +1,100 @@
+//! The route matrix: every REST route and every server function, called as
+//! anonymous, viewer, operator, approver, owner, platform admin and an
+//! ungranted machine client, with the expected status. A route or server
+//! function without a row fails the test, so nothing new ships unchecked.
+
+use std::collections::BTreeSet;
+
+use engine::Actor;
+use reqwest::Method;
+use server::{Config, ServeOptions, Server};
+use testkit::oidc::{secret, SigningKey, AUDIENCE, PALETTE_CLIENT};
+
+/// Who calls, in column order.
+const WHO: [&str; 7] = ["anonymous", "viewer", "operator", "approver", "owner", "admin", "machine"];
+
+/// (method, path as registered, concrete request path, form body, expected
+/// status per principal in `WHO` order).
+type Row = (&'static str, &'static str, &'static str, &'static str, [u16; 7]);
+
+const REST: &[Row] = &[
+    ("get", "/whoami", "/api/v1/whoami", "", [401, 200, 200, 200, 200, 200, 200]),
+    ("get", "/environments", "/api/v1/environments", "", [401, 200, 200, 200, 200, 200, 200]),
+    ("get", "/environments/{name}", "/api/v1/environments/blue", "", [401, 200, 200, 200, 200, 200, 404]),
+];
+
+const SERVER_FNS: &[Row] = &[
+    ("GET", "/_fn/list_environments", "/_fn/list_environments", "", [200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/_fn/list_access", "/_fn/list_access?env=blue", "", [404, 200, 200, 200, 200, 200, 404]),
+    ("GET", "/_fn/explain_access", "/_fn/explain_access?env=blue&subject=user:viewer&permission=can_view", "", [404, 200, 200, 200, 200, 200, 404]),
+    ("POST", "/_fn/grant_access", "/_fn/grant_access", "env=blue&relation=viewer&subject=user:extra", [403, 403, 403, 403, 200, 200, 404]),
+    ("POST", "/_fn/revoke_access", "/_fn/revoke_access", "env=blue&relation=viewer&subject=user:extra", [403, 403, 403, 403, 200, 200, 404]),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
+    // Coverage: the tables above name every route there is.
+    let rest: BTreeSet<(String, String)> =
+        server::http::api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let rest_rows: BTreeSet<(String, String)> =
+        REST.iter().map(|r| (r.0.to_owned(), r.1.to_owned())).collect();
+    assert_eq!(rest, rest_rows, "every REST route needs exactly one row in REST");
+    let fns: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    let fn_rows: BTreeSet<String> = SERVER_FNS.iter().map(|r| r.1.to_owned()).collect();
+    assert_eq!(fns, fn_rows, "every server function needs exactly one row in SERVER_FNS");
+
+    // A Palette that accepts bearer tokens from a real provider; each
+    // principal holds one relation on blue.
+    let db = testkit::sqlite();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let provider = testkit::oidc::start(&base);
+    let env = [
+        ("PALETTE_DATABASE_URL", db.url.clone()),
+        ("PALETTE_OIDC_ISSUER", provider.issuer.clone()),
+        ("PALETTE_OIDC_CLIENT_ID", PALETTE_CLIENT.to_owned()),
+        ("PALETTE_OIDC_CLIENT_SECRET", secret(PALETTE_CLIENT)),
+        ("PALETTE_API_AUDIENCE", AUDIENCE.to_owned()),
+        ("PALETTE_ADMINS", "user:admin".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let config = Config::load(None, &env).unwrap();
+    let server = Server::build_on(listener, &config, &ServeOptions { demo: true, workers: false }).await.unwrap();
+    let engine = server.engine().clone();
+    tokio::spawn(server.run(std::future::pending()));
+    let blue = domain::EnvironmentName::parse("blue").unwrap();
+    let system = Actor::system("test");
+    for (who, relation) in [("viewer", "viewer"), ("operator", "operator"), ("approver", "approver"), ("owner", "owner")] {
+        engine.grant(&system, &blue, relation, &format!("user:{who}")).await.unwrap();
+    }
+
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut failures = Vec::new();
+    for (column, who) in WHO.iter().enumerate() {
+        let token = match *who {
+            "anonymous" => None,
+            "machine" => Some(provider.sign(&provider.claims("ci-unknown"), SigningKey::Provider).await),
+            person => Some(provider.sign(&provider.claims(person), SigningKey::Provider).await),
+        };
+        for (method, _, path, body, expected) in REST.iter().chain(SERVER_FNS) {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut request = http.request(method.clone(), format!("{base}{path}")).header("accept", "application/json");
+            if let Some(token) = &token {
+                request = request.bearer_auth(token);
+            }
+            if method == Method::POST {
+                request = request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("origin", &base)
+                    .body(*body);
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            if status != expected[column] {
+                failures.push(format!("{who:>9} {method} {path}: got {status}, expected {}", expected[column]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "route matrix mismatches:\n{}", failures.join("\n"));
+}
