@@ -17,8 +17,14 @@ use leptos_router::{path, SsrMode};
 
 use components::layout::Layout;
 use pages::access::AccessPage;
+use pages::audit::AuditPage;
+use pages::environment::EnvironmentPage;
 use pages::environments::EnvironmentsPage;
+use pages::job::JobPage;
+use pages::jobs::JobsPage;
+use pages::new_environment::NewEnvironmentPage;
 use pages::not_found::{NotBuiltYet, NotFound};
+use pages::oidc::OidcPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,18 +62,12 @@ pub fn App() -> impl IntoView {
                         path=path!("/promotions")
                         view=|| view! { <NotBuiltYet title="Promotions" what="Promoting application versions between environments, with approvals, verification and rollback" /> }
                     />
-                    <Route
-                        path=path!("/oidc")
-                        view=|| view! { <NotBuiltYet title="OIDC checks" what="The health matrix of every environment's OIDC discovery document and keys, with history" /> }
-                    />
-                    <Route
-                        path=path!("/jobs")
-                        view=|| view! { <NotBuiltYet title="Jobs" what="Infrastructure jobs with their layers, live logs, cancel and retry" /> }
-                    />
-                    <Route
-                        path=path!("/audit")
-                        view=|| view! { <NotBuiltYet title="Audit" what="Who did what, when, and why it was allowed" /> }
-                    />
+                    <Route path=path!("/oidc") view=OidcPage ssr=SsrMode::Async />
+                    <Route path=path!("/environments/new") view=NewEnvironmentPage ssr=SsrMode::Async />
+                    <Route path=path!("/environments/:name") view=EnvironmentPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod authz;
 pub mod demo;
 pub mod error;
+pub mod oidc;
 pub mod queue;
 pub mod runner;
 pub mod services;

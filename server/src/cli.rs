@@ -132,7 +132,7 @@ async fn worker(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let workers = match crate::workers::start(config, store.clone()) {
+    let workers = match crate::workers::start(config, store.clone(), false) {
         Ok(workers) => workers,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the workers");

@@ -2,6 +2,8 @@
 //! environment variables, then command-line flags. Every error names the key
 //! it is about.
 
+mod oidc_checks;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -54,6 +56,8 @@ pub struct Config {
     pub layer_bin: Option<String>,
     /// The infrastructure tree; the shipped example when unset.
     pub infra_dir: Option<PathBuf>,
+    /// How OIDC endpoint checks run (`PALETTE_OIDC_CHECK_*`).
+    pub oidc_checks: engine::oidc::CheckSettings,
 }
 
 /// Where the OpenFGA server is.
@@ -105,6 +109,7 @@ impl Default for Config {
             cancel_grace_secs: 30,
             layer_bin: None,
             infra_dir: None,
+            oidc_checks: engine::oidc::CheckSettings::default(),
         }
     }
 }
@@ -153,6 +158,10 @@ struct FileConfig {
     cancel_grace_secs: Option<u64>,
     layer_bin: Option<String>,
     infra_dir: Option<PathBuf>,
+    oidc_check_interval: Option<String>,
+    oidc_check_allow_http: Option<bool>,
+    oidc_check_allow_private: Option<bool>,
+    oidc_check_ca_file: Option<PathBuf>,
 }
 
 /// `PALETTE_*` variables Palette knows; any other is refused as a typo.
@@ -186,6 +195,10 @@ const KNOWN_ENV: &[&str] = &[
     "PALETTE_CANCEL_GRACE_SECS",
     "PALETTE_LAYER_BIN",
     "PALETTE_INFRA_DIR",
+    "PALETTE_OIDC_CHECK_INTERVAL",
+    "PALETTE_OIDC_CHECK_ALLOW_HTTP",
+    "PALETTE_OIDC_CHECK_ALLOW_PRIVATE",
+    "PALETTE_OIDC_CHECK_CA_FILE",
 ];
 
 /// Settings that may come from the file or the environment, gathered before
@@ -348,6 +361,13 @@ impl Config {
         if let Some(root) = file.site_root {
             self.site_root = root;
         }
+        let checks = oidc_checks::FileKeys {
+            oidc_check_interval: file.oidc_check_interval,
+            oidc_check_allow_http: file.oidc_check_allow_http,
+            oidc_check_allow_private: file.oidc_check_allow_private,
+            oidc_check_ca_file: file.oidc_check_ca_file,
+        };
+        oidc_checks::apply_file(&mut self.oidc_checks, checks)?;
         Ok(())
     }
 
@@ -451,6 +471,7 @@ impl Config {
                 break;
             }
         }
+        oidc_checks::apply_env(&mut self.oidc_checks, env)?;
         Ok(())
     }
 
@@ -542,6 +563,7 @@ impl Config {
             self.layer_bin.as_deref().unwrap_or("(tofu, terraform, else the stand-in)"),
             self.infra_dir.as_ref().map_or_else(|| "(the shipped example tree)".to_owned(), |d| d.display().to_string()),
         );
+        out += &oidc_checks::redacted(&self.oidc_checks);
         out
     }
 }

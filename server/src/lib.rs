@@ -139,13 +139,14 @@ impl Server {
             addr: config.listen,
             source,
         })?;
-        let router = http::router(config, engine.clone(), bound)?;
-        spawn_session_cleanup(engine.store().clone());
         let workers = if options.workers {
-            Some(workers::start(config, engine.store().clone())?)
+            Some(workers::start(config, engine.store().clone(), options.demo)?)
         } else {
             None
         };
+        let queue_metrics = workers.as_ref().map(engine::queue::Workers::metrics);
+        let router = http::router(config, engine.clone(), bound, queue_metrics)?;
+        spawn_session_cleanup(engine.store().clone());
         Ok(Self {
             listener,
             router,

@@ -18,6 +18,8 @@ pub enum WorkerError {
     LayerBin(String),
     #[error("layer blueprint: {0}")]
     Blueprint(String),
+    #[error("OIDC checker: {0}")]
+    OidcChecker(String),
 }
 
 /// Environment variables whose values never reach stored logs.
@@ -33,11 +35,16 @@ fn secret_values(config: &Config) -> Vec<String> {
     secrets
 }
 
-/// The layer runner as configured.
-pub fn layer_runner(config: &Config) -> Result<LayerRunner, WorkerError> {
-    let bin = runner::resolve_layer_bin(config.layer_bin.as_deref()).map_err(WorkerError::LayerBin)?;
+/// The layer runner as configured. `simulate` (the demo) picks the stand-in
+/// unless `PALETTE_LAYER_BIN` names a program.
+pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, WorkerError> {
+    let bin = match (&config.layer_bin, simulate) {
+        (None, true) => runner::standin_bin(),
+        (explicit, _) => runner::resolve_layer_bin(explicit.as_deref()),
+    }
+    .map_err(WorkerError::LayerBin)?;
     if bin.simulated {
-        tracing::warn!(bin = %bin.path.display(), "no tofu or terraform on PATH: layers run on the stand-in and are simulated");
+        tracing::warn!(bin = %bin.path.display(), "layers run on the stand-in and are simulated");
     }
     let blueprint = Blueprint::default_blueprint().map_err(|e| WorkerError::Blueprint(e.to_string()))?;
     Ok(LayerRunner::new(RunnerConfig {
@@ -50,9 +57,13 @@ pub fn layer_runner(config: &Config) -> Result<LayerRunner, WorkerError> {
 }
 
 /// Starts `config.workers` workers with every handler registered.
-pub fn start(config: &Config, store: Store) -> Result<Workers, WorkerError> {
-    let runner = Arc::new(layer_runner(config)?);
+pub fn start(config: &Config, store: Store, simulate: bool) -> Result<Workers, WorkerError> {
+    let runner = Arc::new(layer_runner(config, simulate)?);
     let registry = runner::register(Registry::new(), runner);
+    let checker = config.oidc_checks.checker().map_err(|e| WorkerError::OidcChecker(e.to_string()))?;
+    let registry = engine::oidc::register(registry, checker);
+    // Where checks run, they are also scheduled (safe in every process).
+    let _detached = engine::oidc::Scheduler::spawn(store.clone(), config.oidc_checks.interval);
     let mut worker_config = WorkerConfig::default().with_lease_secs(config.job_lease_secs);
     worker_config.workers = config.workers.max(1);
     worker_config.cancel_grace = Duration::from_secs(config.cancel_grace_secs);

@@ -2,6 +2,8 @@ use domain::colour::css_colour;
 use domain::EnvironmentSummary;
 use leptos::prelude::*;
 
+use crate::components::oidc::OidcBadge;
+
 /// One environment as a card drawn in its colour.
 #[component]
 pub fn EnvironmentCard(env: EnvironmentSummary) -> impl IntoView {
@@ -11,7 +13,7 @@ pub fn EnvironmentCard(env: EnvironmentSummary) -> impl IntoView {
     view! {
         <li class="env-card" style:--env-colour=colour data-environment=env.name.to_string()>
             <div class="env-card-head">
-                <h2>{env.name.to_string()}</h2>
+                <h2><a href=format!("/environments/{}", env.name)>{env.name.to_string()}</a></h2>
                 <span class=format!("status status-{status}")>{status}</span>
             </div>
             <p class="purpose">{env.purpose.clone()}</p>
@@ -22,6 +24,8 @@ pub fn EnvironmentCard(env: EnvironmentSummary) -> impl IntoView {
                 <dd><code>{env.channel.to_string()}</code></dd>
                 <dt>"Issuer"</dt>
                 <dd class="issuer">{env.oidc_issuer.clone()}</dd>
+                <dt>"OIDC"</dt>
+                <dd><OidcBadge env=env.name.to_string() /></dd>
                 <dt>"Applications"</dt>
                 <dd>{apps}</dd>
             </dl>

@@ -23,7 +23,10 @@ pub fn EnvironmentsPage() -> impl IntoView {
     let query = use_query_map();
     let initial = query.with_untracked(|q| q.get("q").unwrap_or_default());
     let filter = RwSignal::new(initial);
-    let environments = Resource::new(|| (), |()| list_environments());
+    // Statuses change while jobs run: read them again once hydrated.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let environments = Resource::new(move || hydrated.get(), |_| list_environments());
     let logged_in = use_session().user.is_some();
 
     view! {
@@ -31,6 +34,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Environments"</h1>
+                <a class="button" href="/environments/new">"New environment"</a>
                 <form method="get" action="/" class="filter" role="search">
                     <label for="env-filter">"Filter"</label>
                     <input
@@ -44,7 +48,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                     <noscript><button type="submit">"Apply"</button></noscript>
                 </form>
             </div>
-            <Suspense fallback=|| view! { <p class="muted">"Loading environments…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">"Loading environments…"</p> }>
                 {move || Suspend::new(async move {
                     match environments.await {
                         Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
@@ -75,7 +79,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }

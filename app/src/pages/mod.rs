@@ -1,3 +1,9 @@
 pub mod access;
+pub mod audit;
+pub mod environment;
 pub mod environments;
+pub mod job;
+pub mod jobs;
+pub mod new_environment;
 pub mod not_found;
+pub mod oidc;

@@ -2,7 +2,14 @@
 //! its context, calls one engine method and maps the error.
 
 pub mod access;
+pub mod audit;
+pub mod environment_ops;
+pub mod environments;
+#[cfg(feature = "ssr")]
+mod form_return;
+pub mod jobs;
 pub mod list_environments;
+pub mod oidc;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {

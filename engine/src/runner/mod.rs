@@ -21,7 +21,7 @@ mod template;
 mod workspace;
 
 pub use blueprint::{Blueprint, BlueprintError, LayerSpec};
-pub use config::{default_infra_dir, resolve_layer_bin, LayerBin, RunnerConfig};
+pub use config::{default_infra_dir, resolve_layer_bin, standin_bin, LayerBin, RunnerConfig};
 pub use handlers::{
     register, ApplyEnvironment, CreateEnvironment, DestroyEnvironment, EnvironmentPayload,
 };

@@ -2,7 +2,9 @@
 
 pub mod access;
 pub mod authorize;
+pub mod environment_detail;
 pub mod environment_ops;
 pub mod environments;
 pub mod jobs;
 pub mod identity;
+pub mod oidc_checks;

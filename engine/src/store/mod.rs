@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod environments;
 pub mod layer_outputs;
+pub mod oidc_checks;
 pub mod sessions;
 pub mod settings;
 pub mod tuples;

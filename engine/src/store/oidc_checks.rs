@@ -166,3 +166,26 @@ pub async fn series<'e>(
         })
         .collect()
 }
+
+/// The newest result of one environment.
+pub async fn latest<'e>(
+    db: impl Executor<'e, Database = Any>,
+    environment: &str,
+) -> Result<Option<OidcCheckRecord>, StoreError> {
+    Ok(history(db, environment, 1).await?.into_iter().next())
+}
+
+/// The queued or running `oidc.check` job of an environment, if any.
+pub async fn pending_job<'e>(
+    db: impl Executor<'e, Database = Any>,
+    environment: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id FROM jobs WHERE kind = 'oidc.check' AND environment = $1 \
+         AND status IN ('queued', 'running') ORDER BY id LIMIT 1",
+    )
+    .bind(environment)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(|row| get(row, "id")).transpose()
+}

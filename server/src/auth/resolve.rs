@@ -14,6 +14,9 @@ use tower_sessions::Session;
 use super::{bearer, now_secs, SessionUser, CSRF_KEY, USER_KEY};
 use crate::http::{request_id, AppState};
 
+/// The one API path served without credentials.
+const PUBLIC_API_DOCUMENT: &str = "/api/v1/openapi.json";
+
 pub async fn resolve(
     State(state): State<AppState>,
     session: Session,
@@ -59,7 +62,9 @@ pub async fn resolve(
         }
         other => other,
     };
-    if is_api && user.is_none() {
+    // The API needs a token or a session, except for its own description
+    // (`/api/v1/openapi.json`), which is public like any published spec.
+    if is_api && user.is_none() && request.uri().path() != PUBLIC_API_DOCUMENT {
         return bearer::unauthorized("missing bearer token");
     }
 

@@ -26,6 +26,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<HttpLabels, Counter>,
     latency: Family<HttpLabels, Histogram>,
+    pub oidc: super::oidc_metrics::OidcMetrics,
 }
 
 impl Default for Metrics {
@@ -48,10 +49,12 @@ impl Metrics {
             "HTTP request latency",
             latency.clone(),
         );
+        let oidc = super::oidc_metrics::OidcMetrics::register(&mut registry);
         Self {
             registry,
             requests,
             latency,
+            oidc,
         }
     }
 
@@ -88,7 +91,23 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 
 /// `GET /metrics` in the Prometheus text format.
 pub async fn render(State(state): State<AppState>) -> Response {
-    match state.metrics.encode() {
+    state.metrics.oidc.refresh(&state.engine).await;
+    let queue = match engine::queue::stats(state.engine.store().pool()).await {
+        Ok(stats) => {
+            let snapshot = state.queue_metrics.as_ref().map(|m| m.snapshot());
+            super::queue_metrics::render(&stats, snapshot.as_ref())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read queue stats for /metrics");
+            String::new()
+        }
+    };
+    // The queue's lines go before OpenMetrics' closing `# EOF`.
+    let encoded = state.metrics.encode().map(|text| {
+        let body = text.strip_suffix("# EOF\n").unwrap_or(&text);
+        format!("{body}{queue}# EOF\n")
+    });
+    match encoded {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

@@ -4,6 +4,8 @@
 pub mod api;
 mod health;
 pub mod metrics;
+mod queue_metrics;
+pub mod oidc_metrics;
 pub mod request_id;
 
 use std::net::SocketAddr;
@@ -34,6 +36,8 @@ pub struct AppState {
     pub engine: Engine,
     pub metrics: Arc<metrics::Metrics>,
     pub auth: Auth,
+    /// This process's job workers' metrics, when it runs workers.
+    pub queue_metrics: Option<Arc<engine::queue::Metrics>>,
 }
 
 fn leptos_options(config: &Config, bound: SocketAddr) -> LeptosOptions {
@@ -47,7 +51,12 @@ fn leptos_options(config: &Config, bound: SocketAddr) -> LeptosOptions {
 }
 
 /// Builds the whole router for a server bound to `bound`.
-pub fn router(config: &Config, engine: Engine, bound: SocketAddr) -> Result<Router, AuthError> {
+pub fn router(
+    config: &Config,
+    engine: Engine,
+    bound: SocketAddr,
+    queue_metrics: Option<Arc<engine::queue::Metrics>>,
+) -> Result<Router, AuthError> {
     let auth = Auth::new(config, bound)?;
     let sessions = auth.session_layer(DbSessionStore::new(engine.store().clone()));
     let state = AppState {
@@ -55,6 +64,7 @@ pub fn router(config: &Config, engine: Engine, bound: SocketAddr) -> Result<Rout
         engine,
         metrics: Arc::new(metrics::Metrics::new()),
         auth,
+        queue_metrics,
     };
     let context_engine = state.engine.clone();
     let options = state.leptos_options.clone();

@@ -3,8 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod api;
 mod auth;
 mod health;
 mod matrix;
+mod oidc_checks;
 mod pages;
 mod support;
+mod ui;

@@ -30,19 +30,17 @@ impl TestApp {
     }
 
     /// The anti-CSRF token of this client's session (starting one if needed).
+    /// Once logged in, the login page redirects: the home page's forms carry
+    /// the token then.
     pub async fn csrf(&self) -> String {
-        let html = self
-            .get("/auth/login")
-            .await
-            .text()
-            .await
-            .expect("login page");
         let marker = "name=\"_csrf\" value=\"";
-        let start = html
-            .find(marker)
-            .map(|i| i + marker.len())
-            .expect("a _csrf field");
-        html[start..].split('"').next().expect("token").to_owned()
+        for path in ["/auth/login", "/"] {
+            let html = self.get(path).await.text().await.expect("a page");
+            if let Some(start) = html.find(marker).map(|i| i + marker.len()) {
+                return html[start..].split('"').next().expect("token").to_owned();
+            }
+        }
+        panic!("no _csrf field on the login page nor on the home page");
     }
 
     /// Logs in through the dev login as one of its seeded users.

@@ -1,5 +1,6 @@
 //! The API's errors: `{"error": {"code": "...", "message": "..."}}` with the
-//! fitting status. Internal details are logged, never returned.
+//! fitting status; a 422 adds `"fields": [{"field", "message"}]`. Internal
+//! details are logged, never returned.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,7 +27,16 @@ impl IntoResponse for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        crate::http::api_error(status, self.0.code(), &self.0.to_string())
+        match &self.0 {
+            // Which fields were refused, for clients that show them in place.
+            engine::Error::Invalid(fields) => {
+                let body = serde_json::json!({ "error": {
+                    "code": self.0.code(), "message": self.0.to_string(), "fields": fields,
+                }});
+                (status, axum::Json(body)).into_response()
+            }
+            _ => crate::http::api_error(status, self.0.code(), &self.0.to_string()),
+        }
     }
 }
 

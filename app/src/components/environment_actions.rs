@@ -1,0 +1,95 @@
+//! The controls on an environment's page, each a form that works without
+//! JavaScript. They are shown to those the engine says may use them; the
+//! engine checks again when they are used.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::server_fns::environment_ops::{
+    ApplyEnvironment, DestroyEnvironment, LockEnvironment, UnlockEnvironment,
+};
+use crate::server_fns::environments::EnvironmentView;
+use crate::session::CsrfField;
+
+#[component]
+pub fn EnvironmentActions(
+    view: EnvironmentView,
+    apply: ServerAction<ApplyEnvironment>,
+    lock: ServerAction<LockEnvironment>,
+    unlock: ServerAction<UnlockEnvironment>,
+    destroy: ServerAction<DestroyEnvironment>,
+) -> impl IntoView {
+    if !view.can_apply && !view.can_destroy {
+        return ().into_any();
+    }
+    let name = view.environment.name.to_string();
+    let destroyed = view.environment.status == domain::EnvironmentStatus::Destroyed;
+    let error = move || {
+        apply.value().get().and_then(Result::err)
+            .or_else(|| lock.value().get().and_then(Result::err))
+            .or_else(|| unlock.value().get().and_then(Result::err))
+            .or_else(|| destroy.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+    };
+    let locked = view.locked_reason.is_some();
+    let operable = !locked && !destroyed;
+    view! {
+        <section class="actions" aria-label="Actions">
+            <h2>"Actions"</h2>
+            {error}
+            {(view.can_apply && operable).then(|| {
+                let name = name.clone();
+                view! {
+                    <ActionForm action=apply attr:class="inline-form apply-form">
+                        <CsrfField />
+                        <input type="hidden" name="name" value=name />
+                        <span>"Apply again:"</span>
+                        {view.layers.iter().map(|l| {
+                            let id = format!("apply-{l}");
+                            view! {
+                                <span class="check">
+                                    <input id=id.clone() type="checkbox" name="layers[]" value=l.clone() />
+                                    <label for=id>{l.clone()}</label>
+                                </span>
+                            }
+                        }).collect_view()}
+                        <button type="submit">"Apply"</button>
+                        <small class="hint">"None ticked applies every layer."</small>
+                    </ActionForm>
+                }
+            })}
+            {(view.can_apply && !destroyed).then(|| {
+                let name = name.clone();
+                if locked {
+                    view! {
+                        <ActionForm action=unlock attr:class="inline-form">
+                            <CsrfField />
+                            <input type="hidden" name="name" value=name />
+                            <button type="submit">"Unlock"</button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=lock attr:class="inline-form">
+                            <CsrfField />
+                            <input type="hidden" name="name" value=name />
+                            <label for="lock-reason">"Lock, because"</label>
+                            <input id="lock-reason" type="text" name="reason" required=true maxlength="200" placeholder="freeze for the demo" />
+                            <button type="submit">"Lock"</button>
+                        </ActionForm>
+                    }.into_any()
+                }
+            })}
+            {(view.can_destroy && operable).then(|| view! {
+                <ActionForm action=destroy attr:class="inline-form danger">
+                    <CsrfField />
+                    <input type="hidden" name="name" value=name.clone() />
+                    <label for="destroy-confirm">{format!("Type {name} to destroy it")}</label>
+                    <input id="destroy-confirm" type="text" name="confirm" autocomplete="off" required=true />
+                    <button type="submit" class="danger">"Destroy"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+    .into_any()
+}

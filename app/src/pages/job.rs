@@ -1,0 +1,157 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::job_live::follow_job;
+use crate::components::job_steps::JobSteps;
+use crate::components::time::format_ms;
+use crate::error::UiError;
+use crate::server_fns::environments::get_environment;
+use crate::server_fns::jobs::{
+    get_job, job_logs, layers_simulated, CancelJob, JobDetailView, LogLineView, RetryJob,
+};
+use crate::session::CsrfField;
+
+/// Everything the job page shows at first: the job, its log so far, whether
+/// the caller may cancel or retry it, and whether layers are simulated.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Loaded {
+    detail: JobDetailView,
+    lines: Vec<LogLineView>,
+    can_apply: bool,
+    simulated: bool,
+}
+
+async fn load(id: Option<i64>) -> Result<Loaded, UiError> {
+    let id = id.ok_or_else(|| UiError { code: "not_found".to_owned(), message: "no such job".to_owned() })?;
+    let detail = get_job(id).await?;
+    let lines = job_logs(id, 0).await?;
+    let can_apply = match &detail.job.environment {
+        Some(env) => get_environment(env.clone()).await.is_ok_and(|e| e.can_apply),
+        None => false,
+    };
+    let simulated = layers_simulated().await.unwrap_or(false);
+    Ok(Loaded { detail, lines, can_apply, simulated })
+}
+
+/// `/jobs/{id}`: the steps with progress, the log (live while it runs),
+/// cancel and retry.
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let selected = Signal::derive(move || query.with(|q| q.get("step").and_then(|s| s.parse::<i64>().ok())));
+    let cancel = ServerAction::<CancelJob>::new();
+    let retry = ServerAction::<RetryJob>::new();
+    let job = Resource::new(
+        move || (id(), cancel.version().get(), retry.version().get()),
+        |(id, _, _)| load(id),
+    );
+    let title = move || id().map(|id| format!("Job {id}")).unwrap_or_else(|| "Job".to_owned());
+    let action_error = move || {
+        cancel.value().get().and_then(Result::err)
+            .or_else(|| retry.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+    };
+
+    view! {
+        <Title text=title />
+        <section class="page">
+            <p class="crumbs"><a href="/jobs">"Jobs"</a>" / "{move || id().map(|i| i.to_string())}</p>
+            {action_error}
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match job.await {
+                        Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Ok(loaded) => view! { <JobView loaded selected cancel retry /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn JobView(
+    loaded: Loaded,
+    selected: Signal<Option<i64>>,
+    cancel: ServerAction<CancelJob>,
+    retry: ServerAction<RetryJob>,
+) -> impl IntoView {
+    let Loaded { detail, lines, can_apply, simulated } = loaded;
+    let id = detail.job.id;
+    let running_at_render = !detail.job.is_finished();
+    let detail = RwSignal::new(detail);
+    let lines = RwSignal::new(lines);
+    follow_job(id, detail, lines);
+    let job = move || detail.with(|d| d.job.clone());
+    let status = move || job().status;
+    let finished = move || detail.with(|d| d.job.is_finished());
+    let retryable = move || matches!(status().as_str(), "failed" | "cancelled");
+    let log_text = move || {
+        let step = selected.get();
+        lines.with(|l| {
+            l.iter()
+                .filter(|line| step.is_none() || line.step == step)
+                .map(|line| line.line.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    };
+    let env = job().environment;
+    view! {
+        {running_at_render.then(|| view! {
+            <noscript>
+                <meta http-equiv="refresh" content="2" />
+                <p class="notice">"This job is running: the page reloads every two seconds."</p>
+            </noscript>
+        })}
+        <div class="job-head">
+            <h1>{move || format!("Job {id}: {}", job().kind)}</h1>
+            <span class=move || format!("status status-{}", status()) data-testid="job-status">{status}</span>
+            {simulated.then(|| view! { <span class="simulated" title="Layers run on Palette's stand-in: nothing is created anywhere">"simulated"</span> })}
+        </div>
+        <dl class="facts">
+            <dt>"Environment"</dt>
+            <dd>{env.map(|e| view! { <a href=format!("/environments/{e}")>{e.clone()}</a> })}</dd>
+            <dt>"Asked by"</dt><dd>{move || job().actor}</dd>
+            <dt>"Created"</dt><dd>{move || format_ms(job().created_at)}</dd>
+            <dt>"Finished"</dt><dd>{move || job().finished_at.map(format_ms).unwrap_or_else(|| "—".to_owned())}</dd>
+        </dl>
+        {move || job().last_error.map(|e| view! { <p class="error" data-testid="job-error">{e}</p> })}
+        {move || job().stopped_at.map(|s| view! { <p class="muted">"Stopped at "<code>{s}</code></p> })}
+        <div class="job-actions">
+            <Show when=move || can_apply && !finished()>
+                <ActionForm action=cancel attr:class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="danger">"Cancel"</button>
+                </ActionForm>
+            </Show>
+            <Show when=move || can_apply && retryable()>
+                <ActionForm action=retry attr:class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit">{move || format!("Retry from {}", job().stopped_at.unwrap_or_else(|| "the failed layer".to_owned()))}</button>
+                </ActionForm>
+            </Show>
+        </div>
+        <h2>"Steps"</h2>
+        <JobSteps detail selected job=id />
+        <h2>"Log"</h2>
+        <nav class="step-filter" aria-label="Log of">
+            <a href=format!("/jobs/{id}") class:current=move || selected.get().is_none()>"All steps"</a>
+            {move || detail.with(|d| d.steps.iter().map(|s| {
+                let position = s.position;
+                view! {
+                    <a href=format!("/jobs/{id}?step={position}") class:current=move || selected.get() == Some(position)>
+                        {format!("{} {}", s.layer, s.phase)}
+                    </a>
+                }
+            }).collect_view())}
+        </nav>
+        <pre class="log" data-testid="job-log" aria-live="polite">{log_text}</pre>
+    }
+}

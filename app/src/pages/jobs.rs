@@ -1,0 +1,103 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::time::format_ms;
+use crate::server_fns::jobs::list_jobs;
+
+const KINDS: &[&str] = &[
+    "environment.create",
+    "environment.apply",
+    "environment.destroy",
+    "promotion.execute",
+    "oidc.check",
+];
+
+/// A query string with `key=value` pairs that are not empty.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => char::from(b).to_string(),
+                other => format!("%{other:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `/jobs`: every job the caller may see, newest first, filtered by a GET
+/// form and paged with `?before=`.
+#[component]
+pub fn JobsPage() -> impl IntoView {
+    let query = use_query_map();
+    let field = move |k: &str| query.with(|q| q.get(k).unwrap_or_default());
+    let filters = move || (field("environment"), field("actor"), field("kind"), field("since"), field("before"));
+    let jobs = Resource::new(filters, |(env, actor, kind, since, before)| {
+        list_jobs(env, actor, kind, since, before.parse().ok())
+    });
+
+    view! {
+        <Title text="Jobs" />
+        <section class="page">
+            <h1>"Jobs"</h1>
+            <form method="get" action="/jobs" class="inline-form filters" role="search">
+                <label for="jobs-env">"Environment"</label>
+                <input id="jobs-env" name="environment" type="text" value=field("environment") placeholder="teal" />
+                <label for="jobs-actor">"Actor"</label>
+                <input id="jobs-actor" name="actor" type="text" value=field("actor") placeholder="user:dave" />
+                <label for="jobs-kind">"Kind"</label>
+                <select id="jobs-kind" name="kind">
+                    <option value="">"any"</option>
+                    {KINDS.iter().map(|k| view! { <option value=*k selected=field("kind") == *k>{*k}</option> }).collect_view()}
+                </select>
+                <label for="jobs-since">"Since"</label>
+                <input id="jobs-since" name="since" type="date" value=field("since") />
+                <button type="submit">"Filter"</button>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
+                {move || Suspend::new(async move {
+                    match jobs.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Ok(page) => {
+                            let older = page.older.map(|before| {
+                                let q = query_string(&[
+                                    ("environment", field("environment")),
+                                    ("actor", field("actor")),
+                                    ("kind", field("kind")),
+                                    ("since", field("since")),
+                                    ("before", before.to_string()),
+                                ]);
+                                view! { <a class="older" href=format!("/jobs?{q}")>"Older"</a> }
+                            });
+                            view! {
+                                {page.jobs.is_empty().then(|| view! { <p class="empty">"No jobs match."</p> })}
+                                <table class="data jobs">
+                                    <thead><tr><th>"Job"</th><th>"Kind"</th><th>"Environment"</th><th>"Status"</th><th>"Asked by"</th><th>"Created"</th></tr></thead>
+                                    <tbody>
+                                        {page.jobs.into_iter().map(|j| view! {
+                                            <tr data-job=j.id>
+                                                <td><a href=format!("/jobs/{}", j.id)>{format!("#{}", j.id)}</a></td>
+                                                <td>{j.kind.clone()}</td>
+                                                <td>{j.environment.clone().map(|e| view! { <a href=format!("/environments/{e}")>{e.clone()}</a> })}</td>
+                                                <td><span class=format!("status status-{}", j.status)>{j.status.clone()}</span></td>
+                                                <td>{j.actor.clone()}</td>
+                                                <td>{format_ms(j.created_at)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {older}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,99 @@
+//! The `oidc.check` job: checks an environment's issuer and stores the
+//! report. Checks are not infrastructure: they take no environment lock and
+//! are retried with backoff when the database hiccups.
+
+use domain::{EnvironmentName, EnvironmentStatus};
+use palette_oidc_check::Checker;
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{self, BackgroundJob, JobContext, JobError, JobKind, NewJob, StopReason};
+use crate::store::oidc_checks::{self, NewOidcCheck, Trigger};
+use crate::store::{environments, now_ms};
+
+/// The payload of an `oidc.check` job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcCheckJob {
+    pub environment: String,
+    pub trigger: Trigger,
+}
+
+impl OidcCheckJob {
+    /// The job to enqueue, on behalf of `actor` (a principal).
+    pub fn new_job(environment: &str, trigger: Trigger, actor: &str) -> NewJob {
+        let payload = Self {
+            environment: environment.to_owned(),
+            trigger,
+        };
+        let value = serde_json::to_value(&payload).unwrap_or_default();
+        NewJob::new(JobKind::OidcCheck, value, actor).for_environment(environment)
+    }
+}
+
+impl BackgroundJob for OidcCheckJob {
+    const KIND: JobKind = JobKind::OidcCheck;
+    type Context = Checker;
+
+    #[tracing::instrument(skip_all, fields(job = %ctx.id(), environment = %self.environment))]
+    async fn run(self, ctx: JobContext, checker: Checker) -> Result<(), JobError> {
+        let name = EnvironmentName::parse(&self.environment)
+            .map_err(|e| JobError::failed(e.to_string()))?;
+        let Some(env) = environments::get_by_name(ctx.store().pool(), &name).await? else {
+            return Err(JobError::failed(format!(
+                "environment {name} does not exist"
+            )));
+        };
+        if env.summary.status == EnvironmentStatus::Destroyed {
+            ctx.log(None, format!("{name} is destroyed: nothing to check"));
+            return Ok(());
+        }
+        let issuer = env.summary.oidc_issuer;
+        ctx.log(None, format!("checking {issuer}"));
+        let report = tokio::select! {
+            report = checker.check(&issuer) => report,
+            reason = ctx.stopped() => return Err(stopped(reason)),
+        };
+        if let Some(reason) = ctx.stop_reason() {
+            return Err(stopped(reason));
+        }
+        let failed: Vec<&str> = report
+            .rules
+            .iter()
+            .filter(|r| r.status == palette_oidc_check::Status::Fail)
+            .map(|r| r.id.as_str())
+            .collect();
+        ctx.log(
+            None,
+            if failed.is_empty() {
+                format!("ok in {} ms", report.timings_ms.total)
+            } else {
+                format!("failed rules: {}", failed.join(", "))
+            },
+        );
+        oidc_checks::insert(
+            ctx.store().pool(),
+            &NewOidcCheck {
+                environment: name.as_str(),
+                at: now_ms(),
+                report: &report,
+                trigger: self.trigger,
+                actor: ctx.actor(),
+            },
+        )
+        .await?;
+        ctx.flush_logs().await;
+        Ok(())
+    }
+}
+
+fn stopped(reason: StopReason) -> JobError {
+    match reason {
+        StopReason::Cancelled => JobError::Cancelled { stopped_at: None },
+        StopReason::LeaseLost => JobError::LeaseLost,
+        StopReason::Shutdown => JobError::Interrupted,
+    }
+}
+
+/// The registry with the `oidc.check` handler, running `checker`.
+pub fn register(registry: queue::Registry, checker: Checker) -> queue::Registry {
+    registry.register::<OidcCheckJob>(checker)
+}

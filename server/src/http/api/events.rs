@@ -1,0 +1,146 @@
+//! `GET /api/v1/jobs/{id}/events`: a job, live, as server-sent events.
+//!
+//! - `event: job` first, with the job and its steps (as `GET /jobs/{id}`),
+//!   and again whenever the job or one of its steps changes;
+//! - `event: log`, `id: <seq>`, `data: {"seq","step","at","line"}` for every
+//!   log line after the client's `Last-Event-ID` (or `?after=`, default 0),
+//!   so a reconnecting browser continues where it stopped;
+//! - `event: end` with the final job once it has finished and every line has
+//!   been sent; then the stream closes;
+//! - `event: error` with `{"code","message"}` if the job can no longer be
+//!   read (access revoked, database gone); then the stream closes.
+//!
+//! The stream polls the database every 500 ms while nothing happens (two
+//! small indexed reads), and comments every 15 s to keep proxies from
+//! timing it out. Access is checked on every poll.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Extension, Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use engine::queue::{JobId, LogLine};
+use engine::{Actor, Engine};
+use futures::stream;
+use serde::Deserialize;
+
+use super::extract::ApiQuery;
+use super::jobs::{job_id, JobDetailView};
+use super::ApiError;
+
+const POLL: Duration = Duration::from_millis(500);
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Log lines read per poll; a full batch is followed at once by the next.
+const BATCH: i64 = 500;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EventsQuery {
+    /// Send log lines after this sequence number (when no `Last-Event-ID`).
+    after: Option<i64>,
+}
+
+/// `GET /jobs/{id}/events`: 404 before streaming when the job is not visible.
+pub async fn stream(
+    State(engine): State<Engine>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<EventsQuery>,
+) -> Result<Response, ApiError> {
+    let id = job_id(&id)?;
+    let first = JobDetailView::from(engine.get_job(&actor, id).await?);
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(query.after)
+        .unwrap_or(0);
+    let state = Watch {
+        engine,
+        actor,
+        id,
+        after,
+        pending: VecDeque::from([job_event("job", &first)]),
+        last: first,
+        next_poll: Poll::Now,
+        done: false,
+    };
+    let events = stream::unfold(state, Watch::next);
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Poll {
+    Now,
+    Later,
+}
+
+/// What one stream has sent so far.
+struct Watch {
+    engine: Engine,
+    actor: Actor,
+    id: JobId,
+    /// The last log line sent.
+    after: i64,
+    /// The job as last sent, to send it again only when it changes.
+    last: JobDetailView,
+    pending: VecDeque<Event>,
+    next_poll: Poll,
+    done: bool,
+}
+
+impl Watch {
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if self.done {
+                return None;
+            }
+            if self.next_poll == Poll::Later {
+                tokio::time::sleep(POLL).await;
+            }
+            if let Err(e) = self.poll().await {
+                let body = serde_json::json!({ "code": e.0.code(), "message": e.0.to_string() });
+                self.pending.push_back(Event::default().event("error").data(body.to_string()));
+                self.done = true;
+            }
+        }
+    }
+
+    /// Reads the job, then the lines after the last one sent: a job read as
+    /// finished has written all its lines, so `end` follows the last line.
+    async fn poll(&mut self) -> Result<(), ApiError> {
+        let detail = JobDetailView::from(self.engine.get_job(&self.actor, self.id).await?);
+        let lines = self.engine.job_logs(&self.actor, self.id, self.after, BATCH).await?;
+        let more = i64::try_from(lines.len()).is_ok_and(|n| n >= BATCH);
+        for line in &lines {
+            self.pending.push_back(log_event(line));
+            self.after = line.seq;
+        }
+        let finished = detail.job.status.is_finished();
+        if finished && !more {
+            self.pending.push_back(job_event("end", &detail));
+            self.done = true;
+        } else if self.last != detail {
+            self.pending.push_back(job_event("job", &detail));
+            self.last = detail;
+        }
+        self.next_poll = if more { Poll::Now } else { Poll::Later };
+        Ok(())
+    }
+}
+
+fn job_event(name: &str, job: &JobDetailView) -> Event {
+    let data = serde_json::to_string(job).unwrap_or_else(|_| "{}".to_owned());
+    Event::default().event(name).data(data)
+}
+
+fn log_event(line: &LogLine) -> Event {
+    let data = serde_json::to_string(line).unwrap_or_else(|_| "{}".to_owned());
+    Event::default().event("log").id(line.seq.to_string()).data(data)
+}
