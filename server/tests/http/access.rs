@@ -46,7 +46,7 @@ contract_test!(
             .text()
             .await
             .unwrap();
-        assert!(html.contains("user:zed has can_apply"), "{html}");
+        assert!(html.contains("environment:blue#can_apply ← operator ← user:zed"), "{html}");
     }
 );
 

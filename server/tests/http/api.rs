@@ -433,7 +433,11 @@ async fn audit_is_filtered_by_actor_environment_action_and_time() {
 
     let mine = api.get_json("/api/v1/audit?actor=user:alice").await;
     let actions: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["environment.unlock", "environment.lock", "environment.create"], "newest first");
+    assert_eq!(
+        actions,
+        ["environment.unlock", "environment.lock", "environment.create", "auth.login"],
+        "newest first, the login included"
+    );
 
     let blue = api.get_json("/api/v1/audit?environment=blue&action=environment.lock").await;
     let items = blue["items"].as_array().unwrap();
