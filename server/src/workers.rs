@@ -60,7 +60,10 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
 pub fn start(config: &Config, store: Store, simulate: bool) -> Result<Workers, WorkerError> {
     let runner = Arc::new(layer_runner(config, simulate)?);
     let registry = runner::register(Registry::new(), runner);
-    let checker = config.oidc_checks.checker().map_err(|e| WorkerError::OidcChecker(e.to_string()))?;
+    let checker = config
+        .oidc_checks
+        .checker()
+        .map_err(|e| WorkerError::OidcChecker(e.to_string()))?;
     let registry = engine::oidc::register(registry, checker);
     // Where checks run, they are also scheduled (safe in every process).
     let _detached = engine::oidc::Scheduler::spawn(store.clone(), config.oidc_checks.interval);

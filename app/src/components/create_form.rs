@@ -45,8 +45,16 @@ pub fn CreateForm(
     typed: Typed,
     action: ServerAction<CreateEnvironment>,
 ) -> impl IntoView {
-    let tier0 = if typed.tier.is_empty() { "staging".to_owned() } else { typed.tier.clone() };
-    let channel0 = if typed.channel.is_empty() { "edge".to_owned() } else { typed.channel.clone() };
+    let tier0 = if typed.tier.is_empty() {
+        "staging".to_owned()
+    } else {
+        typed.tier.clone()
+    };
+    let channel0 = if typed.channel.is_empty() {
+        "edge".to_owned()
+    } else {
+        typed.channel.clone()
+    };
     let name = RwSignal::new(typed.name.clone());
     let tier = RwSignal::new(tier0.clone());
     let purpose = RwSignal::new(typed.purpose.clone());
@@ -66,31 +74,56 @@ pub fn CreateForm(
             issuer.get()
         } else {
             let n = name.get();
-            if n.trim().is_empty() { String::new() } else { default_issuer(n.trim()) }
+            if n.trim().is_empty() {
+                String::new()
+            } else {
+                default_issuer(n.trim())
+            }
         }
     };
     let live = Memo::new(move |_| {
         let n = name.get();
         let given = issuer.get();
-        let iss = if issuer_edited.get() && !given.trim().is_empty() { given } else { default_issuer(n.trim()) };
-        NewEnvironment::parse(&n, &tier.get(), &purpose.get(), &channel.get(), &iss).err().unwrap_or_default()
+        let iss = if issuer_edited.get() && !given.trim().is_empty() {
+            given
+        } else {
+            default_issuer(n.trim())
+        };
+        NewEnvironment::parse(&n, &tier.get(), &purpose.get(), &channel.get(), &iss)
+            .err()
+            .unwrap_or_default()
     });
     let server = move || action.value().get().and_then(Result::err);
     let message = move |field: &'static str| {
-        let pick = |errs: Vec<ValidationError>| errs.into_iter().find(|e| e.field == field).map(|e| e.message);
+        let pick = |errs: Vec<ValidationError>| {
+            errs.into_iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message)
+        };
         if touched.with(|t| t.contains(field)) {
             pick(live.get())
         } else {
             server().and_then(|e| pick(field_errors(&e)))
         }
     };
-    let touch = move |field: &'static str| touched.update(|t| { t.insert(field); });
+    let touch = move |field: &'static str| {
+        touched.update(|t| {
+            t.insert(field);
+        })
+    };
     let general = move || {
-        server().filter(|e| field_errors(e).is_empty()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+        server()
+            .filter(|e| field_errors(e).is_empty())
+            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
     };
     let manifest_errors = move || {
         server()
-            .map(|e| field_errors(&e).into_iter().filter(|f| f.field.starts_with("manifest")).collect::<Vec<_>>())
+            .map(|e| {
+                field_errors(&e)
+                    .into_iter()
+                    .filter(|f| f.field.starts_with("manifest"))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     };
     let graph = layers.clone();
@@ -190,5 +223,9 @@ pub fn CreateForm(
 /// A field's message, when it has one.
 #[component]
 fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
-    move || message.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+    }
 }

@@ -25,7 +25,10 @@ pub fn EnvironmentActions(
     let name = view.environment.name.to_string();
     let destroyed = view.environment.status == domain::EnvironmentStatus::Destroyed;
     let error = move || {
-        apply.value().get().and_then(Result::err)
+        apply
+            .value()
+            .get()
+            .and_then(Result::err)
             .or_else(|| lock.value().get().and_then(Result::err))
             .or_else(|| unlock.value().get().and_then(Result::err))
             .or_else(|| destroy.value().get().and_then(Result::err))

@@ -55,7 +55,10 @@ pub fn parse_job_event(data: &str) -> Option<JobDetailView> {
                 message: s.message,
             })
             .collect();
-        return Some(JobDetailView { job: wire.job, steps });
+        return Some(JobDetailView {
+            job: wire.job,
+            steps,
+        });
     }
     serde_json::from_str(data).ok()
 }
@@ -90,7 +93,8 @@ mod browser {
             return;
         }
         let after = lines.with_untracked(|l| l.last().map_or(0, |l| l.seq));
-        let Ok(source) = EventSource::new(&format!("/api/v1/jobs/{id}/events?after={after}")) else {
+        let Ok(source) = EventSource::new(&format!("/api/v1/jobs/{id}/events?after={after}"))
+        else {
             return;
         };
         let on_job = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
@@ -99,7 +103,10 @@ mod browser {
             }
         });
         let on_log = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            let line = ev.data().as_string().and_then(|d| serde_json::from_str::<LogLineView>(&d).ok());
+            let line = ev
+                .data()
+                .as_string()
+                .and_then(|d| serde_json::from_str::<LogLineView>(&d).ok());
             if let Some(line) = line {
                 lines.update(|l| push_line(l, line));
             }
@@ -112,7 +119,8 @@ mod browser {
             closer.close();
         });
         for (name, callback) in [("job", &on_job), ("log", &on_log), ("end", &on_end)] {
-            let _ = source.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
+            let _ =
+                source.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
         }
         // The listeners live as long as the page; the source closes when
         // the page goes away or the job ends.

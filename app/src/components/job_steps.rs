@@ -15,7 +15,11 @@ fn duration(step: &StepView, now: Option<i64>) -> String {
 
 /// The steps table; `selected` is the step whose log is shown (none: all).
 #[component]
-pub fn JobSteps(detail: RwSignal<JobDetailView>, selected: Signal<Option<i64>>, job: i64) -> impl IntoView {
+pub fn JobSteps(
+    detail: RwSignal<JobDetailView>,
+    selected: Signal<Option<i64>>,
+    job: i64,
+) -> impl IntoView {
     let rows = move || {
         detail.with(|d| {
             d.steps

@@ -12,7 +12,15 @@ use crate::server_fns::audit::list_audit;
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let field = move |k: &str| query.with(|q| q.get(k).unwrap_or_default());
-    let filters = move || (field("environment"), field("actor"), field("action"), field("since"), field("before"));
+    let filters = move || {
+        (
+            field("environment"),
+            field("actor"),
+            field("action"),
+            field("since"),
+            field("before"),
+        )
+    };
     let events = Resource::new(filters, |(env, actor, action, since, before)| {
         list_audit(env, actor, action, since, before.parse().ok())
     });

@@ -15,7 +15,9 @@ use crate::server_fns::jobs::{get_job, list_jobs, JobDetailView, JobView};
 const RECENT: usize = 6;
 
 /// The recent jobs of `env`, the newest `RECENT` with their steps.
-async fn recent_runs(env: String) -> Result<(Vec<JobView>, Vec<JobDetailView>), crate::error::UiError> {
+async fn recent_runs(
+    env: String,
+) -> Result<(Vec<JobView>, Vec<JobDetailView>), crate::error::UiError> {
     let page = list_jobs(env, String::new(), String::new(), String::new(), None).await?;
     let mut details = Vec::new();
     for job in page.jobs.iter().take(RECENT) {

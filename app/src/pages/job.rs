@@ -13,6 +13,8 @@ use crate::server_fns::jobs::{
 };
 use crate::session::CsrfField;
 
+const NOSCRIPT_RELOAD: &str = r#"<meta http-equiv="refresh" content="2"><p class="notice">This job is running: the page reloads every two seconds.</p>"#;
+
 /// Everything the job page shows at first: the job, its log so far, whether
 /// the caller may cancel or retry it, and whether layers are simulated.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
@@ -24,15 +26,25 @@ struct Loaded {
 }
 
 async fn load(id: Option<i64>) -> Result<Loaded, UiError> {
-    let id = id.ok_or_else(|| UiError { code: "not_found".to_owned(), message: "no such job".to_owned() })?;
+    let id = id.ok_or_else(|| UiError {
+        code: "not_found".to_owned(),
+        message: "no such job".to_owned(),
+    })?;
     let detail = get_job(id).await?;
     let lines = job_logs(id, 0).await?;
     let can_apply = match &detail.job.environment {
-        Some(env) => get_environment(env.clone()).await.is_ok_and(|e| e.can_apply),
+        Some(env) => get_environment(env.clone())
+            .await
+            .is_ok_and(|e| e.can_apply),
         None => false,
     };
     let simulated = layers_simulated().await.unwrap_or(false);
-    Ok(Loaded { detail, lines, can_apply, simulated })
+    Ok(Loaded {
+        detail,
+        lines,
+        can_apply,
+        simulated,
+    })
 }
 
 /// `/jobs/{id}`: the steps with progress, the log (live while it runs),
@@ -42,16 +54,23 @@ pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let selected = Signal::derive(move || query.with(|q| q.get("step").and_then(|s| s.parse::<i64>().ok())));
+    let selected =
+        Signal::derive(move || query.with(|q| q.get("step").and_then(|s| s.parse::<i64>().ok())));
     let cancel = ServerAction::<CancelJob>::new();
     let retry = ServerAction::<RetryJob>::new();
     let job = Resource::new(
         move || (id(), cancel.version().get(), retry.version().get()),
         |(id, _, _)| load(id),
     );
-    let title = move || id().map(|id| format!("Job {id}")).unwrap_or_else(|| "Job".to_owned());
+    let title = move || {
+        id().map(|id| format!("Job {id}"))
+            .unwrap_or_else(|| "Job".to_owned())
+    };
     let action_error = move || {
-        cancel.value().get().and_then(Result::err)
+        cancel
+            .value()
+            .get()
+            .and_then(Result::err)
             .or_else(|| retry.value().get().and_then(Result::err))
             .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
     };
@@ -80,7 +99,12 @@ fn JobView(
     cancel: ServerAction<CancelJob>,
     retry: ServerAction<RetryJob>,
 ) -> impl IntoView {
-    let Loaded { detail, lines, can_apply, simulated } = loaded;
+    let Loaded {
+        detail,
+        lines,
+        can_apply,
+        simulated,
+    } = loaded;
     let id = detail.job.id;
     let running_at_render = !detail.job.is_finished();
     let detail = RwSignal::new(detail);
@@ -102,12 +126,9 @@ fn JobView(
     };
     let env = job().environment;
     view! {
-        {running_at_render.then(|| view! {
-            <noscript>
-                <meta http-equiv="refresh" content="2" />
-                <p class="notice">"This job is running: the page reloads every two seconds."</p>
-            </noscript>
-        })}
+        // Without JavaScript the page reloads while the job runs; as inner
+        // HTML so that hydration does not walk what the browser left as text.
+        {running_at_render.then(|| view! { <noscript inner_html=NOSCRIPT_RELOAD></noscript> })}
         <div class="job-head">
             <h1>{move || format!("Job {id}: {}", job().kind)}</h1>
             <span class=move || format!("status status-{}", status()) data-testid="job-status">{status}</span>

@@ -18,7 +18,9 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
     let encode = |s: &str| {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => char::from(b).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                    char::from(b).to_string()
+                }
                 other => format!("%{other:02X}"),
             })
             .collect::<String>()
@@ -37,7 +39,15 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
 pub fn JobsPage() -> impl IntoView {
     let query = use_query_map();
     let field = move |k: &str| query.with(|q| q.get(k).unwrap_or_default());
-    let filters = move || (field("environment"), field("actor"), field("kind"), field("since"), field("before"));
+    let filters = move || {
+        (
+            field("environment"),
+            field("actor"),
+            field("kind"),
+            field("since"),
+            field("before"),
+        )
+    };
     let jobs = Resource::new(filters, |(env, actor, kind, since, before)| {
         list_jobs(env, actor, kind, since, before.parse().ok())
     });

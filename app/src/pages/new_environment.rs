@@ -19,7 +19,11 @@ pub fn NewEnvironmentPage() -> impl IntoView {
             purpose: get("purpose"),
             channel: get("channel"),
             oidc_issuer: get("oidc_issuer"),
-            layers: get("layers").split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            layers: get("layers")
+                .split(',')
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }
     });
     let layers = Resource::new(|| (), |()| list_layers());

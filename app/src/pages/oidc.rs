@@ -11,7 +11,12 @@ use crate::server_fns::oidc::{compare_oidc, oidc_latency, oidc_overview};
 use crate::session::use_session;
 
 /// A `<select>` of environment names with `current` selected.
-fn env_select(id: &'static str, name: &'static str, names: &[String], current: &str) -> impl IntoView {
+fn env_select(
+    id: &'static str,
+    name: &'static str,
+    names: &[String],
+    current: &str,
+) -> impl IntoView {
     let options = names
         .iter()
         .map(|n| {
@@ -46,7 +51,9 @@ pub fn OidcPage() -> impl IntoView {
         move || (param("a"), param("b")),
         |pair| async move {
             match pair {
-                (Some(a), Some(b)) => compare_oidc(a.clone(), b.clone()).await.map(|c| Some((a, b, c))),
+                (Some(a), Some(b)) => compare_oidc(a.clone(), b.clone())
+                    .await
+                    .map(|c| Some((a, b, c))),
                 _ => Ok(None),
             }
         },

@@ -40,7 +40,13 @@ pub async fn list_audit(
 ) -> Result<AuditPage, UiError> {
     let engine = super::context::engine()?;
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let actor = some(&actor).map(|a| if a.contains(':') { a } else { format!("user:{a}") });
+    let actor = some(&actor).map(|a| {
+        if a.contains(':') {
+            a
+        } else {
+            format!("user:{a}")
+        }
+    });
     let filter = engine::store::audit::AuditFilter {
         actor,
         object: some(&environment).map(|e| format!("environment:{e}")),
@@ -50,7 +56,9 @@ pub async fn list_audit(
         limit: PAGE,
     };
     let events = engine.list_audit(&super::context::actor(), filter).await?;
-    let older = (events.len() as i64 == PAGE).then(|| events.last().map(|e| e.id)).flatten();
+    let older = (events.len() as i64 == PAGE)
+        .then(|| events.last().map(|e| e.id))
+        .flatten();
     Ok(AuditPage {
         events: events
             .into_iter()

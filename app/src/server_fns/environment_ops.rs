@@ -25,7 +25,10 @@ pub async fn apply_environment(
 
 /// Locks the environment: no infrastructure job runs until it is unlocked.
 #[server(prefix = "/_fn", endpoint = "lock_environment")]
-pub async fn lock_environment(name: String, #[server(default)] reason: String) -> Result<(), UiError> {
+pub async fn lock_environment(
+    name: String,
+    #[server(default)] reason: String,
+) -> Result<(), UiError> {
     let engine = super::context::engine()?;
     Ok(engine
         .lock_environment(&super::context::actor(), &env_name(&name)?, &reason)

@@ -57,9 +57,14 @@ pub fn parse_manifest(
         let charm = row.charm.trim();
         if charm.is_empty()
             || charm.len() > 64
-            || !charm.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || !charm
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
-            errors.push(ValidationError::new(&field, "the charm is a name of lowercase letters, digits and '-'"));
+            errors.push(ValidationError::new(
+                &field,
+                "the charm is a name of lowercase letters, digits and '-'",
+            ));
             continue;
         }
         let channel = match row.channel.trim() {
@@ -77,14 +82,21 @@ pub fn parse_manifest(
             other => match other.parse::<u32>() {
                 Ok(r) => Some(r),
                 Err(_) => {
-                    errors.push(ValidationError::new(&field, "the revision is a whole number, or empty for the latest"));
+                    errors.push(ValidationError::new(
+                        &field,
+                        "the revision is a whole number, or empty for the latest",
+                    ));
                     continue;
                 }
             },
         };
         manifest.insert(
             app.clone(),
-            ManifestEntry { charm: charm.to_owned(), channel, revision },
+            ManifestEntry {
+                charm: charm.to_owned(),
+                channel,
+                revision,
+            },
         );
     }
     if errors.is_empty() {
@@ -106,7 +118,10 @@ pub fn field_errors(error: &UiError) -> Vec<ValidationError> {
             .map(|(field, message)| ValidationError::new(field, message))
             .collect(),
         "conflict" if error.message.contains("already exists") => {
-            vec![ValidationError::new("name", "is taken: pick another colour")]
+            vec![ValidationError::new(
+                "name",
+                "is taken: pick another colour",
+            )]
         }
         _ => Vec::new(),
     }
@@ -141,7 +156,10 @@ pub async fn list_layers() -> Result<Vec<LayerView>, UiError> {
     Ok(blueprint
         .order()
         .iter()
-        .map(|l| LayerView { name: l.name.clone(), depends_on: l.depends_on.clone() })
+        .map(|l| LayerView {
+            name: l.name.clone(),
+            depends_on: l.depends_on.clone(),
+        })
         .collect())
 }
 
@@ -169,13 +187,19 @@ pub async fn create_environment(
         let (new, rows) = match (new, rows) {
             (Ok(new), Ok(rows)) => (new, rows),
             (new, rows) => {
-                let errors = new.err().into_iter().flatten().chain(rows.err().into_iter().flatten());
+                let errors = new
+                    .err()
+                    .into_iter()
+                    .flatten()
+                    .chain(rows.err().into_iter().flatten());
                 return Err(UiError::from(engine::Error::Invalid(errors.collect())));
             }
         };
         let engine = super::context::engine()?;
         let rows = (!rows.is_empty()).then_some(rows);
-        Ok(engine.create_environment(&super::context::actor(), new, layers.clone(), rows).await?)
+        Ok(engine
+            .create_environment(&super::context::actor(), new, layers.clone(), rows)
+            .await?)
     }
     .await;
     match created {
@@ -192,7 +216,12 @@ pub async fn create_environment(
                 ("oidc_issuer", oidc_issuer.as_str()),
                 ("layers", &layers.join(",")),
             ];
-            super::form_return::back_to_form("/environments/new", &typed, "/_fn/create_environment", &error);
+            super::form_return::back_to_form(
+                "/environments/new",
+                &typed,
+                "/_fn/create_environment",
+                &error,
+            );
             Err(error)
         }
     }

@@ -104,7 +104,12 @@ pub async fn get_job(id: i64) -> Result<JobDetailView, UiError> {
 pub async fn job_logs(id: i64, #[server(default)] after: i64) -> Result<Vec<LogLineView>, UiError> {
     let engine = super::context::engine()?;
     let lines = engine
-        .job_logs(&super::context::actor(), engine::queue::JobId(id), after, 5000)
+        .job_logs(
+            &super::context::actor(),
+            engine::queue::JobId(id),
+            after,
+            5000,
+        )
         .await?;
     view_of(&lines)
 }
@@ -129,8 +134,11 @@ pub async fn list_jobs(
     let jobs = engine.list_jobs(&super::context::actor(), filter).await?;
     // The engine filters by environment; the rest narrows the page here.
     let since = crate::components::time::parse_date(&since);
-    let older = (jobs.len() as i64 == PAGE).then(|| jobs.last().map(|j| j.id.0)).flatten();
-    let older = older.filter(|_| since.is_none_or(|s| jobs.last().is_some_and(|j| j.created_at >= s)));
+    let older = (jobs.len() as i64 == PAGE)
+        .then(|| jobs.last().map(|j| j.id.0))
+        .flatten();
+    let older =
+        older.filter(|_| since.is_none_or(|s| jobs.last().is_some_and(|j| j.created_at >= s)));
     let views: Vec<JobView> = view_of(&jobs)?;
     let actor = actor.trim();
     let kind = kind.trim();

@@ -101,7 +101,10 @@ fn check_view(record: engine::oidc::OidcCheckRecord) -> CheckView {
 pub async fn oidc_overview() -> Result<OidcMatrix, UiError> {
     let engine = super::context::engine()?;
     let rows = engine.latest_oidc_checks(&super::context::actor()).await?;
-    let mut rules: Vec<String> = engine::oidc::RULE_IDS.iter().map(|r| (*r).to_owned()).collect();
+    let mut rules: Vec<String> = engine::oidc::RULE_IDS
+        .iter()
+        .map(|r| (*r).to_owned())
+        .collect();
     rules.push(engine::oidc::TLS_CERT_EXPIRY.to_owned());
     Ok(OidcMatrix {
         rules,

@@ -33,12 +33,20 @@ impl Engine {
     /// actor may not view it. The permissions are hints for the UI: every
     /// action is authorized again when it is asked for.
     #[tracing::instrument(skip_all, fields(actor = %actor, environment = %name))]
-    pub async fn environment_detail(&self, actor: &Actor, name: &EnvironmentName) -> Result<EnvironmentDetail, Error> {
+    pub async fn environment_detail(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+    ) -> Result<EnvironmentDetail, Error> {
         self.authorize(actor, Action::ViewEnvironment(name)).await?;
         let row = environments::get_by_name(self.store().pool(), name)
             .await?
             .ok_or_else(|| Error::NotFound(format!("environment {name}")))?;
-        let filter = JobFilter { environment: Some(name.as_str().to_owned()), limit: RECENT_JOBS, ..JobFilter::default() };
+        let filter = JobFilter {
+            environment: Some(name.as_str().to_owned()),
+            limit: RECENT_JOBS,
+            ..JobFilter::default()
+        };
         let recent_jobs = queue::list_jobs(self.store().pool(), &filter).await?;
         Ok(EnvironmentDetail {
             environment: row.summary,
@@ -59,6 +67,11 @@ impl Engine {
             return false;
         }
         let object = environment_object(env);
-        matches!(self.authorizer().check(&actor.principal, relation, &object).await, Ok(true))
+        matches!(
+            self.authorizer()
+                .check(&actor.principal, relation, &object)
+                .await,
+            Ok(true)
+        )
     }
 }

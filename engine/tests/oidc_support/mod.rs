@@ -6,7 +6,8 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-const DISCOVERY: &str = include_str!("../../../crates/oidc-check/tests/fixtures/hydra-discovery.json");
+const DISCOVERY: &str =
+    include_str!("../../../crates/oidc-check/tests/fixtures/hydra-discovery.json");
 const JWKS: &str = include_str!("../../../crates/oidc-check/tests/fixtures/hydra-jwks.json");
 
 /// Starts the provider; returns its issuer (`http://127.0.0.1:PORT/hydra/`).
@@ -17,7 +18,9 @@ pub async fn start_provider() -> String {
     let jwks = JWKS.replace("{{BASE}}", &base);
     tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             let (discovery, jwks) = (discovery.clone(), jwks.clone());
             tokio::spawn(async move {
                 let mut request = Vec::new();

@@ -19,8 +19,7 @@ pub(super) struct FileKeys {
 
 pub(super) fn apply_file(settings: &mut CheckSettings, file: FileKeys) -> Result<(), ConfigError> {
     if let Some(text) = file.oidc_check_interval {
-        settings.interval =
-            parse_interval(&text).map_err(|m| invalid("oidc_check_interval", m))?;
+        settings.interval = parse_interval(&text).map_err(|m| invalid("oidc_check_interval", m))?;
     }
     if let Some(allow) = file.oidc_check_allow_http {
         settings.allow_http = allow;
@@ -101,9 +100,16 @@ mod tests {
         assert_eq!(settings.interval.as_secs(), 300);
         assert!(settings.allow_http && !settings.allow_private_network);
         assert!(redacted(&settings).contains("oidc_check_ca_file = \"/etc/ca.pem\""));
-        let bad: BTreeMap<String, String> =
-            [("PALETTE_OIDC_CHECK_ALLOW_PRIVATE".to_owned(), "maybe".to_owned())].into();
+        let bad: BTreeMap<String, String> = [(
+            "PALETTE_OIDC_CHECK_ALLOW_PRIVATE".to_owned(),
+            "maybe".to_owned(),
+        )]
+        .into();
         let err = apply_env(&mut settings, &bad).unwrap_err();
-        assert!(err.to_string().starts_with("PALETTE_OIDC_CHECK_ALLOW_PRIVATE:"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("PALETTE_OIDC_CHECK_ALLOW_PRIVATE:"),
+            "{err}"
+        );
     }
 }

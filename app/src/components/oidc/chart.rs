@@ -15,6 +15,9 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 24.0;
 
+/// Reads one phase's time from a point.
+type Phase = fn(&LatencyView) -> Option<i64>;
+
 /// The span a chart covers, ending now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
@@ -62,7 +65,10 @@ fn ceiling(max: i64) -> i64 {
 /// SVG element. Points outside the window are left out.
 pub fn latency_svg(points: &[LatencyView], window: Window, now: i64) -> String {
     let start = now - window.millis();
-    let shown: Vec<&LatencyView> = points.iter().filter(|p| p.at >= start && p.at <= now).collect();
+    let shown: Vec<&LatencyView> = points
+        .iter()
+        .filter(|p| p.at >= start && p.at <= now)
+        .collect();
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"latency-chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
          role=\"img\" aria-label=\"Check latency, {label}\"><title>Check latency, {label}</title>",
@@ -106,7 +112,7 @@ pub fn latency_svg(points: &[LatencyView], window: Window, now: i64) -> String {
         TOP + 10.0,
         LEFT - 4.0
     );
-    let series: [(&str, fn(&LatencyView) -> Option<i64>); 3] = [
+    let series: [(&str, Phase); 3] = [
         ("total", |p| Some(p.total_ms)),
         ("discovery", |p| p.discovery_ms),
         ("jwks", |p| p.jwks_ms),
@@ -142,7 +148,10 @@ pub fn latency_svg(points: &[LatencyView], window: Window, now: i64) -> String {
 pub fn LatencyChart(points: Vec<LatencyView>, window: Window, now: i64) -> impl IntoView {
     let svg = latency_svg(&points, window, now);
     let start = now - window.millis();
-    let shown: Vec<&LatencyView> = points.iter().filter(|p| p.at >= start && p.at <= now).collect();
+    let shown: Vec<&LatencyView> = points
+        .iter()
+        .filter(|p| p.at >= start && p.at <= now)
+        .collect();
     let summary = if shown.is_empty() {
         format!("No checks in the {}.", window.label())
     } else {
@@ -199,13 +208,23 @@ mod tests {
         let day = latency_svg(&points, Window::Day, NOW);
         assert!(day.starts_with("<svg") && day.ends_with("</svg>"), "{day}");
         assert!(day.contains("aria-label=\"Check latency, last 24 hours\""));
-        let total = day.split("line-total\" fill=\"none\" points=\"").nth(1).unwrap();
+        let total = day
+            .split("line-total\" fill=\"none\" points=\"")
+            .nth(1)
+            .unwrap();
         let total = total.split('"').next().unwrap();
-        assert_eq!(total.split(' ').count(), 2, "only the two points of the last day: {total}");
+        assert_eq!(
+            total.split(' ').count(),
+            2,
+            "only the two points of the last day: {total}"
+        );
         assert!(day.contains("line-discovery"), "{day}");
         assert!(!day.contains("line-jwks"), "no JWKS timings, no line");
         assert_eq!(day.matches("class=\"failed\"").count(), 1);
-        assert!(day.contains(">200 ms<"), "the y axis rounds 120 ms up: {day}");
+        assert!(
+            day.contains(">200 ms<"),
+            "the y axis rounds 120 ms up: {day}"
+        );
         let week = latency_svg(&points, Window::Week, NOW);
         assert!(week.contains(">1000 ms<"), "{week}");
         // The newest point sits left of the right edge, the oldest right of the left one.
@@ -213,7 +232,10 @@ mod tests {
             .split(' ')
             .map(|c| c.split(',').next().unwrap().parse().unwrap())
             .collect();
-        assert!(coords.iter().all(|x| (LEFT..=WIDTH - RIGHT).contains(x)), "{coords:?}");
+        assert!(
+            coords.iter().all(|x| (LEFT..=WIDTH - RIGHT).contains(x)),
+            "{coords:?}"
+        );
     }
 
     #[test]

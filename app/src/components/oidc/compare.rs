@@ -32,7 +32,11 @@ pub fn ComparisonTable(a: String, b: String, comparison: ComparisonView) -> impl
     };
     let rows = [
         ("Members", &c.members_only_in_a, &c.members_only_in_b),
-        ("Signing algorithms", &c.signing_algs_only_in_a, &c.signing_algs_only_in_b),
+        (
+            "Signing algorithms",
+            &c.signing_algs_only_in_a,
+            &c.signing_algs_only_in_b,
+        ),
         ("Key types", &c.key_types_only_in_a, &c.key_types_only_in_b),
         ("Key ids", &c.kids_only_in_a, &c.kids_only_in_b),
     ]
