@@ -41,8 +41,16 @@ const DEMO: &[(&str, &str, &str, &str)] = &[
 const DEMO_GRANTS: &[(&str, &str, &str)] = &[
     ("group:platform-admins#member", "admin", "platform:default"),
     ("group:staff#member", "creator", "platform:default"),
-    ("group:blue-operators#member", "operator", "environment:blue"),
-    ("group:release-approvers#member", "approver", "environment:green"),
+    (
+        "group:blue-operators#member",
+        "operator",
+        "environment:blue",
+    ),
+    (
+        "group:release-approvers#member",
+        "approver",
+        "environment:green",
+    ),
 ];
 
 /// The layers every demo environment has, in the write-up's order.
@@ -73,8 +81,10 @@ impl Engine {
                 Err(other) => return Err(other),
             }
         }
-        let grants: Vec<Tuple> =
-            DEMO_GRANTS.iter().map(|(user, relation, object)| Tuple::new(*user, *relation, *object)).collect();
+        let grants: Vec<Tuple> = DEMO_GRANTS
+            .iter()
+            .map(|(user, relation, object)| Tuple::new(*user, *relation, *object))
+            .collect();
         self.authorizer()
             .write(&grants, &[])
             .await

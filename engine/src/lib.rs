@@ -33,7 +33,9 @@ pub struct Engine {
 impl Engine {
     /// An engine with the embedded authorizer over the store's tuples.
     pub fn new(store: Store) -> Self {
-        let authorizer: Arc<dyn Authorizer> = match authz::embedded::EmbeddedAuthorizer::new(store.clone()) {
+        let authorizer: Arc<dyn Authorizer> = match authz::embedded::EmbeddedAuthorizer::new(
+            store.clone(),
+        ) {
             Ok(embedded) => Arc::new(embedded),
             Err(e) => {
                 tracing::error!(error = %e, "the embedded authorizer cannot start: denying everything");
@@ -58,7 +60,10 @@ impl Engine {
 
     /// Whether the engine's dependencies answer; the reason when not.
     pub async fn readiness(&self) -> Result<(), String> {
-        self.store.ping().await.map_err(|e| format!("database: {e}"))?;
+        self.store
+            .ping()
+            .await
+            .map_err(|e| format!("database: {e}"))?;
         self.authorizer
             .ping()
             .await

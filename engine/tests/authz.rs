@@ -34,69 +34,169 @@ fn name(n: &str) -> EnvironmentName {
 }
 
 fn teal() -> NewEnvironment {
-    NewEnvironment::parse("teal", "staging", "", "edge", "https://iam.teal.example.com").unwrap()
+    NewEnvironment::parse(
+        "teal",
+        "staging",
+        "",
+        "edge",
+        "https://iam.teal.example.com",
+    )
+    .unwrap()
 }
 
-contract_test!(an_ungranted_principal_sees_and_changes_nothing, |db: TestDatabase| async move {
-    let engine = demo(&db).await;
-    let stranger = Actor::user("ci-unknown");
-    assert!(engine.list_environments(&stranger).await.unwrap().is_empty());
-    let err = engine.get_environment(&stranger, &name("blue")).await.unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)), "invisible is not found: {err:?}");
-    let err = engine.create_environment(&stranger, teal(), vec![], None).await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
-    let err = engine.grant(&stranger, &name("blue"), "owner", "user:ci-unknown").await.unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
-    let denied = engine::store::audit::for_object(engine.store().pool(), "platform:default", 10).await.unwrap();
-    assert_eq!(denied.len(), 1, "the refused create is audited");
-    assert_eq!(denied[0].decision, "denied");
-    assert_eq!(denied[0].actor, "user:ci-unknown");
-});
+contract_test!(
+    an_ungranted_principal_sees_and_changes_nothing,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let stranger = Actor::user("ci-unknown");
+        assert!(engine
+            .list_environments(&stranger)
+            .await
+            .unwrap()
+            .is_empty());
+        let err = engine
+            .get_environment(&stranger, &name("blue"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::NotFound(_)),
+            "invisible is not found: {err:?}"
+        );
+        let err = engine
+            .create_environment(&stranger, teal(), vec![], None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+        let err = engine
+            .grant(&stranger, &name("blue"), "owner", "user:ci-unknown")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+        let denied =
+            engine::store::audit::for_object(engine.store().pool(), "platform:default", 10)
+                .await
+                .unwrap();
+        assert_eq!(denied.len(), 1, "the refused create is audited");
+        assert_eq!(denied[0].decision, "denied");
+        assert_eq!(denied[0].actor, "user:ci-unknown");
+    }
+);
 
-contract_test!(groups_from_login_grant_and_later_logins_revoke, |db: TestDatabase| async move {
-    let engine = demo(&db).await;
-    let bob = login(&engine, "bob", &["blue-operators"]).await;
-    let visible: Vec<_> = engine.list_environments(&bob).await.unwrap().into_iter().map(|e| e.name.to_string()).collect();
-    assert_eq!(visible, ["blue"], "an operator of blue views blue only");
-    let bob = login(&engine, "bob", &[]).await;
-    assert!(engine.list_environments(&bob).await.unwrap().is_empty(), "membership removed at the next login");
-});
+contract_test!(
+    groups_from_login_grant_and_later_logins_revoke,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let bob = login(&engine, "bob", &["blue-operators"]).await;
+        let visible: Vec<_> = engine
+            .list_environments(&bob)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name.to_string())
+            .collect();
+        assert_eq!(visible, ["blue"], "an operator of blue views blue only");
+        let bob = login(&engine, "bob", &[]).await;
+        assert!(
+            engine.list_environments(&bob).await.unwrap().is_empty(),
+            "membership removed at the next login"
+        );
+    }
+);
 
-contract_test!(platform_admins_from_config_see_everything, |db: TestDatabase| async move {
-    let engine = demo(&db).await;
-    engine.bootstrap_admins(&["user:root".into(), "group:sre".into()]).await.unwrap();
-    assert_eq!(engine.list_environments(&Actor::user("root")).await.unwrap().len(), 4);
-    let anne = login(&engine, "anne", &["sre"]).await;
-    assert_eq!(engine.list_environments(&anne).await.unwrap().len(), 4, "through group:sre");
-    assert!(engine.bootstrap_admins(&["nobody".into()]).await.is_err(), "bad subjects are refused");
-});
+contract_test!(
+    platform_admins_from_config_see_everything,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        engine
+            .bootstrap_admins(&["user:root".into(), "group:sre".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            engine
+                .list_environments(&Actor::user("root"))
+                .await
+                .unwrap()
+                .len(),
+            4
+        );
+        let anne = login(&engine, "anne", &["sre"]).await;
+        assert_eq!(
+            engine.list_environments(&anne).await.unwrap().len(),
+            4,
+            "through group:sre"
+        );
+        assert!(
+            engine.bootstrap_admins(&["nobody".into()]).await.is_err(),
+            "bad subjects are refused"
+        );
+    }
+);
 
-contract_test!(the_creator_owns_what_they_create_and_can_grant, |db: TestDatabase| async move {
-    let engine = demo(&db).await;
-    let dave = login(&engine, "dave", &["staff"]).await;
-    engine.create_environment(&dave, teal(), vec![], None).await.unwrap();
-    let grants = engine.list_access(&dave, &name("teal")).await.unwrap();
-    assert!(grants.iter().any(|g| g.relation == "owner" && g.subject == "user:dave"), "{grants:?}");
-    engine.grant(&dave, &name("teal"), "operator", "group:qa").await.unwrap();
-    let qa = login(&engine, "erin", &["qa"]).await;
-    assert!(engine.get_environment(&qa, &name("teal")).await.is_ok());
-    let why = engine.explain_access(&dave, &name("teal"), "user:erin", "can_apply").await.unwrap().unwrap();
-    assert!(why.contains("group:qa#member"), "{why}");
-    engine.revoke(&dave, &name("teal"), "operator", "group:qa").await.unwrap();
-    assert!(matches!(engine.get_environment(&qa, &name("teal")).await, Err(Error::NotFound(_))));
-});
+contract_test!(
+    the_creator_owns_what_they_create_and_can_grant,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let dave = login(&engine, "dave", &["staff"]).await;
+        engine
+            .create_environment(&dave, teal(), vec![], None)
+            .await
+            .unwrap();
+        let grants = engine.list_access(&dave, &name("teal")).await.unwrap();
+        assert!(
+            grants
+                .iter()
+                .any(|g| g.relation == "owner" && g.subject == "user:dave"),
+            "{grants:?}"
+        );
+        engine
+            .grant(&dave, &name("teal"), "operator", "group:qa")
+            .await
+            .unwrap();
+        let qa = login(&engine, "erin", &["qa"]).await;
+        assert!(engine.get_environment(&qa, &name("teal")).await.is_ok());
+        let why = engine
+            .explain_access(&dave, &name("teal"), "user:erin", "can_apply")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(why.contains("group:qa#member"), "{why}");
+        engine
+            .revoke(&dave, &name("teal"), "operator", "group:qa")
+            .await
+            .unwrap();
+        assert!(matches!(
+            engine.get_environment(&qa, &name("teal")).await,
+            Err(Error::NotFound(_))
+        ));
+    }
+);
 
-contract_test!(viewers_may_look_but_not_manage_access, |db: TestDatabase| async move {
-    let engine = demo(&db).await;
-    let bob = login(&engine, "bob", &["blue-operators"]).await;
-    let err = engine.grant(&bob, &name("blue"), "owner", "user:bob").await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)), "visible but not manageable is forbidden: {err:?}");
-});
+contract_test!(
+    viewers_may_look_but_not_manage_access,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let bob = login(&engine, "bob", &["blue-operators"]).await;
+        let err = engine
+            .grant(&bob, &name("blue"), "owner", "user:bob")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden(_)),
+            "visible but not manageable is forbidden: {err:?}"
+        );
+    }
+);
 
-contract_test!(anonymous_sees_nothing_and_must_log_in_to_act, |db: TestDatabase| async move {
-    let engine = demo(&db).await;
-    let anon = Actor::anonymous();
-    assert!(engine.list_environments(&anon).await.unwrap().is_empty());
-    assert!(matches!(engine.create_environment(&anon, teal(), vec![], None).await, Err(Error::Unauthenticated)));
-    let _ = MembershipChange::default();
-});
+contract_test!(
+    anonymous_sees_nothing_and_must_log_in_to_act,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let anon = Actor::anonymous();
+        assert!(engine.list_environments(&anon).await.unwrap().is_empty());
+        assert!(matches!(
+            engine.create_environment(&anon, teal(), vec![], None).await,
+            Err(Error::Unauthenticated)
+        ));
+        let _ = MembershipChange::default();
+    }
+);

@@ -10,7 +10,10 @@ async fn engine(db: &TestDatabase) -> Engine {
     let store = Store::connect(&db.url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let engine = Engine::new(store);
-    engine.bootstrap_admins(&["user:anne".to_owned()]).await.expect("admins");
+    engine
+        .bootstrap_admins(&["user:anne".to_owned()])
+        .await
+        .expect("admins");
     engine
 }
 

@@ -120,7 +120,14 @@ pub async fn run(cli: Cli) -> ExitCode {
             if let Some(listen) = args.listen {
                 config.listen = listen;
             }
-            serve(&config, &ServeOptions { demo: args.demo, workers: !args.no_workers }).await
+            serve(
+                &config,
+                &ServeOptions {
+                    demo: args.demo,
+                    workers: !args.no_workers,
+                },
+            )
+            .await
         }
     }
 }
@@ -140,7 +147,9 @@ async fn worker(config: &Config) -> ExitCode {
         }
     };
     crate::shutdown_signal().await;
-    workers.shutdown(std::time::Duration::from_secs(config.cancel_grace_secs)).await;
+    workers
+        .shutdown(std::time::Duration::from_secs(config.cancel_grace_secs))
+        .await;
     store.close().await;
     ExitCode::SUCCESS
 }

@@ -299,7 +299,10 @@ impl Config {
             check_url("PALETTE_OPENFGA_URL", &openfga.url)?;
         }
         if self.job_lease_secs < 3 {
-            return Err(invalid("PALETTE_JOB_LEASE_SECS", "must be at least 3 seconds"));
+            return Err(invalid(
+                "PALETTE_JOB_LEASE_SECS",
+                "must be at least 3 seconds",
+            ));
         }
         if self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
             return Err(invalid(

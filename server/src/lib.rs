@@ -59,7 +59,10 @@ pub async fn build_engine(config: &Config, store: Store) -> Result<Engine, Start
                 url: fga.url.clone(),
                 store_id: fga.store_id.clone(),
                 model_id: fga.model_id.clone(),
-                token: fga.token.as_ref().map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
+                token: fga
+                    .token
+                    .as_ref()
+                    .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
                 timeout: std::time::Duration::from_millis(fga.timeout_ms),
             };
             let authorizer = engine::authz::openfga::OpenFgaAuthorizer::connect(&settings)
@@ -140,7 +143,11 @@ impl Server {
             source,
         })?;
         let workers = if options.workers {
-            Some(workers::start(config, engine.store().clone(), options.demo)?)
+            Some(workers::start(
+                config,
+                engine.store().clone(),
+                options.demo,
+            )?)
         } else {
             None
         };

@@ -26,7 +26,11 @@ pub enum WorkerError {
 fn secret_values(config: &Config) -> Vec<String> {
     const MARKERS: &[&str] = &["SECRET", "TOKEN", "PASSWORD", "KEY", "CREDENTIAL"];
     let mut secrets: Vec<String> = std::env::vars()
-        .filter(|(name, _)| MARKERS.iter().any(|m| name.to_ascii_uppercase().contains(m)))
+        .filter(|(name, _)| {
+            MARKERS
+                .iter()
+                .any(|m| name.to_ascii_uppercase().contains(m))
+        })
         .map(|(_, value)| value)
         .collect();
     if let Some(url) = &config.database_url {
@@ -46,10 +50,14 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
     if bin.simulated {
         tracing::warn!(bin = %bin.path.display(), "layers run on the stand-in and are simulated");
     }
-    let blueprint = Blueprint::default_blueprint().map_err(|e| WorkerError::Blueprint(e.to_string()))?;
+    let blueprint =
+        Blueprint::default_blueprint().map_err(|e| WorkerError::Blueprint(e.to_string()))?;
     Ok(LayerRunner::new(RunnerConfig {
         bin,
-        infra_dir: config.infra_dir.clone().unwrap_or_else(runner::default_infra_dir),
+        infra_dir: config
+            .infra_dir
+            .clone()
+            .unwrap_or_else(runner::default_infra_dir),
         blueprint,
         secrets: secret_values(config),
         cancel_grace: Duration::from_secs(config.cancel_grace_secs),
@@ -70,7 +78,10 @@ pub fn start(config: &Config, store: Store, simulate: bool) -> Result<Workers, W
     let mut worker_config = WorkerConfig::default().with_lease_secs(config.job_lease_secs);
     worker_config.workers = config.workers.max(1);
     worker_config.cancel_grace = Duration::from_secs(config.cancel_grace_secs);
-    worker_config.listen_url = config.database_url.as_ref().map(|u| u.expose_secret().to_owned());
+    worker_config.listen_url = config
+        .database_url
+        .as_ref()
+        .map(|u| u.expose_secret().to_owned());
     tracing::info!(workers = worker_config.workers, "job workers started");
     Ok(Workers::start(store, registry, worker_config))
 }

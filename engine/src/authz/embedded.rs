@@ -19,8 +19,13 @@ pub struct EmbeddedAuthorizer {
 
 impl EmbeddedAuthorizer {
     pub fn new(store: Store) -> Result<Self, AuthzError> {
-        let evaluator = Evaluator::palette().map_err(|e| AuthzError::Rejected(format!("the built-in model: {e}")))?;
-        Ok(Self { evaluator, tuples: DbTuples::new(store.clone()), store })
+        let evaluator = Evaluator::palette()
+            .map_err(|e| AuthzError::Rejected(format!("the built-in model: {e}")))?;
+        Ok(Self {
+            evaluator,
+            tuples: DbTuples::new(store.clone()),
+            store,
+        })
     }
 }
 
@@ -29,11 +34,25 @@ fn unavailable(e: impl std::fmt::Display) -> AuthzError {
 }
 
 impl Authorizer for EmbeddedAuthorizer {
-    fn check<'a>(&'a self, user: &'a str, relation: &'a str, object: &'a str) -> BoxFuture<'a, Result<bool, AuthzError>> {
-        async move { self.evaluator.check(&self.tuples, user, relation, object).await.map_err(unavailable) }.boxed()
+    fn check<'a>(
+        &'a self,
+        user: &'a str,
+        relation: &'a str,
+        object: &'a str,
+    ) -> BoxFuture<'a, Result<bool, AuthzError>> {
+        async move {
+            self.evaluator
+                .check(&self.tuples, user, relation, object)
+                .await
+                .map_err(unavailable)
+        }
+        .boxed()
     }
 
-    fn batch_check<'a>(&'a self, checks: &'a [Tuple]) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>> {
+    fn batch_check<'a>(
+        &'a self,
+        checks: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>> {
         async move {
             self.evaluator
                 .batch_check(&self.tuples, checks)
@@ -52,7 +71,10 @@ impl Authorizer for EmbeddedAuthorizer {
         object_type: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         async move {
-            self.evaluator.list_objects(&self.tuples, user, relation, object_type).await.map_err(unavailable)
+            self.evaluator
+                .list_objects(&self.tuples, user, relation, object_type)
+                .await
+                .map_err(unavailable)
         }
         .boxed()
     }
@@ -64,7 +86,10 @@ impl Authorizer for EmbeddedAuthorizer {
         user_filter: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         async move {
-            self.evaluator.list_users(&self.tuples, object, relation, user_filter).await.map_err(unavailable)
+            self.evaluator
+                .list_users(&self.tuples, object, relation, user_filter)
+                .await
+                .map_err(unavailable)
         }
         .boxed()
     }
@@ -76,14 +101,21 @@ impl Authorizer for EmbeddedAuthorizer {
         object: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, AuthzError>> {
         async move {
-            let explanation =
-                self.evaluator.explain(&self.tuples, user, relation, object).await.map_err(unavailable)?;
+            let explanation = self
+                .evaluator
+                .explain(&self.tuples, user, relation, object)
+                .await
+                .map_err(unavailable)?;
             Ok(explanation.map(|e| e.render()))
         }
         .boxed()
     }
 
-    fn write<'a>(&'a self, writes: &'a [Tuple], deletes: &'a [Tuple]) -> BoxFuture<'a, Result<(), AuthzError>> {
+    fn write<'a>(
+        &'a self,
+        writes: &'a [Tuple],
+        deletes: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<(), AuthzError>> {
         async move {
             for tuple in writes {
                 self.evaluator
@@ -104,7 +136,12 @@ impl Authorizer for EmbeddedAuthorizer {
     }
 
     fn read_object<'a>(&'a self, object: &'a str) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {
-        async move { tuples::on_object(self.store.pool(), object).await.map_err(unavailable) }.boxed()
+        async move {
+            tuples::on_object(self.store.pool(), object)
+                .await
+                .map_err(unavailable)
+        }
+        .boxed()
     }
 
     fn ping(&self) -> BoxFuture<'_, Result<(), AuthzError>> {

@@ -80,10 +80,18 @@ pub enum AuthzError {
 /// Check, batch check, list objects/users, explain, write and delete tuples.
 /// Object-safe so the engine holds either implementation behind one `Arc`.
 pub trait Authorizer: Send + Sync + fmt::Debug {
-    fn check<'a>(&'a self, user: &'a str, relation: &'a str, object: &'a str) -> BoxFuture<'a, Result<bool, AuthzError>>;
+    fn check<'a>(
+        &'a self,
+        user: &'a str,
+        relation: &'a str,
+        object: &'a str,
+    ) -> BoxFuture<'a, Result<bool, AuthzError>>;
 
     /// One answer per check, in order.
-    fn batch_check<'a>(&'a self, checks: &'a [Tuple]) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>>;
+    fn batch_check<'a>(
+        &'a self,
+        checks: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>>;
 
     /// Objects (`environment:blue`) of `object_type` where `user` has `relation`.
     fn list_objects<'a>(
@@ -109,7 +117,11 @@ pub trait Authorizer: Send + Sync + fmt::Debug {
         object: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, AuthzError>>;
 
-    fn write<'a>(&'a self, writes: &'a [Tuple], deletes: &'a [Tuple]) -> BoxFuture<'a, Result<(), AuthzError>>;
+    fn write<'a>(
+        &'a self,
+        writes: &'a [Tuple],
+        deletes: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<(), AuthzError>>;
 
     /// Tuples stored directly on `object`.
     fn read_object<'a>(&'a self, object: &'a str) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>>;
@@ -135,22 +147,46 @@ impl DenyAll {
 }
 
 impl Authorizer for DenyAll {
-    fn check<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<bool, AuthzError>> {
+    fn check<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<bool, AuthzError>> {
         self.fail()
     }
     fn batch_check<'a>(&'a self, _: &'a [Tuple]) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>> {
         self.fail()
     }
-    fn list_objects<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
+    fn list_objects<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         self.fail()
     }
-    fn list_users<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
+    fn list_users<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         self.fail()
     }
-    fn explain<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<Option<String>, AuthzError>> {
+    fn explain<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, AuthzError>> {
         self.fail()
     }
-    fn write<'a>(&'a self, _: &'a [Tuple], _: &'a [Tuple]) -> BoxFuture<'a, Result<(), AuthzError>> {
+    fn write<'a>(
+        &'a self,
+        _: &'a [Tuple],
+        _: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<(), AuthzError>> {
         self.fail()
     }
     fn read_object<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {

@@ -44,11 +44,20 @@ impl OpenFgaAuthorizer {
         }
         let client = OpenFgaClient::new(client_config).map_err(map)?;
         let boot = client
-            .bootstrap("palette", config.store_id.as_deref(), config.model_id.as_deref(), PALETTE_MODEL_JSON)
+            .bootstrap(
+                "palette",
+                config.store_id.as_deref(),
+                config.model_id.as_deref(),
+                PALETTE_MODEL_JSON,
+            )
             .await
             .map_err(map)?;
         tracing::info!(store_id = %boot.store_id, model_id = %boot.model_id, model_written = boot.model_written, "OpenFGA ready");
-        Ok(Self { client, store_id: boot.store_id, model_id: boot.model_id })
+        Ok(Self {
+            client,
+            store_id: boot.store_id,
+            model_id: boot.model_id,
+        })
     }
 
     fn model(&self) -> Option<&str> {
@@ -57,15 +66,26 @@ impl OpenFgaAuthorizer {
 }
 
 impl Authorizer for OpenFgaAuthorizer {
-    fn check<'a>(&'a self, user: &'a str, relation: &'a str, object: &'a str) -> BoxFuture<'a, Result<bool, AuthzError>> {
+    fn check<'a>(
+        &'a self,
+        user: &'a str,
+        relation: &'a str,
+        object: &'a str,
+    ) -> BoxFuture<'a, Result<bool, AuthzError>> {
         async move {
             let tuple = Tuple::new(user, relation, object);
-            self.client.check(&self.store_id, self.model(), &tuple).await.map_err(map)
+            self.client
+                .check(&self.store_id, self.model(), &tuple)
+                .await
+                .map_err(map)
         }
         .boxed()
     }
 
-    fn batch_check<'a>(&'a self, checks: &'a [Tuple]) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>> {
+    fn batch_check<'a>(
+        &'a self,
+        checks: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>> {
         async move {
             self.client
                 .batch_check(&self.store_id, self.model(), checks)
@@ -85,7 +105,10 @@ impl Authorizer for OpenFgaAuthorizer {
         object_type: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         async move {
-            self.client.list_objects(&self.store_id, self.model(), user, relation, object_type).await.map_err(map)
+            self.client
+                .list_objects(&self.store_id, self.model(), user, relation, object_type)
+                .await
+                .map_err(map)
         }
         .boxed()
     }
@@ -97,7 +120,10 @@ impl Authorizer for OpenFgaAuthorizer {
         user_filter: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         async move {
-            self.client.list_users(&self.store_id, self.model(), object, relation, user_filter).await.map_err(map)
+            self.client
+                .list_users(&self.store_id, self.model(), object, relation, user_filter)
+                .await
+                .map_err(map)
         }
         .boxed()
     }
@@ -116,14 +142,24 @@ impl Authorizer for OpenFgaAuthorizer {
         .boxed()
     }
 
-    fn write<'a>(&'a self, writes: &'a [Tuple], deletes: &'a [Tuple]) -> BoxFuture<'a, Result<(), AuthzError>> {
+    fn write<'a>(
+        &'a self,
+        writes: &'a [Tuple],
+        deletes: &'a [Tuple],
+    ) -> BoxFuture<'a, Result<(), AuthzError>> {
         async move {
             // OpenFGA accepts 100 tuples a request by default.
             for chunk in writes.chunks(100) {
-                self.client.write(&self.store_id, self.model(), chunk, &[]).await.map_err(map)?;
+                self.client
+                    .write(&self.store_id, self.model(), chunk, &[])
+                    .await
+                    .map_err(map)?;
             }
             for chunk in deletes.chunks(100) {
-                self.client.write(&self.store_id, self.model(), &[], chunk).await.map_err(map)?;
+                self.client
+                    .write(&self.store_id, self.model(), &[], chunk)
+                    .await
+                    .map_err(map)?;
             }
             Ok(())
         }
@@ -132,14 +168,25 @@ impl Authorizer for OpenFgaAuthorizer {
 
     fn read_object<'a>(&'a self, object: &'a str) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {
         async move {
-            let filter = TupleFilter { object: Some(object.to_owned()), ..TupleFilter::default() };
-            self.client.read(&self.store_id, Some(&filter)).await.map_err(map)
+            let filter = TupleFilter {
+                object: Some(object.to_owned()),
+                ..TupleFilter::default()
+            };
+            self.client
+                .read(&self.store_id, Some(&filter))
+                .await
+                .map_err(map)
         }
         .boxed()
     }
 
     fn ping(&self) -> BoxFuture<'_, Result<(), AuthzError>> {
-        async move { self.check("user:palette-readiness", "viewer", "platform:default").await.map(drop) }.boxed()
+        async move {
+            self.check("user:palette-readiness", "viewer", "platform:default")
+                .await
+                .map(drop)
+        }
+        .boxed()
     }
 
     fn kind(&self) -> &'static str {

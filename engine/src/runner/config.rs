@@ -70,7 +70,10 @@ pub fn resolve_layer_bin(explicit: Option<&str>) -> Result<LayerBin, String> {
 /// The stand-in, for simulated runs (the embedded demo) whatever is on PATH.
 pub fn standin_bin() -> Result<LayerBin, String> {
     find_standin()
-        .map(|path| LayerBin { path, simulated: true })
+        .map(|path| LayerBin {
+            path,
+            simulated: true,
+        })
         .ok_or_else(|| "the tofu-standin was not found (cargo build -p tofu-standin)".to_owned())
 }
 

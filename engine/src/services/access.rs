@@ -14,8 +14,14 @@ use crate::{Actor, Engine, Error};
 pub const GRANTABLE: &[&str] = &["owner", "operator", "approver", "viewer"];
 
 /// Permissions the access page can explain.
-pub const PERMISSIONS: &[&str] =
-    &["can_view", "can_apply", "can_destroy", "can_promote_to", "can_approve_promotion", "can_manage_access"];
+pub const PERMISSIONS: &[&str] = &[
+    "can_view",
+    "can_apply",
+    "can_destroy",
+    "can_promote_to",
+    "can_approve_promotion",
+    "can_manage_access",
+];
 
 /// One direct grant on an environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +45,9 @@ pub fn parse_subject(input: &str) -> Result<String, Error> {
     let id = rest.strip_suffix("#member").unwrap_or(rest);
     let valid_id = !id.is_empty()
         && id.len() <= 128
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
     match kind {
         "user" if valid_id && !rest.contains('#') => Ok(format!("user:{id}")),
         "group" if valid_id => Ok(format!("group:{id}#member")),
@@ -49,7 +57,11 @@ pub fn parse_subject(input: &str) -> Result<String, Error> {
 
 impl Engine {
     /// The direct grants on an environment (for those who may view it).
-    pub async fn list_access(&self, actor: &Actor, env: &EnvironmentName) -> Result<Vec<Grant>, Error> {
+    pub async fn list_access(
+        &self,
+        actor: &Actor,
+        env: &EnvironmentName,
+    ) -> Result<Vec<Grant>, Error> {
         self.authorize(actor, Action::ViewEnvironment(env)).await?;
         self.environment_must_exist(env).await?;
         let tuples = self
@@ -60,18 +72,35 @@ impl Engine {
         Ok(tuples
             .into_iter()
             .filter(|t| GRANTABLE.contains(&t.relation.as_str()))
-            .map(|t| Grant { relation: t.relation, subject: t.user })
+            .map(|t| Grant {
+                relation: t.relation,
+                subject: t.user,
+            })
             .collect())
     }
 
     /// Grants `relation` on `env` to `subject`; owners and admins only.
-    pub async fn grant(&self, actor: &Actor, env: &EnvironmentName, relation: &str, subject: &str) -> Result<Grant, Error> {
-        self.change_access(actor, env, relation, subject, true).await
+    pub async fn grant(
+        &self,
+        actor: &Actor,
+        env: &EnvironmentName,
+        relation: &str,
+        subject: &str,
+    ) -> Result<Grant, Error> {
+        self.change_access(actor, env, relation, subject, true)
+            .await
     }
 
     /// Revokes a direct grant; owners and admins only.
-    pub async fn revoke(&self, actor: &Actor, env: &EnvironmentName, relation: &str, subject: &str) -> Result<Grant, Error> {
-        self.change_access(actor, env, relation, subject, false).await
+    pub async fn revoke(
+        &self,
+        actor: &Actor,
+        env: &EnvironmentName,
+        relation: &str,
+        subject: &str,
+    ) -> Result<Grant, Error> {
+        self.change_access(actor, env, relation, subject, false)
+            .await
     }
 
     async fn change_access(
@@ -93,13 +122,24 @@ impl Engine {
         self.environment_must_exist(env).await?;
         let object = environment_object(env);
         let tuple = Tuple::new(subject.as_str(), relation, object.as_str());
-        let (writes, deletes) = if grant { (vec![tuple], vec![]) } else { (vec![], vec![tuple]) };
+        let (writes, deletes) = if grant {
+            (vec![tuple], vec![])
+        } else {
+            (vec![], vec![tuple])
+        };
         self.authorizer()
             .write(&writes, &deletes)
             .await
             .map_err(|e| Error::Unavailable(format!("the grant was not changed: {e}")))?;
-        let change = Grant { relation: relation.to_owned(), subject };
-        let action = if grant { "access.grant" } else { "access.revoke" };
+        let change = Grant {
+            relation: relation.to_owned(),
+            subject,
+        };
+        let action = if grant {
+            "access.grant"
+        } else {
+            "access.revoke"
+        };
         let value = serde_json::to_value(&change).ok();
         let (before, after) = if grant { (None, value) } else { (value, None) };
         audit::append(
@@ -164,8 +204,16 @@ impl Engine {
             let group = group.trim_end_matches("#member");
             Ok(Tuple::new(user.as_str(), "member", group))
         };
-        let writes = change.added.iter().map(tuple).collect::<Result<Vec<_>, _>>()?;
-        let deletes = change.removed.iter().map(tuple).collect::<Result<Vec<_>, _>>()?;
+        let writes = change
+            .added
+            .iter()
+            .map(tuple)
+            .collect::<Result<Vec<_>, _>>()?;
+        let deletes = change
+            .removed
+            .iter()
+            .map(tuple)
+            .collect::<Result<Vec<_>, _>>()?;
         self.authorizer()
             .write(&writes, &deletes)
             .await
@@ -186,10 +234,27 @@ mod tests {
 
     #[test]
     fn subjects_are_users_or_groups_and_nothing_else() {
-        assert_eq!(parse_subject("user:anne").ok().as_deref(), Some("user:anne"));
-        assert_eq!(parse_subject("group:sre").ok().as_deref(), Some("group:sre#member"));
-        assert_eq!(parse_subject("group:sre#member").ok().as_deref(), Some("group:sre#member"));
-        for bad in ["anne", "user:", "user:*", "platform:default", "user:a#member", "group:a b", "environment:blue"] {
+        assert_eq!(
+            parse_subject("user:anne").ok().as_deref(),
+            Some("user:anne")
+        );
+        assert_eq!(
+            parse_subject("group:sre").ok().as_deref(),
+            Some("group:sre#member")
+        );
+        assert_eq!(
+            parse_subject("group:sre#member").ok().as_deref(),
+            Some("group:sre#member")
+        );
+        for bad in [
+            "anne",
+            "user:",
+            "user:*",
+            "platform:default",
+            "user:a#member",
+            "group:a b",
+            "environment:blue",
+        ] {
             assert!(parse_subject(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -42,14 +42,23 @@ impl Engine {
             });
         }
         let object = action.object();
-        let refusal = match self.authorizer().check(&actor.principal, action.relation(), &object).await {
+        let refusal = match self
+            .authorizer()
+            .check(&actor.principal, action.relation(), &object)
+            .await
+        {
             Ok(true) => return Ok(()),
             Ok(false) => match action.environment() {
-                Some(env) if !self.can_view(actor, env).await => {
-                    (Error::NotFound(format!("environment {env}")), "not visible".to_owned())
-                }
+                Some(env) if !self.can_view(actor, env).await => (
+                    Error::NotFound(format!("environment {env}")),
+                    "not visible".to_owned(),
+                ),
                 _ => (
-                    Error::Forbidden(format!("{} lacks {} on {object}", actor.principal, action.relation())),
+                    Error::Forbidden(format!(
+                        "{} lacks {} on {object}",
+                        actor.principal,
+                        action.relation()
+                    )),
                     format!("lacks {}", action.relation()),
                 ),
             },
@@ -63,11 +72,19 @@ impl Engine {
 
     async fn can_view(&self, actor: &Actor, env: &domain::EnvironmentName) -> bool {
         let object = crate::authz::environment_object(env);
-        matches!(self.authorizer().check(&actor.principal, "can_view", &object).await, Ok(true))
+        matches!(
+            self.authorizer()
+                .check(&actor.principal, "can_view", &object)
+                .await,
+            Ok(true)
+        )
     }
 
     /// The names of the environments `actor` may view.
-    pub async fn visible_environments(&self, actor: &Actor) -> Result<Option<BTreeSet<String>>, Error> {
+    pub async fn visible_environments(
+        &self,
+        actor: &Actor,
+    ) -> Result<Option<BTreeSet<String>>, Error> {
         if actor.is_system() {
             return Ok(None);
         }
@@ -80,7 +97,10 @@ impl Engine {
             .await
             .map_err(|e| unavailable(&e))?;
         Ok(Some(
-            objects.into_iter().filter_map(|o| o.strip_prefix("environment:").map(str::to_owned)).collect(),
+            objects
+                .into_iter()
+                .filter_map(|o| o.strip_prefix("environment:").map(str::to_owned))
+                .collect(),
         ))
     }
 
@@ -103,5 +123,7 @@ impl Engine {
 }
 
 fn unavailable(e: &AuthzError) -> Error {
-    Error::Unavailable(format!("authorization could not be checked, so nothing was done ({e})"))
+    Error::Unavailable(format!(
+        "authorization could not be checked, so nothing was done ({e})"
+    ))
 }

@@ -12,10 +12,20 @@ impl Engine {
     /// Queues an apply of `layers` (all of the environment's when empty).
     /// A locked or destroyed environment runs no infrastructure job.
     #[tracing::instrument(skip_all, fields(actor = %actor, environment = %name))]
-    pub async fn apply_environment(&self, actor: &Actor, name: &EnvironmentName, layers: &[String]) -> Result<JobId, Error> {
-        self.authorize(actor, Action::ApplyEnvironment(name)).await?;
+    pub async fn apply_environment(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+        layers: &[String],
+    ) -> Result<JobId, Error> {
+        self.authorize(actor, Action::ApplyEnvironment(name))
+            .await?;
         let env = self.operable(name).await?;
-        let layers = if layers.is_empty() { env.layers.clone() } else { select_layers(layers)? };
+        let layers = if layers.is_empty() {
+            env.layers.clone()
+        } else {
+            select_layers(layers)?
+        };
         if let Some(extra) = layers.iter().find(|l| !env.layers.contains(l)) {
             return Err(Error::invalid(domain::ValidationError::new(
                 "layers",
@@ -23,13 +33,26 @@ impl Engine {
             )));
         }
         let payload = serde_json::json!({ "environment": name.as_str(), "layers": layers });
-        self.enqueue_audited(actor, name, JobKind::EnvironmentApply, payload, "environment.apply", None).await
+        self.enqueue_audited(
+            actor,
+            name,
+            JobKind::EnvironmentApply,
+            payload,
+            "environment.apply",
+            None,
+        )
+        .await
     }
 
     /// Queues the destroy of every layer, in reverse dependency order.
     #[tracing::instrument(skip_all, fields(actor = %actor, environment = %name))]
-    pub async fn destroy_environment(&self, actor: &Actor, name: &EnvironmentName) -> Result<JobId, Error> {
-        self.authorize(actor, Action::DestroyEnvironment(name)).await?;
+    pub async fn destroy_environment(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+    ) -> Result<JobId, Error> {
+        self.authorize(actor, Action::DestroyEnvironment(name))
+            .await?;
         self.operable(name).await?;
         let payload = serde_json::json!({ "environment": name.as_str() });
         self.enqueue_audited(
@@ -44,32 +67,56 @@ impl Engine {
     }
 
     /// Locks an environment: no infrastructure job runs until unlocked.
-    pub async fn lock_environment(&self, actor: &Actor, name: &EnvironmentName, reason: &str) -> Result<(), Error> {
+    pub async fn lock_environment(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+        reason: &str,
+    ) -> Result<(), Error> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(Error::invalid(domain::ValidationError::new("reason", "say why, in at most 200 characters")));
+            return Err(Error::invalid(domain::ValidationError::new(
+                "reason",
+                "say why, in at most 200 characters",
+            )));
         }
         self.set_lock(actor, name, Some(reason)).await
     }
 
-    pub async fn unlock_environment(&self, actor: &Actor, name: &EnvironmentName) -> Result<(), Error> {
+    pub async fn unlock_environment(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+    ) -> Result<(), Error> {
         self.set_lock(actor, name, None).await
     }
 
-    async fn set_lock(&self, actor: &Actor, name: &EnvironmentName, reason: Option<&str>) -> Result<(), Error> {
-        self.authorize(actor, Action::ApplyEnvironment(name)).await?;
+    async fn set_lock(
+        &self,
+        actor: &Actor,
+        name: &EnvironmentName,
+        reason: Option<&str>,
+    ) -> Result<(), Error> {
+        self.authorize(actor, Action::ApplyEnvironment(name))
+            .await?;
         let mut tx = self.store().pool().begin().await?;
-        environments::set_lock(&mut *tx, name, reason).await.map_err(|e| match e {
-            crate::StoreError::NotFound => Error::NotFound(format!("environment {name}")),
-            other => other.into(),
-        })?;
+        environments::set_lock(&mut *tx, name, reason)
+            .await
+            .map_err(|e| match e {
+                crate::StoreError::NotFound => Error::NotFound(format!("environment {name}")),
+                other => other.into(),
+            })?;
         let object = crate::authz::environment_object(name);
         audit::append(
             &mut *tx,
             &NewAuditEvent {
                 at: now_ms(),
                 actor: &actor.principal,
-                action: if reason.is_some() { "environment.lock" } else { "environment.unlock" },
+                action: if reason.is_some() {
+                    "environment.lock"
+                } else {
+                    "environment.unlock"
+                },
                 object: &object,
                 allowed: true,
                 reason,
@@ -84,7 +131,10 @@ impl Engine {
     }
 
     /// The environment when it may run infrastructure jobs.
-    async fn operable(&self, name: &EnvironmentName) -> Result<environments::EnvironmentRow, Error> {
+    async fn operable(
+        &self,
+        name: &EnvironmentName,
+    ) -> Result<environments::EnvironmentRow, Error> {
         let env = environments::get_by_name(self.store().pool(), name)
             .await?
             .ok_or_else(|| Error::NotFound(format!("environment {name}")))?;
@@ -109,7 +159,8 @@ impl Engine {
         let mut tx = self.store().pool().begin().await?;
         let job = queue::enqueue(
             &mut *tx,
-            NewJob::new(kind, payload.clone(), actor.principal.as_str()).for_environment(name.as_str()),
+            NewJob::new(kind, payload.clone(), actor.principal.as_str())
+                .for_environment(name.as_str()),
         )
         .await?;
         if let Some(status) = status {

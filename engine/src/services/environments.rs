@@ -19,7 +19,11 @@ impl Engine {
         Ok(rows
             .into_iter()
             .map(|row| row.summary)
-            .filter(|env| visible.as_ref().is_none_or(|v| v.contains(env.name.as_str())))
+            .filter(|env| {
+                visible
+                    .as_ref()
+                    .is_none_or(|v| v.contains(env.name.as_str()))
+            })
             .collect())
     }
 
@@ -76,11 +80,16 @@ impl Engine {
                 )),
                 other => other.into(),
             })?;
-        let payload = serde_json::json!({ "environment": row.summary.name.as_str(), "layers": &row.layers });
+        let payload =
+            serde_json::json!({ "environment": row.summary.name.as_str(), "layers": &row.layers });
         let job = queue::enqueue(
             &mut *tx,
-            NewJob::new(JobKind::EnvironmentCreate, payload, actor.principal.as_str())
-                .for_environment(row.summary.name.as_str()),
+            NewJob::new(
+                JobKind::EnvironmentCreate,
+                payload,
+                actor.principal.as_str(),
+            )
+            .for_environment(row.summary.name.as_str()),
         )
         .await?;
         audit::append(
@@ -103,13 +112,22 @@ impl Engine {
         // link, and the creator (a person or client) as owner.
         let mut grants = vec![Tuple::new(PLATFORM, "platform", object.as_str())];
         if !actor.is_system() {
-            grants.push(Tuple::new(actor.principal.as_str(), "owner", object.as_str()));
+            grants.push(Tuple::new(
+                actor.principal.as_str(),
+                "owner",
+                object.as_str(),
+            ));
         }
         self.authorizer().write(&grants, &[]).await.map_err(|e| {
-            Error::Unavailable(format!("the environment was created but its owner could not be recorded: {e}"))
+            Error::Unavailable(format!(
+                "the environment was created but its owner could not be recorded: {e}"
+            ))
         })?;
         tracing::info!(job = job.0, "environment created");
-        Ok(Created { environment: row.summary, job })
+        Ok(Created {
+            environment: row.summary,
+            job,
+        })
     }
 }
 
@@ -132,13 +150,28 @@ pub fn select_layers(requested: &[String]) -> Result<Vec<String>, Error> {
     for name in requested {
         if blueprint.get(name).is_none() {
             let known: Vec<_> = blueprint.order().iter().map(|l| l.name.as_str()).collect();
-            return Err(invalid(format!("unknown layer {name:?} (known: {})", known.join(", "))));
+            return Err(invalid(format!(
+                "unknown layer {name:?} (known: {})",
+                known.join(", ")
+            )));
         }
     }
-    for layer in blueprint.order().iter().filter(|l| requested.contains(&l.name)) {
+    for layer in blueprint
+        .order()
+        .iter()
+        .filter(|l| requested.contains(&l.name))
+    {
         if let Some(missing) = layer.depends_on.iter().find(|d| !requested.contains(d)) {
-            return Err(invalid(format!("{} depends on {missing}, which is not selected", layer.name)));
+            return Err(invalid(format!(
+                "{} depends on {missing}, which is not selected",
+                layer.name
+            )));
         }
     }
-    Ok(blueprint.order().iter().filter(|l| requested.contains(&l.name)).map(|l| l.name.clone()).collect())
+    Ok(blueprint
+        .order()
+        .iter()
+        .filter(|l| requested.contains(&l.name))
+        .map(|l| l.name.clone())
+        .collect())
 }

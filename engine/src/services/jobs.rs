@@ -27,16 +27,25 @@ impl Engine {
     /// A job the actor may see (through its environment), or not found.
     async fn visible_job(&self, actor: &Actor, id: JobId, apply: bool) -> Result<Job, Error> {
         let not_found = || Error::NotFound(format!("job {}", id.0));
-        let job = queue::get_job(self.store().pool(), id).await?.ok_or_else(not_found)?;
+        let job = queue::get_job(self.store().pool(), id)
+            .await?
+            .ok_or_else(not_found)?;
         match env_of(&job)? {
             Some(env) => {
-                let action = if apply { Action::ApplyEnvironment(&env) } else { Action::ViewEnvironment(&env) };
+                let action = if apply {
+                    Action::ApplyEnvironment(&env)
+                } else {
+                    Action::ViewEnvironment(&env)
+                };
                 self.authorize(actor, action).await.map_err(|e| match e {
-                Error::NotFound(_) => not_found(),
-                other => other,
-            })?
+                    Error::NotFound(_) => not_found(),
+                    other => other,
+                })?
             }
-            None => self.authorize(actor, Action::ReadAudit).await.map_err(|_| not_found())?,
+            None => self
+                .authorize(actor, Action::ReadAudit)
+                .await
+                .map_err(|_| not_found())?,
         }
         Ok(job)
     }
@@ -48,7 +57,13 @@ impl Engine {
     }
 
     /// Log lines after `after` (a sequence number), at most `limit`.
-    pub async fn job_logs(&self, actor: &Actor, id: JobId, after: i64, limit: i64) -> Result<Vec<LogLine>, Error> {
+    pub async fn job_logs(
+        &self,
+        actor: &Actor,
+        id: JobId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<LogLine>, Error> {
         self.visible_job(actor, id, false).await?;
         Ok(queue::logs(self.store().pool(), id, after, limit.clamp(1, 5000)).await?)
     }
@@ -57,7 +72,8 @@ impl Engine {
     pub async fn list_jobs(&self, actor: &Actor, filter: JobFilter) -> Result<Vec<Job>, Error> {
         if let Some(env) = &filter.environment {
             let name = EnvironmentName::parse(env).map_err(Error::invalid)?;
-            self.authorize(actor, Action::ViewEnvironment(&name)).await?;
+            self.authorize(actor, Action::ViewEnvironment(&name))
+                .await?;
         }
         let visible = self.visible_environments(actor).await?;
         let jobs = queue::list_jobs(self.store().pool(), &filter).await?;
@@ -92,7 +108,9 @@ impl Engine {
         }
         let mut tx = self.store().pool().begin().await?;
         queue::retry(&mut tx, id).await.map_err(|e| match e {
-            crate::StoreError::Conflict => Error::Conflict("only a failed or cancelled job can be retried".to_owned()),
+            crate::StoreError::Conflict => {
+                Error::Conflict("only a failed or cancelled job can be retried".to_owned())
+            }
             other => other.into(),
         })?;
         self.audit_job(&mut tx, actor, id, "job.retry").await?;
@@ -100,7 +118,13 @@ impl Engine {
         Ok(())
     }
 
-    async fn audit_job(&self, tx: &mut sqlx::AnyConnection, actor: &Actor, id: JobId, action: &str) -> Result<(), Error> {
+    async fn audit_job(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        actor: &Actor,
+        id: JobId,
+        action: &str,
+    ) -> Result<(), Error> {
         let object = format!("job:{}", id.0);
         audit::append(
             &mut *tx,
@@ -122,7 +146,11 @@ impl Engine {
 
     /// Audit events: everything for auditors and admins; for others, the
     /// events on environments they may view.
-    pub async fn list_audit(&self, actor: &Actor, filter: AuditFilter) -> Result<Vec<AuditRecord>, Error> {
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditRecord>, Error> {
         let auditor = self.authorize(actor, Action::ReadAudit).await.is_ok();
         let events = audit::list(self.store().pool(), &filter).await?;
         if auditor {
@@ -131,7 +159,11 @@ impl Engine {
         let visible = self.visible_environments(actor).await?.unwrap_or_default();
         Ok(events
             .into_iter()
-            .filter(|e| e.object.strip_prefix("environment:").is_some_and(|env| visible.contains(env)))
+            .filter(|e| {
+                e.object
+                    .strip_prefix("environment:")
+                    .is_some_and(|env| visible.contains(env))
+            })
             .collect())
     }
 }

@@ -5,6 +5,6 @@ pub mod authorize;
 pub mod environment_detail;
 pub mod environment_ops;
 pub mod environments;
-pub mod jobs;
 pub mod identity;
+pub mod jobs;
 pub mod oidc_checks;

@@ -102,7 +102,10 @@ pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
     filter: &AuditFilter,
 ) -> Result<Vec<AuditRecord>, StoreError> {
-    let action_like = filter.action.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
+    let action_like = filter
+        .action
+        .as_ref()
+        .map(|a| format!("{}%", a.replace(['%', '_'], "")));
     let rows = sqlx::query(
         "SELECT id, at, actor, action, object, decision, reason, request_id FROM audit_events \
          WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR object = $2) AND ($3 IS NULL OR action LIKE $3) \

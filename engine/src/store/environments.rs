@@ -109,12 +109,13 @@ pub async fn set_lock<'e>(
     name: &EnvironmentName,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query("UPDATE environments SET locked_reason = $2, updated_at = $3 WHERE name = $1")
-        .bind(name.as_str())
-        .bind(reason)
-        .bind(super::now_ms())
-        .execute(db)
-        .await?;
+    let done =
+        sqlx::query("UPDATE environments SET locked_reason = $2, updated_at = $3 WHERE name = $1")
+            .bind(name.as_str())
+            .bind(reason)
+            .bind(super::now_ms())
+            .execute(db)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -5,7 +5,10 @@ use sqlx::{Any, Executor};
 
 use super::{get, now_ms, Store, StoreError};
 
-pub async fn write<'e>(db: impl Executor<'e, Database = Any>, tuple: &Tuple) -> Result<bool, StoreError> {
+pub async fn write<'e>(
+    db: impl Executor<'e, Database = Any>,
+    tuple: &Tuple,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO authz_tuples (object, relation, subject, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (object, relation, subject) DO NOTHING",
@@ -19,24 +22,40 @@ pub async fn write<'e>(db: impl Executor<'e, Database = Any>, tuple: &Tuple) -> 
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, tuple: &Tuple) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM authz_tuples WHERE object = $1 AND relation = $2 AND subject = $3")
-        .bind(&tuple.object)
-        .bind(&tuple.relation)
-        .bind(&tuple.user)
-        .execute(db)
-        .await?;
+pub async fn delete<'e>(
+    db: impl Executor<'e, Database = Any>,
+    tuple: &Tuple,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM authz_tuples WHERE object = $1 AND relation = $2 AND subject = $3",
+    )
+    .bind(&tuple.object)
+    .bind(&tuple.relation)
+    .bind(&tuple.user)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Every tuple on `object`, by relation then subject.
-pub async fn on_object<'e>(db: impl Executor<'e, Database = Any>, object: &str) -> Result<Vec<Tuple>, StoreError> {
-    let rows = sqlx::query("SELECT relation, subject FROM authz_tuples WHERE object = $1 ORDER BY relation, subject")
-        .bind(object)
-        .fetch_all(db)
-        .await?;
+pub async fn on_object<'e>(
+    db: impl Executor<'e, Database = Any>,
+    object: &str,
+) -> Result<Vec<Tuple>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT relation, subject FROM authz_tuples WHERE object = $1 ORDER BY relation, subject",
+    )
+    .bind(object)
+    .fetch_all(db)
+    .await?;
     rows.iter()
-        .map(|row| Ok(Tuple::new(get::<String>(row, "subject")?, get::<String>(row, "relation")?, object.to_owned())))
+        .map(|row| {
+            Ok(Tuple::new(
+                get::<String>(row, "subject")?,
+                get::<String>(row, "relation")?,
+                object.to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -54,7 +73,10 @@ impl DbTuples {
 
 /// A LIKE pattern matching strings that start with `prefix`.
 fn like_prefix(prefix: &str) -> String {
-    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("{escaped}%")
 }
 
@@ -64,37 +86,48 @@ fn reader_error(e: StoreError) -> ReaderError {
 
 impl TupleReader for DbTuples {
     async fn read_users(&self, object: &str, relation: &str) -> Result<Vec<String>, ReaderError> {
-        let rows = sqlx::query("SELECT subject FROM authz_tuples WHERE object = $1 AND relation = $2")
-            .bind(object)
-            .bind(relation)
-            .fetch_all(self.store.pool())
-            .await
-            .map_err(|e| reader_error(e.into()))?;
-        rows.iter().map(|r| get::<String>(r, "subject").map_err(reader_error)).collect()
+        let rows =
+            sqlx::query("SELECT subject FROM authz_tuples WHERE object = $1 AND relation = $2")
+                .bind(object)
+                .bind(relation)
+                .fetch_all(self.store.pool())
+                .await
+                .map_err(|e| reader_error(e.into()))?;
+        rows.iter()
+            .map(|r| get::<String>(r, "subject").map_err(reader_error))
+            .collect()
     }
 
     async fn object_ids(&self, object_type: &str) -> Result<Vec<String>, ReaderError> {
         let prefix = format!("{object_type}:");
         // Type names are [a-z_]: escape `_` so LIKE matches it literally.
-        let rows = sqlx::query("SELECT DISTINCT object FROM authz_tuples WHERE object LIKE $1 ESCAPE '\\'")
-            .bind(like_prefix(&prefix))
-            .fetch_all(self.store.pool())
-            .await
-            .map_err(|e| reader_error(e.into()))?;
+        let rows = sqlx::query(
+            "SELECT DISTINCT object FROM authz_tuples WHERE object LIKE $1 ESCAPE '\\'",
+        )
+        .bind(like_prefix(&prefix))
+        .fetch_all(self.store.pool())
+        .await
+        .map_err(|e| reader_error(e.into()))?;
         rows.iter()
             .map(|r| {
-                get::<String>(r, "object").map(|o| o[prefix.len()..].to_owned()).map_err(reader_error)
+                get::<String>(r, "object")
+                    .map(|o| o[prefix.len()..].to_owned())
+                    .map_err(reader_error)
             })
             .collect()
     }
 
     async fn users_of_type(&self, user_type: &str) -> Result<Vec<String>, ReaderError> {
         let prefix = format!("{user_type}:");
-        let rows = sqlx::query("SELECT DISTINCT subject FROM authz_tuples WHERE subject LIKE $1 ESCAPE '\\'")
-            .bind(like_prefix(&prefix))
-            .fetch_all(self.store.pool())
-            .await
-            .map_err(|e| reader_error(e.into()))?;
-        rows.iter().map(|r| get::<String>(r, "subject").map_err(reader_error)).collect()
+        let rows = sqlx::query(
+            "SELECT DISTINCT subject FROM authz_tuples WHERE subject LIKE $1 ESCAPE '\\'",
+        )
+        .bind(like_prefix(&prefix))
+        .fetch_all(self.store.pool())
+        .await
+        .map_err(|e| reader_error(e.into()))?;
+        rows.iter()
+            .map(|r| get::<String>(r, "subject").map_err(reader_error))
+            .collect()
     }
 }

@@ -4,8 +4,8 @@
 pub mod api;
 mod health;
 pub mod metrics;
-mod queue_metrics;
 pub mod oidc_metrics;
+mod queue_metrics;
 pub mod request_id;
 
 use std::net::SocketAddr;

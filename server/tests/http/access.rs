@@ -46,7 +46,10 @@ contract_test!(
             .text()
             .await
             .unwrap();
-        assert!(html.contains("environment:blue#can_apply ← operator ← user:zed"), "{html}");
+        assert!(
+            html.contains("environment:blue#can_apply ← operator ← user:zed"),
+            "{html}"
+        );
     }
 );
 

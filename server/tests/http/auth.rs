@@ -95,9 +95,16 @@ async fn serve(
     db: TestDatabase,
 ) -> Palette {
     let config = Config::load(None, env).expect("config");
-    let server = Server::build_on(listener, &config, &ServeOptions { demo: true, workers: false })
-        .await
-        .expect("server starts");
+    let server = Server::build_on(
+        listener,
+        &config,
+        &ServeOptions {
+            demo: true,
+            workers: false,
+        },
+    )
+    .await
+    .expect("server starts");
     let addr = server.local_addr().unwrap();
     tokio::spawn(server.run(std::future::pending()));
     Palette { addr, _db: db }

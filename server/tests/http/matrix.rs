@@ -11,80 +11,357 @@ use server::{Config, ServeOptions, Server};
 use testkit::oidc::{secret, SigningKey, AUDIENCE, PALETTE_CLIENT};
 
 /// Who calls, in column order.
-const WHO: [&str; 7] = ["anonymous", "viewer", "operator", "approver", "owner", "admin", "machine"];
+const WHO: [&str; 7] = [
+    "anonymous",
+    "viewer",
+    "operator",
+    "approver",
+    "owner",
+    "admin",
+    "machine",
+];
 
 /// (method, path as registered, concrete request path, form body, expected
 /// status per principal in `WHO` order).
-type Row = (&'static str, &'static str, &'static str, &'static str, [u16; 7]);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [u16; 7],
+);
 
 const REST: &[Row] = &[
-    ("get", "/whoami", "/api/v1/whoami", "", [401, 200, 200, 200, 200, 200, 200]),
-    ("get", "/environments", "/api/v1/environments", "", [401, 200, 200, 200, 200, 200, 200]),
-    ("get", "/environments/{name}", "/api/v1/environments/blue", "", [401, 200, 200, 200, 200, 200, 404]),
-    ("post", "/environments/{name}/oidc-checks", "/api/v1/environments/blue/oidc-checks", "", [401, 202, 202, 202, 202, 202, 404]),
-    ("get", "/environments/{name}/oidc-checks", "/api/v1/environments/blue/oidc-checks", "", [401, 200, 200, 200, 200, 200, 404]),
+    (
+        "get",
+        "/whoami",
+        "/api/v1/whoami",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/environments",
+        "/api/v1/environments",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/environments/{name}",
+        "/api/v1/environments/blue",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/environments/{name}/oidc-checks",
+        "/api/v1/environments/blue/oidc-checks",
+        "",
+        [401, 202, 202, 202, 202, 202, 404],
+    ),
+    (
+        "get",
+        "/environments/{name}/oidc-checks",
+        "/api/v1/environments/blue/oidc-checks",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
     // Environments, jobs and audit (job 1 is the demo's job building blue).
     // Each principal runs its rows in order: lock before unlock, cancel
     // before retry, destroy last.
-    ("post", "/environments", "/api/v1/environments", CREATE_TEAL, [401, 403, 403, 403, 403, 202, 403]),
-    ("post", "/environments/{name}/apply", "/api/v1/environments/blue/apply", "{}", [401, 403, 202, 403, 202, 202, 404]),
-    ("post", "/environments/{name}/lock", "/api/v1/environments/blue/lock", r#"{"reason":"route matrix"}"#, [401, 403, 200, 403, 200, 200, 404]),
-    ("post", "/environments/{name}/unlock", "/api/v1/environments/blue/unlock", "", [401, 403, 200, 403, 200, 200, 404]),
-    ("get", "/jobs", "/api/v1/jobs", "", [401, 200, 200, 200, 200, 200, 200]),
-    ("get", "/jobs/{id}", "/api/v1/jobs/1", "", [401, 200, 200, 200, 200, 200, 404]),
-    ("get", "/jobs/{id}/logs", "/api/v1/jobs/1/logs", "", [401, 200, 200, 200, 200, 200, 404]),
-    ("get", "/jobs/{id}/events", "/api/v1/jobs/1/events", "", [401, 200, 200, 200, 200, 200, 404]),
-    ("post", "/jobs/{id}/cancel", "/api/v1/jobs/1/cancel", "", [401, 403, 200, 403, 200, 200, 404]),
-    ("post", "/jobs/{id}/retry", "/api/v1/jobs/1/retry", "", [401, 403, 202, 403, 202, 202, 404]),
-    ("get", "/audit", "/api/v1/audit", "", [401, 200, 200, 200, 200, 200, 200]),
-    ("get", "/openapi.json", "/api/v1/openapi.json", "", [200, 200, 200, 200, 200, 200, 200]),
-    ("delete", "/environments/{name}", "/api/v1/environments/blue", "", [401, 403, 403, 403, 202, 202, 404]),
+    (
+        "post",
+        "/environments",
+        "/api/v1/environments",
+        CREATE_TEAL,
+        [401, 403, 403, 403, 403, 202, 403],
+    ),
+    (
+        "post",
+        "/environments/{name}/apply",
+        "/api/v1/environments/blue/apply",
+        "{}",
+        [401, 403, 202, 403, 202, 202, 404],
+    ),
+    (
+        "post",
+        "/environments/{name}/lock",
+        "/api/v1/environments/blue/lock",
+        r#"{"reason":"route matrix"}"#,
+        [401, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/environments/{name}/unlock",
+        "/api/v1/environments/blue/unlock",
+        "",
+        [401, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "get",
+        "/jobs",
+        "/api/v1/jobs",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/jobs/{id}",
+        "/api/v1/jobs/1",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "get",
+        "/jobs/{id}/logs",
+        "/api/v1/jobs/1/logs",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "get",
+        "/jobs/{id}/events",
+        "/api/v1/jobs/1/events",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/jobs/{id}/cancel",
+        "/api/v1/jobs/1/cancel",
+        "",
+        [401, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/jobs/{id}/retry",
+        "/api/v1/jobs/1/retry",
+        "",
+        [401, 403, 202, 403, 202, 202, 404],
+    ),
+    (
+        "get",
+        "/audit",
+        "/api/v1/audit",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/openapi.json",
+        "/api/v1/openapi.json",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "delete",
+        "/environments/{name}",
+        "/api/v1/environments/blue",
+        "",
+        [401, 403, 403, 403, 202, 202, 404],
+    ),
 ];
 
-const CREATE_TEAL: &str =
-    r#"{"name":"teal","tier":"staging","purpose":"matrix","channel":"edge","oidc_issuer":"https://iam.teal.example.com"}"#;
+const CREATE_TEAL: &str = r#"{"name":"teal","tier":"staging","purpose":"matrix","channel":"edge","oidc_issuer":"https://iam.teal.example.com"}"#;
 
 const SERVER_FNS: &[Row] = &[
-    ("GET", "/_fn/list_environments", "/_fn/list_environments", "", [200, 200, 200, 200, 200, 200, 200]),
-    ("GET", "/_fn/list_access", "/_fn/list_access?env=blue", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("GET", "/_fn/explain_access", "/_fn/explain_access?env=blue&subject=user:viewer&permission=can_view", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("POST", "/_fn/grant_access", "/_fn/grant_access", "env=blue&relation=viewer&subject=user:extra", [403, 403, 403, 403, 200, 200, 404]),
-    ("POST", "/_fn/revoke_access", "/_fn/revoke_access", "env=blue&relation=viewer&subject=user:extra", [403, 403, 403, 403, 200, 200, 404]),
-    ("GET", "/_fn/oidc_overview", "/_fn/oidc_overview", "", [200, 200, 200, 200, 200, 200, 200]),
-    ("GET", "/_fn/latest_oidc_check", "/_fn/latest_oidc_check?env=blue", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("GET", "/_fn/oidc_latency", "/_fn/oidc_latency?env=blue", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("GET", "/_fn/compare_oidc", "/_fn/compare_oidc?a=blue&b=blue", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("POST", "/_fn/request_oidc_check", "/_fn/request_oidc_check", "env=blue", [403, 200, 200, 200, 200, 200, 404]),
+    (
+        "GET",
+        "/_fn/list_environments",
+        "/_fn/list_environments",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/_fn/list_access",
+        "/_fn/list_access?env=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/explain_access",
+        "/_fn/explain_access?env=blue&subject=user:viewer&permission=can_view",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/grant_access",
+        "/_fn/grant_access",
+        "env=blue&relation=viewer&subject=user:extra",
+        [403, 403, 403, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/revoke_access",
+        "/_fn/revoke_access",
+        "env=blue&relation=viewer&subject=user:extra",
+        [403, 403, 403, 403, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/oidc_overview",
+        "/_fn/oidc_overview",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/_fn/latest_oidc_check",
+        "/_fn/latest_oidc_check?env=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/oidc_latency",
+        "/_fn/oidc_latency?env=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/compare_oidc",
+        "/_fn/compare_oidc?a=blue&b=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/request_oidc_check",
+        "/_fn/request_oidc_check",
+        "env=blue",
+        [403, 200, 200, 200, 200, 200, 404],
+    ),
     // Environments, jobs and audit pages. After the REST rows each principal
     // runs these in order: create, apply, lock before unlock, cancel before
     // retry (job 1 builds blue), destroy last.
-    ("GET", "/_fn/get_environment", "/_fn/get_environment?name=blue", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("GET", "/_fn/list_layers", "/_fn/list_layers", "", [200, 200, 200, 200, 200, 200, 200]),
-    ("POST", "/_fn/create_environment", "/_fn/create_environment", "name=cyan&tier=staging&purpose=matrix&channel=edge", [403, 403, 403, 403, 403, 200, 403]),
-    ("POST", "/_fn/apply_environment", "/_fn/apply_environment", "name=blue", [403, 403, 200, 403, 200, 200, 404]),
-    ("POST", "/_fn/lock_environment", "/_fn/lock_environment", "name=blue&reason=route+matrix", [403, 403, 200, 403, 200, 200, 404]),
-    ("POST", "/_fn/unlock_environment", "/_fn/unlock_environment", "name=blue", [403, 403, 200, 403, 200, 200, 404]),
-    ("POST", "/_fn/cancel_job", "/_fn/cancel_job", "id=1", [403, 403, 200, 403, 200, 200, 404]),
-    ("POST", "/_fn/retry_job", "/_fn/retry_job", "id=1", [403, 403, 200, 403, 200, 200, 404]),
-    ("POST", "/_fn/destroy_environment", "/_fn/destroy_environment", "name=blue&confirm=blue", [403, 403, 403, 403, 200, 200, 404]),
-    ("GET", "/_fn/get_job", "/_fn/get_job?id=1", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("GET", "/_fn/job_logs", "/_fn/job_logs?id=1", "", [404, 200, 200, 200, 200, 200, 404]),
-    ("GET", "/_fn/list_jobs", "/_fn/list_jobs", "", [200, 200, 200, 200, 200, 200, 200]),
-    ("GET", "/_fn/list_audit", "/_fn/list_audit", "", [200, 200, 200, 200, 200, 200, 200]),
-    ("GET", "/_fn/layers_simulated", "/_fn/layers_simulated", "", [200, 200, 200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/_fn/get_environment",
+        "/_fn/get_environment?name=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/list_layers",
+        "/_fn/list_layers",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/_fn/create_environment",
+        "/_fn/create_environment",
+        "name=cyan&tier=staging&purpose=matrix&channel=edge",
+        [403, 403, 403, 403, 403, 200, 403],
+    ),
+    (
+        "POST",
+        "/_fn/apply_environment",
+        "/_fn/apply_environment",
+        "name=blue",
+        [403, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/lock_environment",
+        "/_fn/lock_environment",
+        "name=blue&reason=route+matrix",
+        [403, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/unlock_environment",
+        "/_fn/unlock_environment",
+        "name=blue",
+        [403, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/cancel_job",
+        "/_fn/cancel_job",
+        "id=1",
+        [403, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/retry_job",
+        "/_fn/retry_job",
+        "id=1",
+        [403, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/destroy_environment",
+        "/_fn/destroy_environment",
+        "name=blue&confirm=blue",
+        [403, 403, 403, 403, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/get_job",
+        "/_fn/get_job?id=1",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/job_logs",
+        "/_fn/job_logs?id=1",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/list_jobs",
+        "/_fn/list_jobs",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/_fn/list_audit",
+        "/_fn/list_audit",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/_fn/layers_simulated",
+        "/_fn/layers_simulated",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
     // Coverage: the tables above name every route there is.
-    let rest: BTreeSet<(String, String)> =
-        server::http::api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
-    let rest_rows: BTreeSet<(String, String)> =
-        REST.iter().map(|r| (r.0.to_owned(), r.1.to_owned())).collect();
-    assert_eq!(rest, rest_rows, "every REST route needs exactly one row in REST");
-    let fns: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    let rest: BTreeSet<(String, String)> = server::http::api::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let rest_rows: BTreeSet<(String, String)> = REST
+        .iter()
+        .map(|r| (r.0.to_owned(), r.1.to_owned()))
+        .collect();
+    assert_eq!(
+        rest, rest_rows,
+        "every REST route needs exactly one row in REST"
+    );
+    let fns: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_owned())
+        .collect();
     let fn_rows: BTreeSet<String> = SERVER_FNS.iter().map(|r| r.1.to_owned()).collect();
-    assert_eq!(fns, fn_rows, "every server function needs exactly one row in SERVER_FNS");
+    assert_eq!(
+        fns, fn_rows,
+        "every server function needs exactly one row in SERVER_FNS"
+    );
 
     // A Palette that accepts bearer tokens from a real provider; each
     // principal holds one relation on blue.
@@ -104,35 +381,83 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     let config = Config::load(None, &env).unwrap();
-    let server = Server::build_on(listener, &config, &ServeOptions { demo: true, workers: false }).await.unwrap();
+    let server = Server::build_on(
+        listener,
+        &config,
+        &ServeOptions {
+            demo: true,
+            workers: false,
+        },
+    )
+    .await
+    .unwrap();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));
     let blue = domain::EnvironmentName::parse("blue").unwrap();
     let system = Actor::system("test");
-    for (who, relation) in [("viewer", "viewer"), ("operator", "operator"), ("approver", "approver"), ("owner", "owner")] {
-        engine.grant(&system, &blue, relation, &format!("user:{who}")).await.unwrap();
+    for (who, relation) in [
+        ("viewer", "viewer"),
+        ("operator", "operator"),
+        ("approver", "approver"),
+        ("owner", "owner"),
+    ] {
+        engine
+            .grant(&system, &blue, relation, &format!("user:{who}"))
+            .await
+            .unwrap();
     }
     // One stored OIDC check of blue, for the comparison row.
-    let report = engine::oidc::Report::new("https://iam.blue.canonical.com".into(), vec![], Default::default(), None, None, None);
-    let check = engine::store::oidc_checks::NewOidcCheck { environment: "blue", at: 1, report: &report, trigger: engine::oidc::Trigger::Schedule, actor: "system:test" };
-    engine::store::oidc_checks::insert(engine.store().pool(), &check).await.unwrap();
+    let report = engine::oidc::Report::new(
+        "https://iam.blue.canonical.com".into(),
+        vec![],
+        Default::default(),
+        None,
+        None,
+        None,
+    );
+    let check = engine::store::oidc_checks::NewOidcCheck {
+        environment: "blue",
+        at: 1,
+        report: &report,
+        trigger: engine::oidc::Trigger::Schedule,
+        actor: "system:test",
+    };
+    engine::store::oidc_checks::insert(engine.store().pool(), &check)
+        .await
+        .unwrap();
 
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut failures = Vec::new();
     for (column, who) in WHO.iter().enumerate() {
         let token = match *who {
             "anonymous" => None,
-            "machine" => Some(provider.sign(&provider.claims("ci-unknown"), SigningKey::Provider).await),
-            person => Some(provider.sign(&provider.claims(person), SigningKey::Provider).await),
+            "machine" => Some(
+                provider
+                    .sign(&provider.claims("ci-unknown"), SigningKey::Provider)
+                    .await,
+            ),
+            person => Some(
+                provider
+                    .sign(&provider.claims(person), SigningKey::Provider)
+                    .await,
+            ),
         };
         for (method, _, path, body, expected) in REST.iter().chain(SERVER_FNS) {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let mut request = http.request(method.clone(), format!("{base}{path}")).header("accept", "application/json");
+            let mut request = http
+                .request(method.clone(), format!("{base}{path}"))
+                .header("accept", "application/json");
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
             if method == Method::POST && body.starts_with('{') {
-                request = request.header("content-type", "application/json").header("origin", &base).body(*body);
+                request = request
+                    .header("content-type", "application/json")
+                    .header("origin", &base)
+                    .body(*body);
             } else if method == Method::POST {
                 request = request
                     .header("content-type", "application/x-www-form-urlencoded")
@@ -141,9 +466,16 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
             }
             let status = request.send().await.unwrap().status().as_u16();
             if status != expected[column] {
-                failures.push(format!("{who:>9} {method} {path}: got {status}, expected {}", expected[column]));
+                failures.push(format!(
+                    "{who:>9} {method} {path}: got {status}, expected {}",
+                    expected[column]
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "route matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "route matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }

@@ -66,9 +66,15 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
         database_url: Some(db.url.clone().into()),
         ..Config::default()
     };
-    let server = Server::build(&config, &ServeOptions { demo, workers: false })
-        .await
-        .expect("server starts");
+    let server = Server::build(
+        &config,
+        &ServeOptions {
+            demo,
+            workers: false,
+        },
+    )
+    .await
+    .expect("server starts");
     let addr = server.local_addr().unwrap();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));

@@ -31,7 +31,9 @@ pub async fn list(
     Extension(actor): Extension<Actor>,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Page<AuditRecord, i64>, ApiError> {
-    let invalid = |field: &str, message: String| engine::Error::invalid(domain::ValidationError::new(field, message));
+    let invalid = |field: &str, message: String| {
+        engine::Error::invalid(domain::ValidationError::new(field, message))
+    };
     let object = match query.environment.as_deref().filter(|e| !e.is_empty()) {
         None => None,
         Some(name) => Some(format!(
@@ -42,7 +44,11 @@ pub async fn list(
     let since = match query.since.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(text) => Some(parse_time(text).ok_or_else(|| {
-            invalid("since", "give Unix milliseconds, a date (2026-01-31) or a UTC time (2026-01-31T12:00:00Z)".into())
+            invalid(
+                "since",
+                "give Unix milliseconds, a date (2026-01-31) or a UTC time (2026-01-31T12:00:00Z)"
+                    .into(),
+            )
         })?),
     };
     let limit = limit(query.limit);
@@ -64,13 +70,25 @@ fn parse_time(text: &str) -> Option<i64> {
         return Some(ms);
     }
     let (date, time) = match text.split_once(['T', ' ']) {
-        Some((date, time)) => (date, Some(time.strip_suffix('Z').or_else(|| time.strip_suffix("+00:00"))?)),
+        Some((date, time)) => (
+            date,
+            Some(
+                time.strip_suffix('Z')
+                    .or_else(|| time.strip_suffix("+00:00"))?,
+            ),
+        ),
         None => (text, None),
     };
     let mut parts = date.splitn(3, '-').map(str::parse::<i64>);
-    let (year, month, day) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+    let (year, month, day) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
     let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?)
+            .ok()?;
     let (mut hms, mut millis) = ([0_u8; 3], 0_i64);
     if let Some(time) = time {
         let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
@@ -87,7 +105,9 @@ fn parse_time(text: &str) -> Option<i64> {
         }
     }
     let time = time::Time::from_hms(hms[0], hms[1], hms[2]).ok()?;
-    let seconds = time::PrimitiveDateTime::new(date, time).assume_utc().unix_timestamp();
+    let seconds = time::PrimitiveDateTime::new(date, time)
+        .assume_utc()
+        .unix_timestamp();
     Some(seconds * 1000 + millis)
 }
 

@@ -22,7 +22,12 @@ fn parse_name(name: &str) -> Result<EnvironmentName, ApiError> {
 /// 202 with the job that does the work, and where to watch it.
 fn accepted(job: JobId, body: serde_json::Value) -> Response {
     let location = format!("/api/v1/jobs/{}", job.0);
-    (StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(body)).into_response()
+    (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -43,7 +48,12 @@ pub async fn list(
         .list_environments(&actor)
         .await?
         .into_iter()
-        .filter(|env| query.before.as_deref().is_none_or(|after| env.name.as_str() > after))
+        .filter(|env| {
+            query
+                .before
+                .as_deref()
+                .is_none_or(|after| env.name.as_str() > after)
+        })
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
     Ok(Page::new(items, limit, |env| env.name.as_str().to_owned()))
@@ -73,12 +83,17 @@ pub async fn get(
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> Result<Json<EnvironmentView>, ApiError> {
-    let detail = engine.environment_detail(&actor, &parse_name(&name)?).await?;
+    let detail = engine
+        .environment_detail(&actor, &parse_name(&name)?)
+        .await?;
     Ok(Json(EnvironmentView {
         environment: detail.environment,
         layers: detail.layers,
         locked_reason: detail.locked_reason,
-        permissions: Permissions { apply: detail.can_apply, destroy: detail.can_destroy },
+        permissions: Permissions {
+            apply: detail.can_apply,
+            destroy: detail.can_destroy,
+        },
         recent_jobs: detail.recent_jobs.into_iter().map(JobView::from).collect(),
     }))
 }
@@ -111,10 +126,21 @@ pub async fn create(
     Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<CreateEnvironment>,
 ) -> Result<Response, ApiError> {
-    let new = NewEnvironment::parse(&body.name, &body.tier, &body.purpose, &body.channel, &body.oidc_issuer)
-        .map_err(engine::Error::Invalid)?;
-    let created = engine.create_environment(&actor, new, body.layers, body.manifest).await?;
-    Ok(accepted(created.job, json!({ "environment": created.environment, "job": { "id": created.job } })))
+    let new = NewEnvironment::parse(
+        &body.name,
+        &body.tier,
+        &body.purpose,
+        &body.channel,
+        &body.oidc_issuer,
+    )
+    .map_err(engine::Error::Invalid)?;
+    let created = engine
+        .create_environment(&actor, new, body.layers, body.manifest)
+        .await?;
+    Ok(accepted(
+        created.job,
+        json!({ "environment": created.environment, "job": { "id": created.job } }),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,7 +158,9 @@ pub async fn apply(
     Path(name): Path<String>,
     OptionalJson(body): OptionalJson<ApplyBody>,
 ) -> Result<Response, ApiError> {
-    let job = engine.apply_environment(&actor, &parse_name(&name)?, &body.layers).await?;
+    let job = engine
+        .apply_environment(&actor, &parse_name(&name)?, &body.layers)
+        .await?;
     Ok(accepted(job, json!({ "job": { "id": job } })))
 }
 
@@ -142,7 +170,9 @@ pub async fn destroy(
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = engine.destroy_environment(&actor, &parse_name(&name)?).await?;
+    let job = engine
+        .destroy_environment(&actor, &parse_name(&name)?)
+        .await?;
     Ok(accepted(job, json!({ "job": { "id": job } })))
 }
 
@@ -162,7 +192,9 @@ pub async fn lock(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let name = parse_name(&name)?;
     engine.lock_environment(&actor, &name, &body.reason).await?;
-    Ok(Json(json!({ "name": name, "locked_reason": body.reason.trim() })))
+    Ok(Json(
+        json!({ "name": name, "locked_reason": body.reason.trim() }),
+    ))
 }
 
 /// `POST /environments/{name}/unlock`.

@@ -39,4 +39,3 @@ impl IntoResponse for ApiError {
         }
     }
 }
-

@@ -69,7 +69,9 @@ pub async fn stream(
         done: false,
     };
     let events = stream::unfold(state, Watch::next);
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response())
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,7 +108,8 @@ impl Watch {
             }
             if let Err(e) = self.poll().await {
                 let body = serde_json::json!({ "code": e.0.code(), "message": e.0.to_string() });
-                self.pending.push_back(Event::default().event("error").data(body.to_string()));
+                self.pending
+                    .push_back(Event::default().event("error").data(body.to_string()));
                 self.done = true;
             }
         }
@@ -116,7 +119,10 @@ impl Watch {
     /// finished has written all its lines, so `end` follows the last line.
     async fn poll(&mut self) -> Result<(), ApiError> {
         let detail = JobDetailView::from(self.engine.get_job(&self.actor, self.id).await?);
-        let lines = self.engine.job_logs(&self.actor, self.id, self.after, BATCH).await?;
+        let lines = self
+            .engine
+            .job_logs(&self.actor, self.id, self.after, BATCH)
+            .await?;
         let more = i64::try_from(lines.len()).is_ok_and(|n| n >= BATCH);
         for line in &lines {
             self.pending.push_back(log_event(line));
@@ -142,5 +148,8 @@ fn job_event(name: &str, job: &JobDetailView) -> Event {
 
 fn log_event(line: &LogLine) -> Event {
     let data = serde_json::to_string(line).unwrap_or_else(|_| "{}".to_owned());
-    Event::default().event("log").id(line.seq.to_string()).data(data)
+    Event::default()
+        .event("log")
+        .id(line.seq.to_string())
+        .data(data)
 }

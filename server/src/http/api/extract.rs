@@ -59,13 +59,20 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     }
 }
 
-async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<(HeaderMap, Bytes), Rejection> {
+async fn read<S: Send + Sync>(
+    request: Request,
+    state: &S,
+) -> Result<(HeaderMap, Bytes), Rejection> {
     let headers = request.headers().clone();
     let bytes = Bytes::from_request(request, state)
         .await
         .map_err(|e| bad_request(&format!("cannot read the request body: {}", e.body_text())))?;
     if bytes.len() > MAX_BODY {
-        return Err(Rejection(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is larger than 1 MiB".into()));
+        return Err(Rejection(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than 1 MiB".into(),
+        ));
     }
     Ok((headers, bytes))
 }
@@ -87,7 +94,11 @@ fn parse<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, Re
         ));
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        let what = if e.is_syntax() || e.is_eof() { "is not valid JSON" } else { "does not have the expected shape" };
+        let what = if e.is_syntax() || e.is_eof() {
+            "is not valid JSON"
+        } else {
+            "does not have the expected shape"
+        };
         bad_request(&format!("the request body {what}: {e}"))
     })
 }

@@ -4,7 +4,9 @@
 use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use engine::queue::{CancelOutcome, Job, JobFilter, JobId, JobKind, JobStatus, Phase, PlanSummary, Step, StepStatus};
+use engine::queue::{
+    CancelOutcome, Job, JobFilter, JobId, JobKind, JobStatus, Phase, PlanSummary, Step, StepStatus,
+};
 use engine::services::jobs::JobDetail;
 use engine::{Actor, Engine};
 use serde::{Deserialize, Serialize};
@@ -82,7 +84,10 @@ impl From<Step> for StepView {
             status: step.status,
             started_at: step.started_at,
             finished_at: step.finished_at,
-            progress: Progress { done: step.resources_done, planned: step.resources_planned },
+            progress: Progress {
+                done: step.resources_done,
+                planned: step.resources_planned,
+            },
             summary: step.summary,
             message: step.message,
         }
@@ -101,13 +106,19 @@ pub struct JobDetailView {
 impl From<JobDetail> for JobDetailView {
     fn from(detail: JobDetail) -> Self {
         let payload = detail.job.payload.clone();
-        Self { job: detail.job.into(), payload, steps: detail.steps.into_iter().map(StepView::from).collect() }
+        Self {
+            job: detail.job.into(),
+            payload,
+            steps: detail.steps.into_iter().map(StepView::from).collect(),
+        }
     }
 }
 
 /// A job id from the path; anything else names no job.
 pub fn job_id(id: &str) -> Result<JobId, ApiError> {
-    id.parse().map(JobId).map_err(|_| engine::Error::NotFound(format!("job {id}")).into())
+    id.parse()
+        .map(JobId)
+        .map_err(|_| engine::Error::NotFound(format!("job {id}")).into())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -143,7 +154,11 @@ pub async fn list(
         limit,
     };
     let jobs = engine.list_jobs(&actor, filter).await?;
-    Ok(Page::new(jobs.into_iter().map(JobView::from).collect(), limit, |job| job.id))
+    Ok(Page::new(
+        jobs.into_iter().map(JobView::from).collect(),
+        limit,
+        |job| job.id,
+    ))
 }
 
 /// `GET /jobs/{id}`: the job and its steps; 404 when not visible.
@@ -180,7 +195,10 @@ pub async fn logs(
     let id = job_id(&id)?;
     let steps = match query.step.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(wanted) => Some(select_steps(&engine.get_job(&actor, id).await?.steps, wanted)?),
+        Some(wanted) => Some(select_steps(
+            &engine.get_job(&actor, id).await?.steps,
+            wanted,
+        )?),
     };
     let max = query.limit.unwrap_or(MAX_LINES).clamp(1, MAX_LINES);
     let (mut after, mut text, mut count) = (query.after.unwrap_or(0), String::new(), 0_i64);
@@ -194,7 +212,10 @@ pub async fn logs(
             if count >= max {
                 break;
             }
-            if steps.as_ref().is_none_or(|s| line.step.is_some_and(|p| s.contains(&p))) {
+            if steps
+                .as_ref()
+                .is_none_or(|s| line.step.is_some_and(|p| s.contains(&p)))
+            {
                 text.push_str(&line.line);
                 text.push('\n');
                 count += 1;
@@ -205,7 +226,10 @@ pub async fn logs(
             break;
         }
     }
-    let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()), (LAST_SEQ, last.to_string())];
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+        (LAST_SEQ, last.to_string()),
+    ];
     Ok((headers, text).into_response())
 }
 

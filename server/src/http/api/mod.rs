@@ -8,9 +8,9 @@ mod error;
 mod events;
 mod extract;
 mod jobs;
+mod oidc_checks;
 pub mod openapi;
 mod openapi_schemas;
-mod oidc_checks;
 
 use axum::extract::Extension;
 use axum::response::Json;

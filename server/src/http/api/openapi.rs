@@ -31,69 +31,137 @@ struct Shape {
     ok: (u16, &'static str),
 }
 
-const PAGE: (&str, &str, &str) = ("limit", "integer", "At most this many items (default 50, at most 200).");
+const PAGE: (&str, &str, &str) = (
+    "limit",
+    "integer",
+    "At most this many items (default 50, at most 200).",
+);
 
 fn shape(method: &str, path: &str) -> Shape {
     match (method, path) {
-        ("get", "/whoami") => Shape { ok: (200, "Whoami"), ..Shape::default() },
+        ("get", "/whoami") => Shape {
+            ok: (200, "Whoami"),
+            ..Shape::default()
+        },
         ("get", "/environments") => Shape {
-            query: &[PAGE, ("before", "string", "The `next` of the previous page.")],
+            query: &[
+                PAGE,
+                ("before", "string", "The `next` of the previous page."),
+            ],
             ok: (200, "EnvironmentPage"),
             ..Shape::default()
         },
-        ("post", "/environments") => {
-            Shape { body: Some(("CreateEnvironment", false)), ok: (202, "Created"), ..Shape::default() }
-        }
-        ("get", "/environments/{name}") => Shape { ok: (200, "Environment"), ..Shape::default() },
-        ("delete", "/environments/{name}") => Shape { ok: (202, "JobRef"), ..Shape::default() },
-        ("post", "/environments/{name}/apply") => {
-            Shape { body: Some(("Apply", true)), ok: (202, "JobRef"), ..Shape::default() }
-        }
-        ("post", "/environments/{name}/lock") => {
-            Shape { body: Some(("LockRequest", false)), ok: (200, "Lock"), ..Shape::default() }
-        }
-        ("post", "/environments/{name}/unlock") => Shape { ok: (200, "Lock"), ..Shape::default() },
+        ("post", "/environments") => Shape {
+            body: Some(("CreateEnvironment", false)),
+            ok: (202, "Created"),
+            ..Shape::default()
+        },
+        ("get", "/environments/{name}") => Shape {
+            ok: (200, "Environment"),
+            ..Shape::default()
+        },
+        ("delete", "/environments/{name}") => Shape {
+            ok: (202, "JobRef"),
+            ..Shape::default()
+        },
+        ("post", "/environments/{name}/apply") => Shape {
+            body: Some(("Apply", true)),
+            ok: (202, "JobRef"),
+            ..Shape::default()
+        },
+        ("post", "/environments/{name}/lock") => Shape {
+            body: Some(("LockRequest", false)),
+            ok: (200, "Lock"),
+            ..Shape::default()
+        },
+        ("post", "/environments/{name}/unlock") => Shape {
+            ok: (200, "Lock"),
+            ..Shape::default()
+        },
         ("get", "/jobs") => Shape {
             query: &[
                 ("environment", "string", "Only jobs on this environment."),
-                ("status", "string", "queued, running, succeeded, failed or cancelled."),
+                (
+                    "status",
+                    "string",
+                    "queued, running, succeeded, failed or cancelled.",
+                ),
                 PAGE,
                 ("before", "integer", "The `next` of the previous page."),
             ],
             ok: (200, "JobPage"),
             ..Shape::default()
         },
-        ("get", "/jobs/{id}") => Shape { ok: (200, "JobDetail"), ..Shape::default() },
+        ("get", "/jobs/{id}") => Shape {
+            ok: (200, "JobDetail"),
+            ..Shape::default()
+        },
         ("get", "/jobs/{id}/logs") => Shape {
             query: &[
-                ("after", "integer", "Only lines after this sequence number (see the X-Palette-Last-Seq header)."),
-                ("step", "string", "A step: its position, its layer or layer/phase."),
-                ("limit", "integer", "At most this many lines (default and maximum 50000)."),
+                (
+                    "after",
+                    "integer",
+                    "Only lines after this sequence number (see the X-Palette-Last-Seq header).",
+                ),
+                (
+                    "step",
+                    "string",
+                    "A step: its position, its layer or layer/phase.",
+                ),
+                (
+                    "limit",
+                    "integer",
+                    "At most this many lines (default and maximum 50000).",
+                ),
             ],
             ok: (200, "text/plain"),
             ..Shape::default()
         },
         ("get", "/jobs/{id}/events") => Shape {
-            query: &[("after", "integer", "Send log lines after this sequence number unless Last-Event-ID is set.")],
+            query: &[(
+                "after",
+                "integer",
+                "Send log lines after this sequence number unless Last-Event-ID is set.",
+            )],
             ok: (200, "text/event-stream"),
             ..Shape::default()
         },
-        ("post", "/jobs/{id}/cancel") => Shape { ok: (200, "CancelOutcome"), ..Shape::default() },
-        ("post", "/jobs/{id}/retry") => Shape { ok: (202, "JobRef"), ..Shape::default() },
+        ("post", "/jobs/{id}/cancel") => Shape {
+            ok: (200, "CancelOutcome"),
+            ..Shape::default()
+        },
+        ("post", "/jobs/{id}/retry") => Shape {
+            ok: (202, "JobRef"),
+            ..Shape::default()
+        },
         ("get", "/audit") => Shape {
             query: &[
                 ("actor", "string", "A principal such as user:alice."),
                 ("environment", "string", "Events on this environment."),
-                ("action", "string", "An action or a prefix such as `environment.`."),
-                ("since", "string", "Unix milliseconds, a date (2026-01-31) or a UTC time (2026-01-31T12:00:00Z)."),
+                (
+                    "action",
+                    "string",
+                    "An action or a prefix such as `environment.`.",
+                ),
+                (
+                    "since",
+                    "string",
+                    "Unix milliseconds, a date (2026-01-31) or a UTC time (2026-01-31T12:00:00Z).",
+                ),
                 PAGE,
                 ("before", "integer", "The `next` of the previous page."),
             ],
             ok: (200, "AuditPage"),
             ..Shape::default()
         },
-        ("get", "/openapi.json") => Shape { ok: (200, "application/json"), ..Shape::default() },
-        _ => Shape { ok: (200, "application/json"), ..Shape::default() },
+        ("get", "/openapi.json") => Shape {
+            ok: (200, "application/json"),
+            ..Shape::default()
+        },
+        _ => Shape {
+            ok: (200, "application/json"),
+            ..Shape::default()
+        },
     }
 }
 
@@ -111,7 +179,12 @@ fn error_response(description: &str) -> Value {
 
 fn operation(op: &Operation) -> Value {
     let shape = shape(op.method, op.path);
-    let doc: Vec<&str> = op.doc.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let doc: Vec<&str> = op
+        .doc
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut parameters: Vec<Value> = path_parameters(op.path)
         .map(|name| {
             let kind = if name == "id" { "integer" } else { "string" };
@@ -123,7 +196,10 @@ fn operation(op: &Operation) -> Value {
     }));
     let mut responses = Map::new();
     let (status, answer) = shape.ok;
-    responses.insert(status.to_string(), json!({ "description": "Success", "content": content(answer) }));
+    responses.insert(
+        status.to_string(),
+        json!({ "description": "Success", "content": content(answer) }),
+    );
     for (code, description) in [
         ("400", "Malformed request"),
         ("401", "No valid bearer token or session"),
@@ -144,8 +220,7 @@ fn operation(op: &Operation) -> Value {
         "responses": responses,
     });
     if let Some((schema, optional)) = shape.body {
-        operation["requestBody"] =
-            json!({ "required": !optional, "content": { "application/json": { "schema": schema_ref(schema) } } });
+        operation["requestBody"] = json!({ "required": !optional, "content": { "application/json": { "schema": schema_ref(schema) } } });
     }
     if op.path == "/openapi.json" {
         operation["security"] = json!([]);
@@ -155,18 +230,24 @@ fn operation(op: &Operation) -> Value {
 
 /// The `{name}` parameters of a path template.
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
 fn tag(path: &str) -> &str {
-    path.trim_start_matches('/').split('/').next().unwrap_or("api")
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("api")
 }
 
 /// The whole document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
     for op in OPERATIONS {
-        let entry = paths.entry(format!("/api/v1{}", op.path)).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(format!("/api/v1{}", op.path))
+            .or_insert_with(|| json!({}));
         entry[op.method] = operation(op);
     }
     json!({
@@ -200,7 +281,9 @@ mod tests {
             let op = &doc["paths"][format!("/api/v1{path}")][*method];
             assert!(op.is_object(), "{method} {path} is missing");
             for name in path_parameters(path) {
-                let declared = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == name));
+                let declared = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == name));
                 assert!(declared, "{method} {path} does not declare {name}");
             }
         }
@@ -211,8 +294,14 @@ mod tests {
         let text = spec().to_string();
         let schemas = components()["schemas"].clone();
         for piece in text.split("#/components/schemas/").skip(1) {
-            let name: String = piece.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-            assert!(schemas.get(&name).is_some(), "{name} is referenced but not defined");
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            assert!(
+                schemas.get(&name).is_some(),
+                "{name} is referenced but not defined"
+            );
         }
     }
 }

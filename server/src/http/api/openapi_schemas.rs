@@ -38,7 +38,17 @@ fn job_ref() -> Value {
 
 fn environment_summary() -> Value {
     object(
-        &["name", "tier", "purpose", "channel", "oidc_issuer", "status", "manifest", "created_at", "created_by"],
+        &[
+            "name",
+            "tier",
+            "purpose",
+            "channel",
+            "oidc_issuer",
+            "status",
+            "manifest",
+            "created_at",
+            "created_by",
+        ],
         json!({
             "name": { "type": "string", "pattern": "^[a-z][a-z0-9-]{1,30}$" },
             "tier": strings(Tier::ALL, Tier::as_str),
