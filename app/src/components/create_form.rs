@@ -106,6 +106,11 @@ pub fn CreateForm(
             server().and_then(|e| pick(field_errors(&e)))
         }
     };
+    // A server reply (a refusal) shows its errors until the fields change.
+    Effect::new(move |_| {
+        action.version().track();
+        touched.set(BTreeSet::new());
+    });
     let touch = move |field: &'static str| {
         touched.update(|t| {
             t.insert(field);

@@ -38,6 +38,8 @@ pub async fn list_access(env: String) -> Result<Vec<GrantView>, UiError> {
 /// Grants `relation` on `env` to `subject` (`user:<id>` or `group:<name>`).
 #[server(prefix = "/_fn", endpoint = "grant_access")]
 pub async fn grant_access(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
     env: String,
     relation: String,
     subject: String,
@@ -60,6 +62,8 @@ pub async fn grant_access(
 /// Revokes a direct grant.
 #[server(prefix = "/_fn", endpoint = "revoke_access")]
 pub async fn revoke_access(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
     env: String,
     relation: String,
     subject: String,

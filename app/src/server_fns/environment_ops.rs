@@ -12,6 +12,8 @@ use super::environments::env_name;
 /// is chosen) and goes to the job's page.
 #[server(prefix = "/_fn", endpoint = "apply_environment")]
 pub async fn apply_environment(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
     name: String,
     #[server(default)] layers: Vec<String>,
 ) -> Result<i64, UiError> {
@@ -26,6 +28,8 @@ pub async fn apply_environment(
 /// Locks the environment: no infrastructure job runs until it is unlocked.
 #[server(prefix = "/_fn", endpoint = "lock_environment")]
 pub async fn lock_environment(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
     name: String,
     #[server(default)] reason: String,
 ) -> Result<(), UiError> {
@@ -36,7 +40,11 @@ pub async fn lock_environment(
 }
 
 #[server(prefix = "/_fn", endpoint = "unlock_environment")]
-pub async fn unlock_environment(name: String) -> Result<(), UiError> {
+pub async fn unlock_environment(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
+    name: String,
+) -> Result<(), UiError> {
     let engine = super::context::engine()?;
     Ok(engine
         .unlock_environment(&super::context::actor(), &env_name(&name)?)
@@ -47,6 +55,8 @@ pub async fn unlock_environment(name: String) -> Result<(), UiError> {
 /// goes to the job's page.
 #[server(prefix = "/_fn", endpoint = "destroy_environment")]
 pub async fn destroy_environment(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
     name: String,
     #[server(default)] confirm: String,
 ) -> Result<i64, UiError> {

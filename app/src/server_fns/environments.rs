@@ -169,6 +169,8 @@ pub async fn list_layers() -> Result<Vec<LayerView>, UiError> {
 #[allow(clippy::too_many_arguments)]
 #[server(prefix = "/_fn", endpoint = "create_environment")]
 pub async fn create_environment(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
     name: String,
     tier: String,
     #[server(default)] purpose: String,

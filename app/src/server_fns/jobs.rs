@@ -155,7 +155,11 @@ pub async fn list_jobs(
 
 /// Asks a queued or running job to stop.
 #[server(prefix = "/_fn", endpoint = "cancel_job")]
-pub async fn cancel_job(id: i64) -> Result<(), UiError> {
+pub async fn cancel_job(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
+    id: i64,
+) -> Result<(), UiError> {
     let engine = super::context::engine()?;
     engine
         .cancel_job(&super::context::actor(), engine::queue::JobId(id))
@@ -166,7 +170,11 @@ pub async fn cancel_job(id: i64) -> Result<(), UiError> {
 /// Puts a failed or cancelled job back in the queue, from the layer where
 /// it stopped.
 #[server(prefix = "/_fn", endpoint = "retry_job")]
-pub async fn retry_job(id: i64) -> Result<(), UiError> {
+pub async fn retry_job(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
+    id: i64,
+) -> Result<(), UiError> {
     let engine = super::context::engine()?;
     Ok(engine
         .retry_job(&super::context::actor(), engine::queue::JobId(id))

@@ -127,7 +127,11 @@ pub async fn latest_oidc_check(env: String) -> Result<Option<CheckView>, UiError
 
 /// Queues a check of `env`; returns the job's id.
 #[server(prefix = "/_fn", endpoint = "request_oidc_check")]
-pub async fn request_oidc_check(env: String) -> Result<i64, UiError> {
+pub async fn request_oidc_check(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
+    env: String,
+) -> Result<i64, UiError> {
     let engine = super::context::engine()?;
     let job = engine
         .request_oidc_check(&super::context::actor(), &env_name(&env)?)
