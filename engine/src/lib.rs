@@ -28,6 +28,7 @@ use authz::Authorizer;
 pub struct Engine {
     store: Store,
     authorizer: Arc<dyn Authorizer>,
+    simulated_layers: bool,
 }
 
 impl Engine {
@@ -42,12 +43,24 @@ impl Engine {
                 Arc::new(authz::DenyAll(e.to_string()))
             }
         };
-        Self { store, authorizer }
+        Self { store, authorizer, simulated_layers: false }
     }
 
     /// An engine with the given authorizer (OpenFGA in production).
     pub fn with_authorizer(store: Store, authorizer: Arc<dyn Authorizer>) -> Self {
-        Self { store, authorizer }
+        Self { store, authorizer, simulated_layers: false }
+    }
+
+    /// Marks layer runs as simulated (the stand-in), so the UI says so.
+    #[must_use]
+    pub fn with_simulated_layers(mut self, simulated: bool) -> Self {
+        self.simulated_layers = simulated;
+        self
+    }
+
+    /// Whether layers run on the stand-in rather than tofu or terraform.
+    pub fn simulated_layers(&self) -> bool {
+        self.simulated_layers
     }
 
     pub fn store(&self) -> &Store {

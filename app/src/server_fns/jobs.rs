@@ -184,6 +184,5 @@ pub async fn retry_job(
 /// Whether layers run on Palette's stand-in (simulated resources).
 #[server(prefix = "/_fn", endpoint = "layers_simulated", input = GetUrl)]
 pub async fn layers_simulated() -> Result<bool, UiError> {
-    let explicit = std::env::var("PALETTE_LAYER_BIN").ok();
-    Ok(engine::runner::resolve_layer_bin(explicit.as_deref()).is_ok_and(|bin| bin.simulated))
+    Ok(super::context::engine()?.simulated_layers())
 }
