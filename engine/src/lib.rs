@@ -43,12 +43,20 @@ impl Engine {
                 Arc::new(authz::DenyAll(e.to_string()))
             }
         };
-        Self { store, authorizer, simulated_layers: false }
+        Self {
+            store,
+            authorizer,
+            simulated_layers: false,
+        }
     }
 
     /// An engine with the given authorizer (OpenFGA in production).
     pub fn with_authorizer(store: Store, authorizer: Arc<dyn Authorizer>) -> Self {
-        Self { store, authorizer, simulated_layers: false }
+        Self {
+            store,
+            authorizer,
+            simulated_layers: false,
+        }
     }
 
     /// Marks layer runs as simulated (the stand-in), so the UI says so.

@@ -134,7 +134,9 @@ impl Server {
         options: &ServeOptions,
     ) -> Result<Self, StartError> {
         let simulated = workers::layer_runner(config, options.demo).is_ok_and(|r| r.simulated());
-        let engine = build_engine(config, store).await?.with_simulated_layers(simulated);
+        let engine = build_engine(config, store)
+            .await?
+            .with_simulated_layers(simulated);
         if options.demo {
             let created = engine.seed_demo().await?;
             tracing::info!(created, "demo data");

@@ -130,3 +130,40 @@ mod browser {
         on_cleanup(move || source.close());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rest_apis_job_events_are_understood() {
+        let data = r#"{"id":7,"kind":"environment.create","status":"running","environment":"teal",
+            "actor":"user:dave","attempts":1,"cancel_requested":false,"last_error":null,"stopped_at":null,
+            "created_at":1,"started_at":2,"finished_at":null,"payload":{},
+            "steps":[{"position":0,"layer":"k8s","phase":"apply","status":"running","started_at":2,
+            "finished_at":null,"progress":{"done":1,"planned":3},"summary":null,"message":null}]}"#;
+        let detail = parse_job_event(data).unwrap_or_else(|| panic!("not understood"));
+        assert_eq!(
+            (
+                detail.job.id,
+                detail.steps[0].resources_done,
+                detail.steps[0].resources_planned
+            ),
+            (7, 1, 3)
+        );
+    }
+
+    #[test]
+    fn repeated_lines_after_a_reconnect_are_dropped() {
+        let line = |seq| LogLineView {
+            seq,
+            step: None,
+            at: 0,
+            line: String::new(),
+        };
+        let mut lines = vec![line(1), line(2)];
+        push_line(&mut lines, line(2));
+        push_line(&mut lines, line(3));
+        assert_eq!(lines.iter().map(|l| l.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+}

@@ -45,12 +45,12 @@ pub fn JobSteps(
                             </th>
                             <td><span class=format!("status status-{}", s.status)>{s.status.clone()}</span></td>
                             <td>{duration(s, None)}</td>
-                            <td class="progress-cell">
+                            <td><div class="progress-cell">
                                 <progress max=max value=value aria-label=format!("{} {} progress", s.layer, s.phase)>{progress_text.clone()}</progress>
                                 <span class="progress-text">{progress_text}</span>
-                            </td>
+                            </div></td>
                             <td>{plan.unwrap_or_default()}</td>
-                            <td class="message">{s.message.clone().unwrap_or_default()}</td>
+                            <td class=if s.status == "failed" { "message failed" } else { "message" }>{s.message.clone().unwrap_or_default()}</td>
                         </tr>
                     }
                 })

@@ -62,11 +62,19 @@ pub async fn destroy_environment(
 ) -> Result<i64, UiError> {
     let env = env_name(&name)?;
     if confirm.trim() != env.as_str() {
-        return Err(engine::Error::invalid(domain::ValidationError::new(
+        let error: UiError = engine::Error::invalid(domain::ValidationError::new(
             "confirm",
             format!("type {env} to confirm the destroy"),
         ))
-        .into());
+        .into();
+        // Without JavaScript, back to the environment page with the reason.
+        super::form_return::back_to_form(
+            &format!("/environments/{env}"),
+            &[],
+            "/_fn/destroy_environment",
+            &error,
+        );
+        return Err(error);
     }
     let engine = super::context::engine()?;
     let job = engine

@@ -1,6 +1,10 @@
 //! One environment: its page, the blueprint's layers, and creating one.
 //! Each function calls one engine method.
 
+// `create_environment` takes one argument per form field; the browser-side
+// stub the `#[server]` macro generates does not carry an item-level allow.
+#![allow(clippy::too_many_arguments)]
+
 use std::collections::BTreeMap;
 
 use domain::{Channel, EnvironmentSummary, Manifest, ManifestEntry, ValidationError};
@@ -166,7 +170,6 @@ pub async fn list_layers() -> Result<Vec<LayerView>, UiError> {
 /// Creates an environment and the job that builds it, then goes to the
 /// job's page. A plain form post that is refused goes back to the form with
 /// what was typed and why.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/_fn", endpoint = "create_environment")]
 pub async fn create_environment(
     // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
@@ -226,5 +229,62 @@ pub async fn create_environment(
             );
             Err(error)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(charm: &str, channel: &str, revision: &str) -> ManifestRow {
+        ManifestRow {
+            charm: charm.to_owned(),
+            channel: channel.to_owned(),
+            revision: revision.to_owned(),
+        }
+    }
+
+    #[test]
+    fn manifest_rows_default_to_the_environment_channel_and_check_each_cell() {
+        let rows = BTreeMap::from([("hydra".to_owned(), row("hydra", "", "42"))]);
+        let manifest = parse_manifest(&rows, "2/edge").unwrap_or_default();
+        let hydra = &manifest.0["hydra"];
+        assert_eq!(
+            (hydra.channel.as_str(), hydra.revision),
+            ("2/edge", Some(42))
+        );
+        let bad = BTreeMap::from([
+            ("hydra".to_owned(), row("Hydra", "", "")),
+            ("kratos".to_owned(), row("kratos", "nightly", "")),
+            ("vault".to_owned(), row("vault-k8s", "", "x")),
+        ]);
+        let fields: Vec<_> = parse_manifest(&bad, "edge")
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["manifest.hydra", "manifest.kratos", "manifest.vault"]
+        );
+    }
+
+    #[test]
+    fn refusals_are_read_back_as_field_errors() {
+        let refusal = UiError {
+            code: "invalid_input".to_owned(),
+            message: "invalid input: name: must start with a lowercase letter (a-z); channel: must be a risk".to_owned(),
+        };
+        let fields: Vec<_> = field_errors(&refusal)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["name", "channel"]);
+        let taken = UiError {
+            code: "conflict".to_owned(),
+            message: "an environment named teal already exists".to_owned(),
+        };
+        assert_eq!(field_errors(&taken)[0].field, "name");
     }
 }
