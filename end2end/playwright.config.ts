@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -10,6 +10,13 @@ const root = resolve(__dirname, "..");
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
 const binary = process.env.E2E_PALETTE_BIN ?? join(targetDir, "release", "palette");
 const dataDir = mkdtempSync(join(tmpdir(), "palette-e2e-"));
+// Layer workspaces (and the stand-in's state in them) live under the infra
+// tree: give every run a fresh copy so runs do not see each other's state.
+const infraDir = join(dataDir, "infra");
+cpSync(join(root, "examples", "infra"), infraDir, {
+  recursive: true,
+  filter: (src) => !src.includes(join("examples", "infra", "environments", "")),
+});
 // login.spec.ts: a second Palette logging in through a real OpenID Provider.
 const oidcPort = Number(process.env.OIDC_E2E_PORT ?? 3124);
 const oidcPalettePort = Number(process.env.OIDC_E2E_PALETTE_PORT ?? 3125);
@@ -54,6 +61,7 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       PALETTE_DATA_DIR: dataDir,
+      PALETTE_INFRA_DIR: infraDir,
       PALETTE_SITE_ROOT: join(targetDir, "site"),
       PALETTE_LOG: "warn",
     },

@@ -430,6 +430,27 @@ impl Config {
                     .map_err(|_| invalid(key, format!("{value:?} is not a number of seconds")))?;
             }
         }
+        if let Some(workers) = text("PALETTE_WORKERS") {
+            self.workers = workers
+                .parse()
+                .map_err(|_| invalid("PALETTE_WORKERS", format!("{workers:?} is not a number")))?;
+        }
+        if let Some(bin) = text("PALETTE_LAYER_BIN") {
+            self.layer_bin = Some(bin);
+        }
+        if let Some(dir) = text("PALETTE_INFRA_DIR") {
+            self.infra_dir = Some(PathBuf::from(dir));
+        }
+        for (key, field) in [
+            ("PALETTE_JOB_LEASE_SECS", &mut self.job_lease_secs),
+            ("PALETTE_CANCEL_GRACE_SECS", &mut self.cancel_grace_secs),
+        ] {
+            if let Some(value) = text(key) {
+                *field = value
+                    .parse()
+                    .map_err(|_| invalid(key, format!("{value:?} is not a number of seconds")))?;
+            }
+        }
         if let Some(admins) = text("PALETTE_ADMINS") {
             self.admins = admins
                 .split(',')
@@ -655,6 +676,28 @@ mod tests {
             Config::load(Some(&file), &env(&[("PALETTE_LISTEN", "0.0.0.0:5000")])).unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:5000");
         assert_eq!(config.data_dir, PathBuf::from("/srv/palette"));
+    }
+
+    #[test]
+    fn job_and_layer_settings_come_from_the_environment() {
+        let config = Config::load(
+            None,
+            &env(&[
+                ("PALETTE_WORKERS", "8"),
+                ("PALETTE_JOB_LEASE_SECS", "30"),
+                ("PALETTE_CANCEL_GRACE_SECS", "5"),
+                ("PALETTE_LAYER_BIN", "/usr/bin/tofu"),
+                ("PALETTE_INFRA_DIR", "/srv/infra"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.workers, 8);
+        assert_eq!(config.job_lease_secs, 30);
+        assert_eq!(config.cancel_grace_secs, 5);
+        assert_eq!(config.layer_bin.as_deref(), Some("/usr/bin/tofu"));
+        assert_eq!(config.infra_dir, Some(PathBuf::from("/srv/infra")));
+        let err = Config::load(None, &env(&[("PALETTE_WORKERS", "many")])).unwrap_err();
+        assert!(err.to_string().starts_with("PALETTE_WORKERS:"), "{err}");
     }
 
     #[test]
