@@ -9,6 +9,10 @@ const port = Number(process.env.E2E_PORT ?? 3123);
 const root = resolve(__dirname, "..");
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
 const binary = process.env.E2E_PALETTE_BIN ?? join(targetDir, "release", "palette");
+// cargo-leptos writes the site (wasm, JS, CSS) under the workspace root's
+// `target/site` (site-root in Cargo.toml) even when CARGO_TARGET_DIR moves
+// the compiled binaries elsewhere.
+const siteRoot = join(root, "target", "site");
 const dataDir = mkdtempSync(join(tmpdir(), "palette-e2e-"));
 // Layer workspaces (and the stand-in's state in them) live under the infra
 // tree: give every run a fresh copy so runs do not see each other's state.
@@ -62,7 +66,7 @@ export default defineConfig({
     env: {
       PALETTE_DATA_DIR: dataDir,
       PALETTE_INFRA_DIR: infraDir,
-      PALETTE_SITE_ROOT: join(targetDir, "site"),
+      PALETTE_SITE_ROOT: siteRoot,
       PALETTE_LOG: "warn",
     },
   },
@@ -84,7 +88,7 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       PALETTE_DATA_DIR: oidcDataDir,
-      PALETTE_SITE_ROOT: join(targetDir, "site"),
+      PALETTE_SITE_ROOT: siteRoot,
       PALETTE_LOG: "warn",
       PALETTE_OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
       PALETTE_OIDC_CLIENT_ID: "palette",
