@@ -61,28 +61,12 @@ pub async fn for_object<'e>(
     object: &str,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, at, actor, action, object, decision, reason, request_id FROM audit_events \
-         WHERE object = $1 ORDER BY id DESC LIMIT $2",
-    )
-    .bind(object)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AuditRecord {
-                id: get(row, "id")?,
-                at: get(row, "at")?,
-                actor: get(row, "actor")?,
-                action: get(row, "action")?,
-                object: get(row, "object")?,
-                decision: get(row, "decision")?,
-                reason: get(row, "reason")?,
-                request_id: get(row, "request_id")?,
-            })
-        })
-        .collect()
+    let filter = AuditFilter {
+        object: Some(object.to_owned()),
+        limit,
+        ..AuditFilter::default()
+    };
+    list(db, &filter).await
 }
 
 /// Which audit events to list, newest first.
