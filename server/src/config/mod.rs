@@ -1,0 +1,240 @@
+//! Palette's configuration: defaults, then one TOML file, then `PALETTE_*`
+//! environment variables, then command-line flags (applied by `cli.rs`).
+//!
+//! Every key is declared once, in [`keys`]: its TOML name, environment
+//! variable, parser, default, secret flag and help. Loading ([`layers`]),
+//! the refusal of unknown keys, error messages and `config check`
+//! ([`redact`]) all read that table; [`assemble`] turns the values into a
+//! [`Config`] and checks the keys that depend on each other. Every error
+//! names the key as it was given (`PALETTE_LISTEN: …`, `listen: …`).
+
+mod assemble;
+mod key;
+mod keys;
+mod layers;
+mod parse;
+mod redact;
+#[cfg(test)]
+mod tests;
+mod value;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// PostgreSQL when set; otherwise SQLite under `data_dir`.
+    pub database_url: Option<SecretString>,
+    pub log_format: LogFormat,
+    /// Where cargo-leptos put the site (`pkg/`, CSS, assets).
+    pub site_root: PathBuf,
+    /// The external base URL (behind Traefik); derived from the listen
+    /// address when unset.
+    pub public_url: Option<String>,
+    /// OpenID Connect login; the dev login when unset.
+    pub oidc: Option<OidcConfig>,
+    /// The `aud` a bearer token must carry.
+    pub api_audience: Option<String>,
+    /// RFC 7662 introspection of opaque bearer tokens, when configured.
+    pub introspection: Option<IntrospectionConfig>,
+    /// A session ends after this long without a request…
+    pub session_idle_secs: u64,
+    /// …and in any case this long after login.
+    pub session_absolute_secs: u64,
+    /// Platform admins at start: `user:<sub>` or `group:<name>`.
+    pub admins: Vec<String>,
+    /// The OpenFGA server; the embedded authorizer when unset.
+    pub openfga: Option<OpenFgaSettings>,
+    /// Job workers per process.
+    pub workers: usize,
+    /// A job's lease; heartbeats run at a third of it.
+    pub job_lease_secs: u64,
+    /// Between SIGINT and SIGKILL when a layer run is cancelled.
+    pub cancel_grace_secs: u64,
+    /// The terraform-compatible program; `tofu`, `terraform`, else the stand-in.
+    pub layer_bin: Option<String>,
+    /// The infrastructure tree; the shipped example when unset.
+    pub infra_dir: Option<PathBuf>,
+    /// How OIDC endpoint checks run (`PALETTE_OIDC_CHECK_*`).
+    pub oidc_checks: engine::oidc::CheckSettings,
+    /// Where each key's value came from, for `config check` (flags applied
+    /// afterwards are not recorded).
+    pub sources: Sources,
+}
+
+/// Where the OpenFGA server is.
+#[derive(Debug, Clone)]
+pub struct OpenFgaSettings {
+    pub url: String,
+    pub store_id: Option<String>,
+    pub model_id: Option<String>,
+    pub token: Option<SecretString>,
+    pub timeout_ms: u64,
+}
+
+/// The OpenID Provider Palette logs people in with.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub scopes: Vec<String>,
+}
+
+/// Where and as whom to introspect opaque tokens.
+#[derive(Debug, Clone)]
+pub struct IntrospectionConfig {
+    /// The endpoint; from the provider's discovery document when unset.
+    pub url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+}
+
+/// Where a key's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    #[default]
+    Default,
+    /// The TOML file.
+    File,
+    /// This environment variable (the key's own, or an alias such as
+    /// `DATABASE_URL`).
+    Env(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File => f.write_str("file"),
+            Self::Env(var) => f.write_str(var),
+        }
+    }
+}
+
+/// The source of every key not at its default, by TOML key name.
+#[derive(Debug, Clone, Default)]
+pub struct Sources(BTreeMap<&'static str, Source>);
+
+impl Sources {
+    /// Where the key named `name` (`listen`, …) came from.
+    pub fn of(&self, name: &str) -> Source {
+        self.0.get(name).copied().unwrap_or_default()
+    }
+}
+
+impl Default for Config {
+    /// Every key at its default, from the table of keys.
+    fn default() -> Self {
+        use keys::{
+            ADMINS, API_AUDIENCE, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
+            JOB_LEASE_SECS, LAYER_BIN, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP,
+            OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, PUBLIC_URL,
+            SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT, WORKERS,
+        };
+        // The groups (login, introspection, OpenFGA) are off by default.
+        Self {
+            listen: LISTEN.default_value(),
+            data_dir: DATA_DIR.default_value(),
+            database_url: DATABASE_URL.default_value().map(|url| url.0),
+            log_format: LOG_FORMAT.default_value(),
+            site_root: SITE_ROOT.default_value(),
+            public_url: PUBLIC_URL.default_value(),
+            oidc: None,
+            api_audience: API_AUDIENCE.default_value(),
+            introspection: None,
+            session_idle_secs: SESSION_IDLE_SECS.default_value(),
+            session_absolute_secs: SESSION_ABSOLUTE_SECS.default_value(),
+            admins: ADMINS.default_value(),
+            openfga: None,
+            workers: WORKERS.default_value(),
+            job_lease_secs: JOB_LEASE_SECS.default_value(),
+            cancel_grace_secs: CANCEL_GRACE_SECS.default_value(),
+            layer_bin: LAYER_BIN.default_value(),
+            infra_dir: INFRA_DIR.default_value(),
+            oidc_checks: engine::oidc::CheckSettings {
+                allow_http: OIDC_CHECK_ALLOW_HTTP.default_value(),
+                allow_private_network: OIDC_CHECK_ALLOW_PRIVATE.default_value(),
+                ca_file: OIDC_CHECK_CA_FILE.default_value(),
+                interval: OIDC_CHECK_INTERVAL.default_value(),
+            },
+            sources: Sources::default(),
+        }
+    }
+}
+
+/// A configuration problem, naming the key (`listen`, `PALETTE_LISTEN`, …).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Loads the configuration from `file` (if any) and `env`.
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let table = file.map(read_file).transpose()?;
+        let layers = layers::Layers::collect(table.as_ref(), env)?;
+        assemble::assemble(&layers)
+    }
+
+    /// The external base URL, without a trailing slash.
+    pub fn public_base(&self, bound: std::net::SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    /// The URL the store connects to.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("palette.db").display()
+            ),
+        }
+    }
+
+    /// The configuration as `palette config check` prints it: every key with
+    /// its effective value and source, secrets redacted.
+    pub fn redacted(&self) -> String {
+        redact::render(self)
+    }
+}
+
+/// The TOML file as a table; its keys are checked against the table of keys.
+fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
+    let file_error = |message: String| ConfigError::File {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
+    toml::from_str(&text).map_err(|e| file_error(e.message().to_owned()))
+}
