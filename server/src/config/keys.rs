@@ -3,8 +3,8 @@
 //! (workers, OIDC checks) the key takes it from the engine.
 //!
 //! Adding a key: declare it here, list it in [`KEYS`], read it in
-//! `assemble.rs`, add it to README.md's table and an example in `tests.rs`
-//! (the tests fail until all of these are done).
+//! `assemble.rs`, add it to README.md's table and an example to
+//! `tests/mod.rs` (the tests fail until all of these are done).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

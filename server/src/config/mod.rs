@@ -1,10 +1,10 @@
 //! Palette's configuration: defaults, then one TOML file, then `PALETTE_*`
 //! environment variables, then command-line flags (applied by `cli.rs`).
 //!
-//! Every key is declared once, in [`keys`]: its TOML name, environment
-//! variable, parser, default, secret flag and help. Loading ([`layers`]),
+//! Every key is declared once, in `keys.rs`: its TOML name, environment
+//! variable, parser, default, secret flag and help. Loading (`layers.rs`),
 //! the refusal of unknown keys, error messages and `config check`
-//! ([`redact`]) all read that table; [`assemble`] turns the values into a
+//! (`redact.rs`) all read that table; `assemble.rs` turns the values into a
 //! [`Config`] and checks the keys that depend on each other. Every error
 //! names the key as it was given (`PALETTE_LISTEN: …`, `listen: …`).
 
