@@ -1,136 +1,242 @@
-//! The job queue in Prometheus text: depth and running jobs by kind (from
-//! the database, so every process reports the whole queue), and this
-//! process's attempt counters and job and step duration histograms.
+//! The job queue's metrics:
+//!
+//! - `palette_jobs_queued{kind}` and `palette_jobs_running{kind}`: gauges
+//!   read from the database at each scrape, so every process reports the
+//!   whole queue;
+//! - `palette_job_attempts_total{kind,outcome}`: this process's finished
+//!   attempts (failures included);
+//! - `palette_job_duration_seconds{kind}` and
+//!   `palette_job_step_duration_seconds{phase}`: histograms of this
+//!   process's attempt and layer step durations.
+//!
+//! The last three are the engine's plain counters ([`MetricsSnapshot`]),
+//! encoded by [`WorkerCollector`] at each scrape.
 
-use std::fmt::Write;
+use std::sync::Arc;
 
-use engine::queue::{Histogram, MetricsSnapshot, QueueStats, BUCKETS};
+use engine::queue::{Histogram, MetricsSnapshot, Outcome, QueueStats, BUCKETS};
+use engine::Engine;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, NoLabelSet};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
 
-/// OpenMetrics lines for the queue (without the closing `# EOF`).
-pub fn render(stats: &QueueStats, snapshot: Option<&MetricsSnapshot>) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP palette_jobs_queued Jobs waiting to run, by kind."
-    );
-    let _ = writeln!(out, "# TYPE palette_jobs_queued gauge");
-    for (kind, n) in &stats.queued {
-        let _ = writeln!(out, "palette_jobs_queued{{kind=\"{}\"}} {n}", kind.as_str());
-    }
-    let _ = writeln!(
-        out,
-        "# HELP palette_jobs_running Jobs running now, by kind."
-    );
-    let _ = writeln!(out, "# TYPE palette_jobs_running gauge");
-    for (kind, n) in &stats.running {
-        let _ = writeln!(
-            out,
-            "palette_jobs_running{{kind=\"{}\"}} {n}",
-            kind.as_str()
-        );
-    }
-    let Some(snapshot) = snapshot else { return out };
-    let _ = writeln!(out, "# HELP palette_job_attempts Finished job attempts by kind and outcome (failures included).");
-    let _ = writeln!(out, "# TYPE palette_job_attempts counter");
-    for (kind, outcomes) in &snapshot.attempts {
-        for (outcome, n) in outcomes {
-            let outcome = serde_json::to_value(outcome)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "palette_job_attempts_total{{kind=\"{}\",outcome=\"{outcome}\"}} {n}",
-                kind.as_str()
-            );
-        }
-    }
-    histogram(
-        &mut out,
-        "palette_job_duration_seconds",
-        "Job attempt durations by kind.",
-        snapshot
-            .job_seconds
-            .iter()
-            .map(|(k, h)| (format!("kind=\"{}\"", k.as_str()), h)),
-    );
-    histogram(
-        &mut out,
-        "palette_job_step_duration_seconds",
-        "Layer step durations by phase.",
-        snapshot
-            .step_seconds
-            .iter()
-            .map(|(p, h)| (format!("phase=\"{}\"", p.as_str()), h)),
-    );
-    out
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
 }
 
-fn histogram<'a>(
-    out: &mut String,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct AttemptLabels {
+    kind: String,
+    outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PhaseLabels {
+    phase: String,
+}
+
+/// Queued and running jobs by kind, from the database.
+pub struct QueueDepth {
+    queued: Family<KindLabels, Gauge>,
+    running: Family<KindLabels, Gauge>,
+}
+
+impl QueueDepth {
+    /// Creates the families and registers them in `registry`.
+    pub fn register(registry: &mut Registry) -> Self {
+        let queued = Family::<KindLabels, Gauge>::default();
+        let running = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "jobs_queued",
+            "Jobs waiting to run, by kind",
+            queued.clone(),
+        );
+        registry.register("jobs_running", "Jobs running now, by kind", running.clone());
+        Self { queued, running }
+    }
+
+    /// Reads the queue's depth; a kind with no jobs has no series.
+    pub async fn refresh(&self, engine: &Engine) {
+        match engine.queue_stats().await {
+            Ok(stats) => self.set(&stats),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read queue stats for /metrics");
+                self.set(&QueueStats::default());
+            }
+        }
+    }
+
+    fn set(&self, stats: &QueueStats) {
+        for (family, counts) in [
+            (&self.queued, &stats.queued),
+            (&self.running, &stats.running),
+        ] {
+            family.clear();
+            for (kind, n) in counts {
+                let labels = KindLabels {
+                    kind: kind.as_str().to_owned(),
+                };
+                family.get_or_create(&labels).set(*n);
+            }
+        }
+    }
+}
+
+/// Encodes one worker pool's counters and histograms at each scrape.
+#[derive(Debug)]
+pub struct WorkerCollector {
+    workers: Arc<engine::queue::Metrics>,
+}
+
+impl WorkerCollector {
+    pub fn new(workers: Arc<engine::queue::Metrics>) -> Self {
+        Self { workers }
+    }
+}
+
+impl Collector for WorkerCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let snapshot = self.workers.snapshot();
+        encode_attempts(&mut encoder, &snapshot)?;
+        encode_histograms(
+            &mut encoder,
+            "job_duration_seconds",
+            "Job attempt durations by kind.",
+            snapshot.job_seconds.iter().map(|(kind, h)| {
+                let labels = KindLabels {
+                    kind: kind.as_str().to_owned(),
+                };
+                (labels, h)
+            }),
+        )?;
+        encode_histograms(
+            &mut encoder,
+            "job_step_duration_seconds",
+            "Layer step durations by phase.",
+            snapshot.step_seconds.iter().map(|(phase, h)| {
+                let labels = PhaseLabels {
+                    phase: phase.as_str().to_owned(),
+                };
+                (labels, h)
+            }),
+        )
+    }
+}
+
+fn encode_attempts(
+    encoder: &mut DescriptorEncoder,
+    snapshot: &MetricsSnapshot,
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(
+        "job_attempts",
+        "Finished job attempts by kind and outcome (failures included).",
+        None,
+        MetricType::Counter,
+    )?;
+    for (kind, outcomes) in &snapshot.attempts {
+        for (outcome, n) in outcomes {
+            let labels = AttemptLabels {
+                kind: kind.as_str().to_owned(),
+                outcome: outcome_label(*outcome),
+            };
+            let mut counter = family.encode_family(&labels)?;
+            counter.encode_counter::<NoLabelSet, _, u64>(n, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// The outcome as the engine serializes it (`lease_lost`, …).
+fn outcome_label(outcome: Outcome) -> String {
+    serde_json::to_value(outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn encode_histograms<'a, L: EncodeLabelSet>(
+    encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
-    series: impl Iterator<Item = (String, &'a Histogram)>,
-) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} histogram");
-    for (labels, h) in series {
-        let mut cumulative = 0;
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            cumulative += h.counts.get(i).copied().unwrap_or(0);
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
-        }
-        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", h.sum);
-        let _ = writeln!(out, "{name}_count{{{labels}}} {}", h.count);
+    series: impl Iterator<Item = (L, &'a Histogram)>,
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Histogram)?;
+    for (labels, histogram) in series {
+        // Per-bucket counts; the encoder makes them cumulative and writes
+        // the `f64::MAX` bound as `+Inf`.
+        let buckets: Vec<(f64, u64)> = BUCKETS
+            .iter()
+            .copied()
+            .chain(std::iter::once(f64::MAX))
+            .zip(histogram.counts.iter().copied())
+            .collect();
+        family
+            .encode_family(&labels)?
+            .encode_histogram::<NoLabelSet>(histogram.sum, histogram.count, &buckets, None)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use engine::queue::{JobKind, Metrics, Outcome};
+    use engine::queue::{JobKind, Phase};
 
     use super::*;
 
+    fn encoded(registry: &Registry) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, registry).unwrap();
+        text
+    }
+
     #[test]
     fn queue_depth_attempts_and_cumulative_buckets_are_exported() {
+        let mut registry = Registry::with_prefix("palette");
+        let depth = QueueDepth::register(&mut registry);
+        let workers = Arc::new(engine::queue::Metrics::default());
+        registry.register_collector(Box::new(WorkerCollector::new(workers.clone())));
         let mut stats = QueueStats::default();
         stats.queued.insert(JobKind::EnvironmentApply, 3);
         stats.running.insert(JobKind::OidcCheck, 1);
-        let metrics = Metrics::default();
-        metrics.observe_attempt(JobKind::EnvironmentApply, Outcome::Failed, 0.2);
-        metrics.observe_attempt(JobKind::EnvironmentApply, Outcome::Succeeded, 20.0);
-        let text = render(&stats, Some(&metrics.snapshot()));
-        assert!(
-            text.contains("palette_jobs_queued{kind=\"environment.apply\"} 3"),
-            "{text}"
-        );
-        assert!(
-            text.contains("palette_jobs_running{kind=\"oidc.check\"} 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "palette_job_attempts_total{kind=\"environment.apply\",outcome=\"failed\"} 1"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "palette_job_duration_seconds_bucket{kind=\"environment.apply\",le=\"0.5\"} 1"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "palette_job_duration_seconds_bucket{kind=\"environment.apply\",le=\"60\"} 2"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("palette_job_duration_seconds_count{kind=\"environment.apply\"} 2"),
-            "{text}"
-        );
+        depth.set(&stats);
+        workers.observe_attempt(JobKind::EnvironmentApply, Outcome::Failed, 0.2);
+        workers.observe_attempt(JobKind::EnvironmentApply, Outcome::Succeeded, 20.0);
+        workers.observe_step(Phase::Plan, 7200.0);
+        let text = encoded(&registry);
+        for line in [
+            "# TYPE palette_jobs_queued gauge",
+            "palette_jobs_queued{kind=\"environment.apply\"} 3",
+            "palette_jobs_running{kind=\"oidc.check\"} 1",
+            "# TYPE palette_job_attempts counter",
+            "palette_job_attempts_total{kind=\"environment.apply\",outcome=\"failed\"} 1",
+            "# TYPE palette_job_duration_seconds histogram",
+            "palette_job_duration_seconds_bucket{le=\"0.5\",kind=\"environment.apply\"} 1",
+            "palette_job_duration_seconds_bucket{le=\"60.0\",kind=\"environment.apply\"} 2",
+            "palette_job_duration_seconds_bucket{le=\"+Inf\",kind=\"environment.apply\"} 2",
+            "palette_job_duration_seconds_count{kind=\"environment.apply\"} 2",
+            "palette_job_step_duration_seconds_bucket{le=\"3600.0\",phase=\"plan\"} 0",
+            "palette_job_step_duration_seconds_bucket{le=\"+Inf\",phase=\"plan\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn a_kind_that_empties_loses_its_series() {
+        let mut registry = Registry::with_prefix("palette");
+        let depth = QueueDepth::register(&mut registry);
+        let mut stats = QueueStats::default();
+        stats.queued.insert(JobKind::EnvironmentApply, 3);
+        depth.set(&stats);
+        depth.set(&QueueStats::default());
+        let text = encoded(&registry);
+        assert!(!text.contains("environment.apply"), "{text}");
+        assert!(text.contains("# TYPE palette_jobs_queued gauge"), "{text}");
     }
 }
