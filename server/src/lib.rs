@@ -23,6 +23,9 @@ pub mod state;
 pub mod telemetry;
 pub mod workers;
 
+#[cfg(test)]
+mod layering;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
