@@ -6,6 +6,9 @@
 pub mod colour;
 pub mod environment;
 pub mod manifest;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod time;
+pub mod user;
 
 pub use environment::{
     Channel, EnvironmentName, EnvironmentStatus, EnvironmentSummary, NewEnvironment, Tier,

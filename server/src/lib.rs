@@ -1,16 +1,35 @@
 //! The `palette` binary's library: configuration, the HTTP surface and the
 //! command line. `main.rs` only parses arguments and calls in here, so the
 //! tests can start the same server on port 0.
+//!
+//! Modules, each importing only those above it:
+//! - `error`, `request_id`: leaves (the JSON error response; the request id);
+//! - `config`, `telemetry`: settings and logging;
+//! - `metrics`: the prometheus-client registry (no axum);
+//! - `auth`: login, sessions, bearer tokens, CSRF, as routes and middleware
+//!   over any `FromRef` state;
+//! - `state`: the one `AppState` (`auth` + `metrics` + engine + Leptos);
+//! - `http`: the router over `AppState`;
+//! - `workers`, `cli`, and [`Server`] here: starting and stopping.
 
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod http;
+pub mod metrics;
+pub mod request_id;
+pub mod state;
 pub mod telemetry;
 pub mod workers;
 
-use std::net::SocketAddr;
+#[cfg(test)]
+mod layering;
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use engine::services::sessions::Sessions;
 use engine::{Engine, Store};
 use tokio::net::TcpListener;
 
@@ -115,9 +134,6 @@ impl Server {
     /// [`Server::build`] on a listener bound by the caller, e.g. on port 0
     /// before something that needs the address (an OpenID Provider's
     /// redirect URI in tests) is started.
-    /// [`Server::build`] on a listener bound by the caller, e.g. on port 0
-    /// before something that needs the address (an OpenID Provider's
-    /// redirect URI in tests) is started.
     pub async fn build_on(
         listener: TcpListener,
         config: &Config,
@@ -134,6 +150,9 @@ impl Server {
         options: &ServeOptions,
     ) -> Result<Self, StartError> {
         let simulated = workers::layer_runner(config, options.demo).is_ok_and(|r| r.simulated());
+        // The job queue runs on the store itself; everything else goes
+        // through the engine.
+        let queue_store = store.clone();
         let engine = build_engine(config, store)
             .await?
             .with_simulated_layers(simulated);
@@ -146,17 +165,15 @@ impl Server {
             source,
         })?;
         let workers = if options.workers {
-            Some(workers::start(
-                config,
-                engine.store().clone(),
-                options.demo,
-            )?)
+            Some(workers::start(config, queue_store, options.demo)?)
         } else {
             None
         };
-        let queue_metrics = workers.as_ref().map(engine::queue::Workers::metrics);
-        let router = http::router(config, engine.clone(), bound, queue_metrics)?;
-        spawn_session_cleanup(engine.store().clone());
+        let metrics = Arc::new(metrics::Metrics::new(
+            workers.as_ref().map(engine::queue::Workers::metrics),
+        ));
+        let router = http::router(config, engine.clone(), bound, metrics)?;
+        spawn_session_cleanup(engine.sessions());
         Ok(Self {
             listener,
             router,
@@ -190,20 +207,18 @@ impl Server {
             // period; their jobs go back to the queue and resume later.
             workers.shutdown(self.cancel_grace).await;
         }
-        self.engine.store().close().await;
+        self.engine.close().await;
         result
     }
 }
 
 /// Removes expired sessions every hour.
-fn spawn_session_cleanup(store: Store) {
+fn spawn_session_cleanup(sessions: Sessions) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match engine::store::sessions::delete_expired(store.pool(), engine::store::now_ms())
-                .await
-            {
+            match sessions.sweep_expired().await {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),

@@ -8,3 +8,5 @@ pub mod environments;
 pub mod identity;
 pub mod jobs;
 pub mod oidc_checks;
+pub mod operations;
+pub mod sessions;

@@ -1,37 +1,10 @@
 //! People and machine clients, as their identity provider described them.
 
-use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+pub use domain::user::{UserKind, UserProfile};
+
 use super::{get, json, to_json, StoreError};
-
-/// A principal's profile from its last login or token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserProfile {
-    /// The OIDC subject; the principal is `user:<subject>`.
-    pub subject: String,
-    pub kind: UserKind,
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub username: Option<String>,
-    pub groups: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UserKind {
-    Person,
-    Machine,
-}
-
-impl UserKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Person => "person",
-            Self::Machine => "machine",
-        }
-    }
-}
 
 /// Records the profile, returning the groups the user had before (empty for
 /// someone new), so callers can sync memberships.

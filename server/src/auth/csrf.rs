@@ -12,13 +12,14 @@ use axum::response::{Html, IntoResponse, Response};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use super::{pages, CSRF_KEY};
-use crate::http::AppState;
+use super::challenge::token_from;
+use super::{pages, Auth, CSRF_KEY};
+use crate::error::api_error;
 
 const MAX_FORM_BYTES: usize = 1 << 20;
 
 pub async fn protect(
-    State(state): State<AppState>,
+    State(auth): State<Auth>,
     session: Session,
     request: Request,
     next: Next,
@@ -29,12 +30,12 @@ pub async fn protect(
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) || super::bearer::token_from(request.headers()).is_some()
+    ) || token_from(request.headers()).is_some()
     {
         return next.run(request).await;
     }
     let is_api = request.uri().path().starts_with("/api/");
-    if !same_origin(request.headers(), &state.auth.public_base) {
+    if !same_origin(request.headers(), &auth.public_base) {
         return refuse(
             is_api,
             "the request did not come from Palette's own pages (Origin check failed)",
@@ -141,7 +142,7 @@ async fn form_token(request: Request) -> Result<(Request, Option<String>), Respo
 fn refuse(is_api: bool, reason: &str) -> Response {
     tracing::warn!(%reason, "state-changing request refused");
     if is_api {
-        return crate::http::api_error(StatusCode::FORBIDDEN, "csrf", reason);
+        return api_error(StatusCode::FORBIDDEN, "csrf", reason);
     }
     let body = format!(
         "<h1>Request refused</h1><p role=\"alert\">{}</p><p>Go back, reload the page and try again.</p>\

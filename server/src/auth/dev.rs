@@ -5,12 +5,13 @@
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use engine::store::users::{UserKind, UserProfile};
+use domain::user::{UserKind, UserProfile};
+use engine::Engine;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{now_secs, pages, resolve::new_token, safe_return_to, SessionUser, CSRF_KEY};
-use crate::http::AppState;
+use super::session::new_token;
+use super::{now_secs, pages, safe_return_to, Auth, SessionUser, CSRF_KEY};
 
 /// (subject, display name, groups)
 pub const DEV_USERS: &[(&str, &str, &[&str])] = &[
@@ -63,11 +64,12 @@ pub struct DevLoginForm {
 
 /// `POST /auth/dev-login`: log in as a seeded user.
 pub async fn login(
-    State(state): State<AppState>,
+    State(auth): State<Auth>,
+    State(engine): State<Engine>,
     session: Session,
     Form(form): Form<DevLoginForm>,
 ) -> Response {
-    if !state.auth.is_dev() {
+    if !auth.is_dev() {
         return StatusCode::NOT_FOUND.into_response();
     }
     let return_to = safe_return_to(form.return_to.as_deref());
@@ -95,7 +97,7 @@ pub async fn login(
         id_token: None,
         login_at: now_secs(),
     };
-    match super::oidc::establish(&state, &session, &profile, user).await {
+    match super::login::establish(&engine, &session, &profile, user).await {
         Ok(()) => Redirect::to(&return_to).into_response(),
         Err(response) => response,
     }

@@ -8,17 +8,22 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use engine::Actor;
+use domain::user::{UserKind, UserProfile};
+use engine::{Actor, Engine};
 use tower_sessions::Session;
 
-use super::{bearer, now_secs, SessionUser, CSRF_KEY, USER_KEY};
-use crate::http::{request_id, AppState};
+use super::bearer::{Principal, Verifier};
+use super::challenge::{token_from, unauthorized};
+use super::session::new_token;
+use super::{now_secs, Auth, SessionUser, CSRF_KEY, USER_KEY};
+use crate::request_id;
 
 /// The one API path served without credentials.
 const PUBLIC_API_DOCUMENT: &str = "/api/v1/openapi.json";
 
 pub async fn resolve(
-    State(state): State<AppState>,
+    State(auth): State<Auth>,
+    State(engine): State<Engine>,
     session: Session,
     mut request: Request,
     next: Next,
@@ -26,23 +31,23 @@ pub async fn resolve(
     let request_id = request_id::of(&request);
     let is_api = request.uri().path().starts_with("/api/");
 
-    if let Some(token) = bearer::token_from(request.headers()) {
-        let Some(verifier) = state.auth.bearer.as_ref() else {
-            return bearer::unauthorized(
+    if let Some(token) = token_from(request.headers()) {
+        let Some(verifier) = auth.bearer.as_ref() else {
+            return unauthorized(
                 "bearer tokens are not accepted: PALETTE_API_AUDIENCE is not configured",
             );
         };
         return match verifier.verify(&token).await {
             Ok(principal) => {
                 let actor = Actor::user(&principal.subject).with_request_id(request_id);
-                verifier.remember(&state.engine, &principal).await;
+                remember_machine(&engine, verifier, &principal).await;
                 request.extensions_mut().insert(actor);
                 request.extensions_mut().insert(SessionView::default());
                 next.run(request).await
             }
             Err(err) => {
                 tracing::info!(reason = %err, "bearer token refused");
-                bearer::unauthorized(&err.to_string())
+                unauthorized(&err.to_string())
             }
         };
     }
@@ -55,7 +60,7 @@ pub async fn resolve(
         }
     };
     let user = match user {
-        Some(user) if now_secs() - user.login_at > state.auth.absolute_secs => {
+        Some(user) if now_secs() - user.login_at > auth.absolute_secs => {
             // Past the absolute lifetime: log out, whatever the activity.
             let _ = session.flush().await;
             None
@@ -65,7 +70,7 @@ pub async fn resolve(
     // The API needs a token or a session, except for its own description
     // (`/api/v1/openapi.json`), which is public like any published spec.
     if is_api && user.is_none() && request.uri().path() != PUBLIC_API_DOCUMENT {
-        return bearer::unauthorized("missing bearer token");
+        return unauthorized("missing bearer token");
     }
 
     let csrf = match session.get::<String>(CSRF_KEY).await.ok().flatten() {
@@ -95,7 +100,7 @@ pub async fn resolve(
             groups: u.groups,
         }),
         csrf,
-        dev_login: state.auth.is_dev(),
+        dev_login: auth.is_dev(),
     });
     next.run(request).await
 }
@@ -109,9 +114,21 @@ fn wants_html(request: &Request) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// 256 random bits, URL-safe.
-pub fn new_token() -> String {
-    openidconnect::CsrfToken::new_random_len(32)
-        .secret()
-        .clone()
+/// Records a machine client in the users table the first time this
+/// process sees it, so the access page can name it.
+async fn remember_machine(engine: &Engine, verifier: &Verifier, principal: &Principal) {
+    if !verifier.first_sighting(principal) {
+        return;
+    }
+    let profile = UserProfile {
+        subject: principal.subject.clone(),
+        kind: UserKind::Machine,
+        email: None,
+        name: None,
+        username: None,
+        groups: Vec::new(),
+    };
+    if let Err(e) = engine.record_login(&profile, None).await {
+        tracing::warn!(error = %e, "cannot record the machine client");
+    }
 }

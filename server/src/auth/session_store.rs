@@ -1,38 +1,50 @@
 //! tower-sessions' store over Palette's own database (SQLite or PostgreSQL),
-//! through the engine's repository layer.
+//! through the engine's [`Sessions`].
 
 use async_trait::async_trait;
-use engine::store::{now_ms, sessions};
-use engine::Store;
+use engine::services::sessions::{Sessions, StoredSession};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
-    store: Store,
+    sessions: Sessions,
 }
 
 impl DbSessionStore {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(sessions: Sessions) -> Self {
+        Self { sessions }
     }
 }
 
-fn backend(e: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+/// A backend failure with its causes (an engine `internal error` alone
+/// would say nothing in tower-sessions' log line).
+fn backend(err: impl std::error::Error) -> session_store::Error {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    session_store::Error::Backend(text)
 }
 
-fn expires_ms(record: &Record) -> i64 {
-    record.expiry_date.unix_timestamp().saturating_mul(1000)
+fn stored(record: &Record) -> session_store::Result<StoredSession> {
+    Ok(StoredSession {
+        data: serde_json::to_string(&record.data).map_err(backend)?,
+        expires_at_ms: record.expiry_date.unix_timestamp().saturating_mul(1000),
+    })
 }
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
-            let data = serde_json::to_string(&record.data).map_err(backend)?;
-            let id = record.id.to_string();
-            if sessions::insert(self.store.pool(), &id, &data, expires_ms(record))
+            let session = stored(record)?;
+            if self
+                .sessions
+                .create(&record.id.to_string(), &session)
                 .await
                 .map_err(backend)?
             {
@@ -44,27 +56,19 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(backend)?;
-        sessions::upsert(
-            self.store.pool(),
-            &record.id.to_string(),
-            &data,
-            expires_ms(record),
-        )
-        .await
-        .map_err(backend)
+        self.sessions
+            .save(&record.id.to_string(), &stored(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some((data, expires_at)) = sessions::load(self.store.pool(), &id.to_string(), now_ms())
-            .await
-            .map_err(backend)?
-        else {
+        let Some(session) = self.sessions.load(&id.to_string()).await.map_err(backend)? else {
             return Ok(None);
         };
-        let data =
-            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at / 1000)
+        let data = serde_json::from_str(&session.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(session.expires_at_ms / 1000)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
             id: *id,
@@ -74,16 +78,15 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(self.store.pool(), &id.to_string())
-            .await
-            .map_err(backend)
+        self.sessions.delete(&id.to_string()).await.map_err(backend)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        sessions::delete_expired(self.store.pool(), now_ms())
+        self.sessions
+            .sweep_expired()
             .await
             .map(drop)
             .map_err(backend)

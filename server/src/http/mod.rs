@@ -1,12 +1,10 @@
-//! The HTTP surface: health, metrics, authentication, the REST API, the
-//! Leptos app and its server functions.
+//! The HTTP surface: one router over [`AppState`] with the probes, metrics,
+//! authentication, the REST API, the Leptos app and its server functions,
+//! and the request-id, tracing and metrics layers around all of them.
 
 pub mod api;
 mod health;
 pub mod metrics;
-pub mod oidc_metrics;
-mod queue_metrics;
-pub mod request_id;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,9 +12,8 @@ use std::sync::Arc;
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
 use engine::Engine;
@@ -26,19 +23,14 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRou
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{self, session_store::DbSessionStore, Auth, AuthError};
+use crate::auth::{self, Auth, AuthError};
+use crate::metrics::Metrics;
+use crate::request_id;
 use crate::Config;
 
-/// Everything a handler may need, built once at start.
-#[derive(Clone, axum::extract::FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub engine: Engine,
-    pub metrics: Arc<metrics::Metrics>,
-    pub auth: Auth,
-    /// This process's job workers' metrics, when it runs workers.
-    pub queue_metrics: Option<Arc<engine::queue::Metrics>>,
-}
+/// Kept here for the API handlers, which name them by these paths.
+pub use crate::error::api_error;
+pub use crate::state::AppState;
 
 fn leptos_options(config: &Config, bound: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
@@ -55,16 +47,13 @@ pub fn router(
     config: &Config,
     engine: Engine,
     bound: SocketAddr,
-    queue_metrics: Option<Arc<engine::queue::Metrics>>,
+    metrics: Arc<Metrics>,
 ) -> Result<Router, AuthError> {
-    let auth = Auth::new(config, bound)?;
-    let sessions = auth.session_layer(DbSessionStore::new(engine.store().clone()));
     let state = AppState {
         leptos_options: leptos_options(config, bound),
         engine,
-        metrics: Arc::new(metrics::Metrics::new()),
-        auth,
-        queue_metrics,
+        metrics,
+        auth: Auth::new(config, bound)?,
     };
     let context_engine = state.engine.clone();
     let options = state.leptos_options.clone();
@@ -81,30 +70,21 @@ pub fn router(
             move || provide_context(context_engine.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
-        .layer(from_fn_with_state(state.clone(), auth::resolve::resolve))
-        .layer(sessions);
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    let app = auth::protect(app, &state);
 
     Ok(Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .merge(app)
-        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::new(request_id::HEADER))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<Body>))
         .layer(SetRequestIdLayer::new(request_id::HEADER, MakeRequestUuid))
         .with_state(state))
 }
 
-async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
-    let engine = state.engine.clone();
+async fn server_fn(State(engine): State<Engine>, request: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(engine.clone()), request).await
-}
-
-/// The API's error shape: `{"error": {"code": "...", "message": "..."}}`.
-pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    (status, Json(body)).into_response()
 }

@@ -1,0 +1,30 @@
+//! What a browser session holds: who is logged in, the anti-CSRF token and
+//! a login in progress, under fixed keys; and the cookie's name.
+
+use serde::{Deserialize, Serialize};
+
+/// Session keys.
+pub const USER_KEY: &str = "palette.user";
+pub const CSRF_KEY: &str = "palette.csrf";
+pub const FLOW_KEY: &str = "palette.oidc_flow";
+pub const COOKIE_NAME: &str = "palette_session";
+
+/// Who is logged in, as kept in the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub subject: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+    /// For RP-initiated logout's `id_token_hint`.
+    pub id_token: Option<String>,
+    /// Unix seconds; sessions end `session_absolute_secs` after this.
+    pub login_at: i64,
+}
+
+/// 256 random bits, URL-safe: anti-CSRF tokens.
+pub fn new_token() -> String {
+    openidconnect::CsrfToken::new_random_len(32)
+        .secret()
+        .clone()
+}

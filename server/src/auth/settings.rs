@@ -1,0 +1,133 @@
+//! Authentication settings and providers, built once from the
+//! configuration and shared by the auth handlers and middleware (as
+//! `State<Auth>`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use super::session::COOKIE_NAME;
+use super::session_store::DbSessionStore;
+use super::{bearer, oidc};
+use crate::Config;
+
+/// How people log in.
+#[derive(Clone)]
+pub enum Login {
+    Oidc(Arc<oidc::Provider>),
+    /// Pick a seeded user; loopback only.
+    Dev,
+}
+
+/// Authentication settings and providers, shared by handlers.
+#[derive(Clone)]
+pub struct Auth {
+    pub login: Login,
+    pub bearer: Option<Arc<bearer::Verifier>>,
+    /// The external base URL, no trailing slash.
+    pub public_base: String,
+    pub absolute_secs: i64,
+    idle_secs: i64,
+}
+
+/// Why authentication could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(
+        "the dev login is on (no PALETTE_OIDC_ISSUER) and refuses to listen on {0}, which is not a loopback address"
+    )]
+    DevLoginNotLoopback(SocketAddr),
+    #[error("PALETTE_PUBLIC_URL is not a valid URL: {0}")]
+    PublicUrl(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}
+
+impl Auth {
+    pub fn new(config: &Config, bound: SocketAddr) -> Result<Self, AuthError> {
+        let public_base = config.public_base(bound);
+        let (login, bearer) = match &config.oidc {
+            Some(oidc) => {
+                let provider = Arc::new(oidc::Provider::new(oidc, &public_base)?);
+                let bearer = config.api_audience.as_ref().map(|audience| {
+                    Arc::new(bearer::Verifier::new(
+                        provider.clone(),
+                        audience.clone(),
+                        config.introspection.clone(),
+                    ))
+                });
+                (Login::Oidc(provider), bearer)
+            }
+            None => {
+                if !config.listen.ip().is_loopback() || !bound.ip().is_loopback() {
+                    return Err(AuthError::DevLoginNotLoopback(bound));
+                }
+                (Login::Dev, None)
+            }
+        };
+        Ok(Self {
+            login,
+            bearer,
+            public_base,
+            absolute_secs: i64::try_from(config.session_absolute_secs).unwrap_or(i64::MAX),
+            idle_secs: i64::try_from(config.session_idle_secs).unwrap_or(i64::MAX),
+        })
+    }
+
+    pub fn is_dev(&self) -> bool {
+        matches!(self.login, Login::Dev)
+    }
+
+    /// Cookies are `Secure` unless the public URL is plain-http loopback.
+    pub fn secure_cookies(&self) -> bool {
+        !is_plain_http_loopback(&self.public_base)
+    }
+
+    /// The session layer: database-backed, rotated at login, `HttpOnly`,
+    /// `SameSite=Lax`, idle expiry.
+    pub fn session_layer(&self, store: DbSessionStore) -> SessionManagerLayer<DbSessionStore> {
+        SessionManagerLayer::new(store)
+            .with_name(COOKIE_NAME)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(self.secure_cookies())
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+                self.idle_secs,
+            )))
+    }
+}
+
+fn is_plain_http_loopback(base: &str) -> bool {
+    let Some(rest) = base.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_secure_except_on_plain_http_loopback() {
+        assert!(is_plain_http_loopback("http://127.0.0.1:3000"));
+        assert!(is_plain_http_loopback("http://localhost:3000"));
+        assert!(is_plain_http_loopback("http://[::1]:3000"));
+        assert!(!is_plain_http_loopback("https://127.0.0.1:3000"));
+        assert!(!is_plain_http_loopback("http://palette.example.com"));
+        assert!(!is_plain_http_loopback("http://10.0.0.5:3000"));
+    }
+}
