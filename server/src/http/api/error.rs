@@ -1,10 +1,12 @@
-//! The API's errors: `{"error": {"code": "...", "message": "..."}}` with the
-//! fitting status; a 422 adds `"fields": [{"field", "message"}]`. Internal
-//! details are logged, never returned.
+//! The API's errors: `{"error": ErrorBody}` with the status of its code,
+//! from the one mapping in the engine and the domain. Internal details are
+//! logged, never returned.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Json, Response};
+use domain::{ErrorBody, ErrorEnvelope};
 
+/// An engine error on its way out of a handler.
 pub struct ApiError(pub engine::Error);
 
 impl From<engine::Error> for ApiError {
@@ -13,29 +15,27 @@ impl From<engine::Error> for ApiError {
     }
 }
 
+impl From<domain::ValidationError> for ApiError {
+    fn from(err: domain::ValidationError) -> Self {
+        Self(engine::Error::invalid(err))
+    }
+}
+
+impl From<Vec<domain::ValidationError>> for ApiError {
+    fn from(errors: Vec<domain::ValidationError>) -> Self {
+        Self(engine::Error::Invalid(errors))
+    }
+}
+
+/// `body` as a response with its status.
+pub fn error_response(body: ErrorBody) -> Response {
+    let status =
+        StatusCode::from_u16(body.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(ErrorEnvelope { error: body })).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            engine::Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            engine::Error::NotFound(_) => StatusCode::NOT_FOUND,
-            engine::Error::Conflict(_) => StatusCode::CONFLICT,
-            engine::Error::Unauthenticated => StatusCode::UNAUTHORIZED,
-            engine::Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            engine::Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            engine::Error::Internal(source) => {
-                tracing::error!(error = %source, "internal error in an API handler");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        match &self.0 {
-            // Which fields were refused, for clients that show them in place.
-            engine::Error::Invalid(fields) => {
-                let body = serde_json::json!({ "error": {
-                    "code": self.0.code(), "message": self.0.to_string(), "fields": fields,
-                }});
-                (status, axum::Json(body)).into_response()
-            }
-            _ => crate::http::api_error(status, self.0.code(), &self.0.to_string()),
-        }
+        error_response(self.0.to_body())
     }
 }
