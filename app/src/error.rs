@@ -1,19 +1,35 @@
-//! The error a server function returns to the browser: a stable code and a
-//! message that is safe to show. Internal details never cross this line.
+//! The error a server function returns to the browser: the domain's
+//! [`ErrorBody`] (a stable code, a message that is safe to show and the
+//! refused fields), the same body the REST API sends. Internal details
+//! never cross this line. The HTTP status comes from the same mapping.
 
+use std::ops::Deref;
+
+use domain::{ErrorBody, ErrorCode};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UiError {
-    pub code: String,
-    pub message: String,
+#[serde(transparent)]
+pub struct UiError(pub ErrorBody);
+
+impl UiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(ErrorBody::new(code, message))
+    }
+}
+
+impl Deref for UiError {
+    type Target = ErrorBody;
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
 }
 
 impl std::fmt::Display for UiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -23,36 +39,31 @@ impl FromServerFnError for UiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self {
-            code: "request_failed".to_owned(),
-            message: value.to_string(),
-        }
+        Self::new(ErrorCode::RequestFailed, value.to_string())
+    }
+}
+
+impl From<domain::ValidationError> for UiError {
+    fn from(err: domain::ValidationError) -> Self {
+        Self(ErrorBody::invalid(vec![err]))
+    }
+}
+
+impl From<Vec<domain::ValidationError>> for UiError {
+    fn from(errors: Vec<domain::ValidationError>) -> Self {
+        Self(ErrorBody::invalid(errors))
     }
 }
 
 #[cfg(feature = "ssr")]
 impl From<engine::Error> for UiError {
     fn from(err: engine::Error) -> Self {
-        if let engine::Error::Internal(source) = &err {
-            tracing::error!(error = %source, "internal error in a server function");
-        }
-        let status = match &err {
-            engine::Error::Invalid(_) => 422,
-            engine::Error::NotFound(_) => 404,
-            engine::Error::Conflict(_) => 409,
-            engine::Error::Unauthenticated => 401,
-            engine::Error::Forbidden(_) => 403,
-            engine::Error::Unavailable(_) => 503,
-            engine::Error::Internal(_) => 500,
-        };
+        let body = err.to_body();
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(status) {
+            if let Ok(status) = http::StatusCode::from_u16(body.http_status()) {
                 response.set_status(status);
             }
         }
-        Self {
-            code: err.code().to_owned(),
-            message: err.to_string(),
-        }
+        Self(body)
     }
 }

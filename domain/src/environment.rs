@@ -5,24 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::job::{Job, JobRef};
 use crate::manifest::Manifest;
-
-/// Why an input was refused. The message is safe to show to the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[error("{field}: {message}")]
-pub struct ValidationError {
-    pub field: String,
-    pub message: String,
-}
-
-impl ValidationError {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-}
+use crate::ValidationError;
 
 /// Words that would collide with routes or read as something else.
 const RESERVED_NAMES: &[&str] = &[
@@ -92,52 +77,12 @@ impl FromStr for EnvironmentName {
     }
 }
 
-/// Declares a closed string enum with `as_str`, `parse`, `ALL` and serde in
-/// its wire form.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(input: &str) -> Result<Self, ValidationError> {
-                match input {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(ValidationError::new(
-                        $field,
-                        format!("must be one of: {}", [$($text),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ValidationError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> { Self::parse(s) }
-        }
-    };
-}
-
-string_enum!(
+crate::string_enum!(
     /// Staging environments are for trying things; production ones serve people.
     Tier, "tier" { Staging => "staging", Production => "production" }
 );
 
-string_enum!(
+crate::string_enum!(
     /// Where an environment is in its life.
     EnvironmentStatus, "status" {
         Provisioning => "provisioning",
@@ -238,7 +183,43 @@ pub fn validate_issuer(input: &str) -> Result<String, ValidationError> {
     Ok(input.to_owned())
 }
 
-/// What a person or pipeline asks for when creating an environment.
+/// The issuer an environment gets when none is given.
+pub fn default_issuer(name: &EnvironmentName) -> String {
+    format!("https://iam.{name}.example.com")
+}
+
+/// The body of `POST /environments`, and the create form's fields, as
+/// typed. Text fields default to empty so that a missing one is reported
+/// with the others, per field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct CreateEnvironment {
+    /// A colour slug: `^[a-z][a-z0-9-]{1,30}$`, not a reserved word.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z][a-z0-9-]{1,30}$", min_length = 2, max_length = 31)
+    )]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Tier))]
+    pub tier: String,
+    /// At most 200 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub purpose: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Channel))]
+    pub channel: String,
+    /// An absolute http(s) URL without query or fragment; empty:
+    /// `https://iam.<name>.example.com`.
+    #[cfg_attr(feature = "openapi", schema(max_length = 512))]
+    pub oidc_issuer: String,
+    /// Layers to build; empty: all of the blueprint's.
+    pub layers: Vec<String>,
+    /// Charm revisions; absent: the identity stack on the environment's channel.
+    pub manifest: Option<Manifest>,
+}
+
+/// A validated request for a new environment. The layers are checked
+/// against the blueprint by the engine, which owns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewEnvironment {
     pub name: EnvironmentName,
@@ -246,22 +227,22 @@ pub struct NewEnvironment {
     pub purpose: String,
     pub channel: Channel,
     pub oidc_issuer: String,
+    pub layers: Vec<String>,
+    pub manifest: Option<Manifest>,
 }
 
-impl NewEnvironment {
-    /// Parses raw form or JSON fields, reporting every invalid field at once.
-    pub fn parse(
-        name: &str,
-        tier: &str,
-        purpose: &str,
-        channel: &str,
-        oidc_issuer: &str,
-    ) -> Result<Self, Vec<ValidationError>> {
-        let name = EnvironmentName::parse(name.trim());
-        let tier = Tier::parse(tier.trim());
-        let channel = Channel::parse(channel.trim());
-        let issuer = validate_issuer(oidc_issuer.trim());
-        let purpose = purpose.trim();
+impl CreateEnvironment {
+    /// Parses every field, reporting every invalid one at once.
+    pub fn parse(&self) -> Result<NewEnvironment, Vec<ValidationError>> {
+        let name = EnvironmentName::parse(self.name.trim());
+        let tier = Tier::parse(self.tier.trim());
+        let channel = Channel::parse(self.channel.trim());
+        let issuer = match (self.oidc_issuer.trim(), &name) {
+            ("", Ok(name)) => Ok(default_issuer(name)),
+            ("", Err(_)) => Ok(String::new()),
+            (given, _) => validate_issuer(given),
+        };
+        let purpose = self.purpose.trim();
         let purpose_ok = if purpose.chars().count() > 200 {
             Err(ValidationError::new(
                 "purpose",
@@ -270,30 +251,55 @@ impl NewEnvironment {
         } else {
             Ok(purpose.to_owned())
         };
-        match (name, tier, channel, issuer, purpose_ok) {
-            (Ok(name), Ok(tier), Ok(channel), Ok(oidc_issuer), Ok(purpose)) => Ok(Self {
+        let manifest = match &self.manifest {
+            None => Ok(None),
+            Some(m) => m.validate().map(|()| Some(m.clone())),
+        };
+        let layers = if self.layers.len() > 64 {
+            Err(ValidationError::new("layers", "at most 64 layers"))
+        } else {
+            Ok(self.layers.iter().map(|l| l.trim().to_owned()).collect())
+        };
+        match (name, tier, channel, issuer, purpose_ok, layers, manifest) {
+            (
+                Ok(name),
+                Ok(tier),
+                Ok(channel),
+                Ok(oidc_issuer),
+                Ok(purpose),
+                Ok(layers),
+                Ok(manifest),
+            ) => Ok(NewEnvironment {
                 name,
                 tier,
                 purpose,
                 channel,
                 oidc_issuer,
+                layers,
+                manifest,
             }),
-            (name, tier, channel, issuer, purpose) => Err([
-                name.err(),
-                tier.err(),
-                purpose.err(),
-                channel.err(),
-                issuer.err(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect()),
+            (name, tier, channel, issuer, purpose, layers, manifest) => {
+                let mut errors: Vec<ValidationError> = [
+                    name.err(),
+                    tier.err(),
+                    purpose.err(),
+                    channel.err(),
+                    issuer.err(),
+                    layers.err(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                errors.extend(manifest.err().into_iter().flatten());
+                Err(errors)
+            }
         }
     }
 }
 
 /// An environment as lists and cards show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvironmentSummary {
     pub name: EnvironmentName,
     pub tier: Tier,
@@ -305,6 +311,121 @@ pub struct EnvironmentSummary {
     /// Unix milliseconds.
     pub created_at: i64,
     pub created_by: String,
+}
+
+/// What the caller holds on an environment (hints: every action is
+/// authorized again when it is asked for).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Permissions {
+    /// Apply, lock, unlock, cancel and retry.
+    pub apply: bool,
+    pub destroy: bool,
+}
+
+/// What the caller may do to an environment now: its permissions and its
+/// state (a locked or destroyed environment runs no infrastructure job).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actions {
+    pub apply: bool,
+    pub lock: bool,
+    pub unlock: bool,
+    pub destroy: bool,
+}
+
+impl Actions {
+    pub fn new(permissions: Permissions, status: EnvironmentStatus, locked: bool) -> Self {
+        let live = status != EnvironmentStatus::Destroyed;
+        let operable = live && !locked;
+        Self {
+            apply: permissions.apply && operable,
+            lock: permissions.apply && live && !locked,
+            unlock: permissions.apply && live && locked,
+            destroy: permissions.destroy && operable,
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self.apply || self.lock || self.unlock || self.destroy
+    }
+}
+
+/// One environment in detail: `GET /environments/{name}` and its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnvironmentDetail {
+    #[serde(flatten)]
+    pub environment: EnvironmentSummary,
+    /// The enabled layers, in blueprint order.
+    pub layers: Vec<String>,
+    /// Why no infrastructure job may run, when locked.
+    pub locked_reason: Option<String>,
+    pub permissions: Permissions,
+    pub actions: Actions,
+    /// Newest first.
+    pub recent_jobs: Vec<Job>,
+}
+
+/// A blueprint layer, in dependency order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Layer {
+    pub name: String,
+    pub depends_on: Vec<String>,
+    /// Applications (manifest entries) this layer deploys.
+    pub applications: Vec<String>,
+}
+
+/// A new environment and the job that builds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Created {
+    pub environment: EnvironmentSummary,
+    pub job: JobRef,
+}
+
+/// The body of `POST /environments/{name}/apply`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct ApplyRequest {
+    /// All of the environment's layers when absent or empty.
+    pub layers: Vec<String>,
+}
+
+/// The body of `POST /environments/{name}/lock`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct LockRequest {
+    /// Why: 1 to 200 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub reason: String,
+}
+
+impl LockRequest {
+    pub fn parse(&self) -> Result<String, ValidationError> {
+        let reason = self.reason.trim();
+        if reason.is_empty() {
+            return Err(ValidationError::new("reason", "say why it is locked"));
+        }
+        if reason.chars().count() > 200 {
+            return Err(ValidationError::new(
+                "reason",
+                "is too long (at most 200 characters)",
+            ));
+        }
+        Ok(reason.to_owned())
+    }
+}
+
+/// An environment's lock, after locking or unlocking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lock {
+    pub name: EnvironmentName,
+    pub locked_reason: Option<String>,
 }
 
 #[cfg(test)]
@@ -378,9 +499,45 @@ mod tests {
 
     #[test]
     fn new_environment_reports_every_bad_field_at_once() {
-        let errs = NewEnvironment::parse("Teal", "prod", "", "nightly", "nope").unwrap_err();
+        let body = CreateEnvironment {
+            name: "Teal".into(),
+            tier: "prod".into(),
+            channel: "nightly".into(),
+            oidc_issuer: "nope".into(),
+            ..CreateEnvironment::default()
+        };
+        let errs = body.parse().unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "tier", "channel", "oidc_issuer"]);
+    }
+
+    #[test]
+    fn an_empty_issuer_defaults_from_the_name() {
+        let body = CreateEnvironment {
+            name: "teal".into(),
+            tier: "staging".into(),
+            channel: "edge".into(),
+            ..CreateEnvironment::default()
+        };
+        assert_eq!(
+            body.parse().unwrap().oidc_issuer,
+            "https://iam.teal.example.com"
+        );
+    }
+
+    #[test]
+    fn actions_follow_permissions_and_state() {
+        let all = Permissions {
+            apply: true,
+            destroy: true,
+        };
+        let ready = Actions::new(all, EnvironmentStatus::Ready, false);
+        assert!(ready.apply && ready.lock && !ready.unlock && ready.destroy);
+        let locked = Actions::new(all, EnvironmentStatus::Ready, true);
+        assert!(!locked.apply && !locked.lock && locked.unlock && !locked.destroy);
+        let gone = Actions::new(all, EnvironmentStatus::Destroyed, false);
+        assert!(!gone.any());
+        assert!(!Actions::new(Permissions::default(), EnvironmentStatus::Ready, false).any());
     }
 
     #[test]

@@ -1,17 +1,34 @@
 //! Palette's domain vocabulary, shared by the server and the browser.
 //!
-//! Every type that crosses a boundary (HTTP, database, command line) is parsed
-//! here once, with a typed error, and is valid from then on.
+//! Every type that crosses a boundary (HTTP, database, command line, the
+//! browser) is defined here once: the engine's read models, the REST API's
+//! bodies, the server functions' results, the live events and the OpenAPI
+//! schemas (behind the `openapi` feature, which only the server enables)
+//! are these types. Every input is parsed here once, with a typed error
+//! that names its field, and is valid from then on.
 
+#[macro_use]
+mod macros;
+
+pub mod access;
+pub mod audit;
 pub mod colour;
 pub mod environment;
+pub mod error;
+pub mod job;
 pub mod manifest;
-#[cfg(not(target_arch = "wasm32"))]
+pub mod oidc;
+#[cfg(feature = "openapi")]
+mod openapi;
+pub mod page;
 pub mod time;
 pub mod user;
 
 pub use environment::{
-    Channel, EnvironmentName, EnvironmentStatus, EnvironmentSummary, NewEnvironment, Tier,
-    ValidationError,
+    Actions, ApplyRequest, Channel, CreateEnvironment, Created, EnvironmentDetail, EnvironmentName,
+    EnvironmentStatus, EnvironmentSummary, Layer, Lock, LockRequest, NewEnvironment, Permissions,
+    Tier,
 };
-pub use manifest::{Manifest, ManifestEntry};
+pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ValidationError};
+pub use manifest::{Manifest, ManifestEntry, ManifestRow};
+pub use page::{Limit, Page};

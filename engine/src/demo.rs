@@ -1,6 +1,6 @@
 //! Demo data: the four environments of the write-up, seeded once.
 
-use domain::{Manifest, NewEnvironment};
+use domain::{CreateEnvironment, Manifest};
 
 use crate::authz::Tuple;
 use crate::store::settings;
@@ -69,15 +69,20 @@ impl Engine {
         let mut created = 0;
         for (name, tier, purpose, channel) in DEMO {
             let issuer = format!("https://iam.{name}.canonical.com");
-            let new = NewEnvironment::parse(name, tier, purpose, channel, &issuer)
-                .map_err(Error::Invalid)?;
-            let layers = DEMO_LAYERS.iter().map(|s| (*s).to_owned()).collect();
-            match self
-                .create_environment(&actor, new, layers, Some(Manifest::identity_stack(channel)))
-                .await
-            {
+            let new = CreateEnvironment {
+                name: (*name).to_owned(),
+                tier: (*tier).to_owned(),
+                purpose: (*purpose).to_owned(),
+                channel: (*channel).to_owned(),
+                oidc_issuer: issuer,
+                layers: DEMO_LAYERS.iter().map(|s| (*s).to_owned()).collect(),
+                manifest: Some(Manifest::identity_stack(channel)),
+            }
+            .parse()
+            .map_err(Error::Invalid)?;
+            match self.create_environment(&actor, new).await {
                 Ok(_) => created += 1,
-                Err(Error::Conflict(_)) => {}
+                Err(Error::Conflict(_) | Error::Taken(_)) => {}
                 Err(other) => return Err(other),
             }
         }

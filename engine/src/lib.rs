@@ -22,13 +22,24 @@ pub use store::{Backend, Store, StoreError};
 use std::sync::Arc;
 
 use authz::Authorizer;
+use runner::Blueprint;
 
 /// The control plane: one per process, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Engine {
     store: Store,
     authorizer: Arc<dyn Authorizer>,
+    blueprint: Arc<Blueprint>,
     simulated_layers: bool,
+}
+
+/// The write-up's layers; empty only if the shipped default were invalid
+/// (a test proves it is not).
+fn default_blueprint() -> Arc<Blueprint> {
+    Arc::new(Blueprint::default_blueprint().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the default blueprint is invalid");
+        Blueprint::empty()
+    }))
 }
 
 impl Engine {
@@ -46,6 +57,7 @@ impl Engine {
         Self {
             store,
             authorizer,
+            blueprint: default_blueprint(),
             simulated_layers: false,
         }
     }
@@ -55,8 +67,35 @@ impl Engine {
         Self {
             store,
             authorizer,
+            blueprint: default_blueprint(),
             simulated_layers: false,
         }
+    }
+
+    /// Builds environments from `blueprint` (configuration) instead of the
+    /// write-up's layers.
+    #[must_use]
+    pub fn with_blueprint(mut self, blueprint: Blueprint) -> Self {
+        self.blueprint = Arc::new(blueprint);
+        self
+    }
+
+    /// The layers environments are built from, validated.
+    pub fn blueprint(&self) -> &Blueprint {
+        &self.blueprint
+    }
+
+    /// The blueprint's layers, each after those it depends on.
+    pub fn layers(&self) -> Vec<domain::Layer> {
+        self.blueprint
+            .order()
+            .iter()
+            .map(|l| domain::Layer {
+                name: l.name.clone(),
+                depends_on: l.depends_on.clone(),
+                applications: l.applications.clone(),
+            })
+            .collect()
     }
 
     /// Marks layer runs as simulated (the stand-in), so the UI says so.

@@ -2,6 +2,7 @@
 //! invisible objects are not found, refusals are audited. Both databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use domain::access::{Grant, Permission, Relation, Subject};
 use domain::{EnvironmentName, NewEnvironment};
 use engine::services::identity::MembershipChange;
 use engine::store::users::{UserKind, UserProfile};
@@ -34,14 +35,22 @@ fn name(n: &str) -> EnvironmentName {
 }
 
 fn teal() -> NewEnvironment {
-    NewEnvironment::parse(
-        "teal",
-        "staging",
-        "",
-        "edge",
-        "https://iam.teal.example.com",
-    )
+    domain::CreateEnvironment {
+        name: "teal".into(),
+        tier: "staging".into(),
+        channel: "edge".into(),
+        oidc_issuer: "https://iam.teal.example.com".into(),
+        ..domain::CreateEnvironment::default()
+    }
+    .parse()
     .unwrap()
+}
+
+fn grant(relation: &str, subject: &str) -> Grant {
+    Grant {
+        relation: Relation::parse(relation).unwrap(),
+        subject: Subject::parse(subject).unwrap(),
+    }
 }
 
 contract_test!(
@@ -63,12 +72,12 @@ contract_test!(
             "invisible is not found: {err:?}"
         );
         let err = engine
-            .create_environment(&stranger, teal(), vec![], None)
+            .create_environment(&stranger, teal())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
         let err = engine
-            .grant(&stranger, &name("blue"), "owner", "user:ci-unknown")
+            .grant(&stranger, &name("blue"), &grant("owner", "user:ci-unknown"))
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(_)), "{err:?}");
@@ -77,7 +86,7 @@ contract_test!(
                 .await
                 .unwrap();
         assert_eq!(denied.len(), 1, "the refused create is audited");
-        assert_eq!(denied[0].decision, "denied");
+        assert_eq!(denied[0].decision, domain::audit::Decision::Denied);
         assert_eq!(denied[0].actor, "user:ci-unknown");
     }
 );
@@ -137,31 +146,35 @@ contract_test!(
     |db: TestDatabase| async move {
         let engine = demo(&db).await;
         let dave = login(&engine, "dave", &["staff"]).await;
-        engine
-            .create_environment(&dave, teal(), vec![], None)
-            .await
-            .unwrap();
+        engine.create_environment(&dave, teal()).await.unwrap();
         let grants = engine.list_access(&dave, &name("teal")).await.unwrap();
         assert!(
             grants
+                .items
                 .iter()
-                .any(|g| g.relation == "owner" && g.subject == "user:dave"),
+                .any(|g| g.relation == Relation::Owner && g.subject.as_str() == "user:dave"),
             "{grants:?}"
         );
         engine
-            .grant(&dave, &name("teal"), "operator", "group:qa")
+            .grant(&dave, &name("teal"), &grant("operator", "group:qa"))
             .await
             .unwrap();
         let qa = login(&engine, "erin", &["qa"]).await;
         assert!(engine.get_environment(&qa, &name("teal")).await.is_ok());
         let why = engine
-            .explain_access(&dave, &name("teal"), "user:erin", "can_apply")
+            .explain_access(
+                &dave,
+                &name("teal"),
+                &Subject::parse("user:erin").unwrap(),
+                Permission::CanApply,
+            )
             .await
-            .unwrap()
             .unwrap();
-        assert!(why.contains("group:qa#member"), "{why}");
+        assert!(why.allowed, "{why:?}");
+        let path = why.path.unwrap_or_default();
+        assert!(path.contains("group:qa#member"), "{path}");
         engine
-            .revoke(&dave, &name("teal"), "operator", "group:qa")
+            .revoke(&dave, &name("teal"), &grant("operator", "group:qa"))
             .await
             .unwrap();
         assert!(matches!(
@@ -177,7 +190,7 @@ contract_test!(
         let engine = demo(&db).await;
         let bob = login(&engine, "bob", &["blue-operators"]).await;
         let err = engine
-            .grant(&bob, &name("blue"), "owner", "user:bob")
+            .grant(&bob, &name("blue"), &grant("owner", "user:bob"))
             .await
             .unwrap_err();
         assert!(
@@ -194,7 +207,7 @@ contract_test!(
         let anon = Actor::anonymous();
         assert!(engine.list_environments(&anon).await.unwrap().is_empty());
         assert!(matches!(
-            engine.create_environment(&anon, teal(), vec![], None).await,
+            engine.create_environment(&anon, teal()).await,
             Err(Error::Unauthenticated)
         ));
         let _ = MembershipChange::default();

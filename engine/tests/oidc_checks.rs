@@ -7,7 +7,7 @@ mod oidc_support;
 
 use std::time::{Duration, Instant};
 
-use domain::{EnvironmentName, NewEnvironment};
+use domain::EnvironmentName;
 use engine::oidc::{self, CheckSettings, Status, Trigger};
 use engine::queue::{self, JobFilter, JobKind, JobStatus, Registry, WorkerConfig, Workers};
 use engine::{Actor, Engine, Error, Store};
@@ -27,10 +27,10 @@ fn name(n: &str) -> EnvironmentName {
 
 async fn check_jobs(engine: &Engine) -> Vec<queue::Job> {
     let filter = JobFilter {
-        limit: 100,
+        limit: domain::Limit::clamped(100),
         ..JobFilter::default()
     };
-    queue::list_jobs(engine.store().pool(), &filter)
+    queue::list_jobs(engine.store().pool(), &filter, &queue::Visible::All)
         .await
         .unwrap()
         .into_iter()
@@ -113,9 +113,15 @@ contract_test!(
         let engine = demo(&db).await;
         let issuer = oidc_support::start_provider().await;
         let system = Actor::system("test");
-        let teal = NewEnvironment::parse("teal", "staging", "", "edge", &issuer).unwrap();
+        let teal = domain::CreateEnvironment {
+            name: "teal".into(),
+            tier: "staging".into(),
+            channel: "edge".into(),
+            oidc_issuer: issuer.clone(),
+            ..domain::CreateEnvironment::default()
+        };
         engine
-            .create_environment(&system, teal, vec![], None)
+            .create_environment(&system, teal.parse().unwrap())
             .await
             .unwrap();
         let job = engine
@@ -159,26 +165,28 @@ contract_test!(
             .unwrap();
         assert_eq!(history.len(), 1);
         let result = &history[0];
-        assert!(result.ok, "{:?}", result.report.rules);
-        assert_eq!(
-            oidc::overall(&result.report),
-            Status::Pass,
-            "{:?}",
-            result.report.rules
-        );
+        assert!(result.ok, "{:?}", result.rules);
+        assert_eq!(result.status, Status::Pass, "{:?}", result.rules);
         assert_eq!(result.trigger, Trigger::Manual);
-        assert_eq!(result.actor, "system:test");
-        assert_eq!(result.report.issuer, issuer);
+        let stored = engine::store::oidc_checks::latest(engine.store().pool(), "teal")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.actor, "system:test");
+        assert_eq!(stored.report.issuer, issuer);
+        assert_eq!(stored.to_check(), *result);
         let latest = engine.latest_oidc_checks(&system).await.unwrap();
         let teal = latest
+            .rows
             .iter()
-            .find(|(env, _)| env.as_str() == "teal")
+            .find(|row| row.environment.as_str() == "teal")
             .unwrap();
-        assert_eq!(teal.1.as_ref().map(|r| r.id), Some(result.id));
+        assert_eq!(teal.check.as_ref(), Some(result));
         assert!(latest
+            .rows
             .iter()
-            .filter(|(env, _)| env.as_str() != "teal")
-            .all(|(_, r)| r.is_none()));
+            .filter(|row| row.environment.as_str() != "teal")
+            .all(|row| row.check.is_none()));
         let series = engine
             .oidc_check_series(&system, &name("teal"), 0)
             .await
@@ -226,6 +234,7 @@ contract_test!(
             .latest_oidc_checks(&stranger)
             .await
             .unwrap()
+            .rows
             .is_empty());
         assert!(check_jobs(&engine).await.is_empty(), "nothing was queued");
         let unknown = engine

@@ -114,10 +114,7 @@ contract_test!(
                 destroy: 0
             })
         );
-        assert_eq!(
-            (steps[3].resources_done, steps[3].resources_planned),
-            (3, 3)
-        );
+        assert_eq!((steps[3].progress.done, steps[3].progress.planned), (3, 3));
         assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
 
         let outputs = layer_outputs::for_environment(store.pool(), "teal")
@@ -414,7 +411,7 @@ contract_test!(
             let steps = queue::steps(store.pool(), id).await.unwrap();
             if steps
                 .get(1)
-                .is_some_and(|s| s.status == StepStatus::Running && s.resources_done >= 1)
+                .is_some_and(|s| s.status == StepStatus::Running && s.progress.done >= 1)
             {
                 break;
             }

@@ -1,7 +1,7 @@
 //! Contract tests: the same assertions against SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use domain::{EnvironmentName, EnvironmentStatus, NewEnvironment};
+use domain::{CreateEnvironment, EnvironmentName, EnvironmentStatus, NewEnvironment};
 use engine::{Actor, Engine, Error, Store};
 use testkit::{contract_test, TestDatabase};
 
@@ -17,15 +17,19 @@ async fn engine(db: &TestDatabase) -> Engine {
     engine
 }
 
+fn teal_request() -> CreateEnvironment {
+    CreateEnvironment {
+        name: "teal".into(),
+        tier: "staging".into(),
+        purpose: "try things".into(),
+        channel: "2/edge".into(),
+        oidc_issuer: "https://iam.teal.example.com".into(),
+        ..CreateEnvironment::default()
+    }
+}
+
 fn teal() -> NewEnvironment {
-    NewEnvironment::parse(
-        "teal",
-        "staging",
-        "try things",
-        "2/edge",
-        "https://iam.teal.example.com",
-    )
-    .unwrap()
+    teal_request().parse().unwrap()
 }
 
 contract_test!(
@@ -34,7 +38,13 @@ contract_test!(
         let engine = engine(&db).await;
         let actor = Actor::user("anne");
         let created = engine
-            .create_environment(&actor, teal(), vec!["k8s".into(), "core".into()], None)
+            .create_environment(
+                &actor,
+                NewEnvironment {
+                    layers: vec!["k8s".into(), "core".into()],
+                    ..teal()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(created.environment.status, EnvironmentStatus::Provisioning);
@@ -51,17 +61,17 @@ contract_test!(
     |db: TestDatabase| async move {
         let engine = engine(&db).await;
         let actor = Actor::user("anne");
-        engine
-            .create_environment(&actor, teal(), vec![], None)
-            .await
-            .unwrap();
+        engine.create_environment(&actor, teal()).await.unwrap();
         let mut again = teal();
         again.purpose = "something else".into();
         let err = engine
-            .create_environment(&Actor::user("anne"), again, vec![], None)
+            .create_environment(&Actor::user("anne"), again)
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        assert!(
+            matches!(&err, Error::Taken(field) if field.field == "name"),
+            "{err:?}"
+        );
         let list = engine.list_environments(&actor).await.unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].purpose, "try things");
@@ -73,6 +83,48 @@ contract_test!(
             1,
             "the failed create must not leave an audit event"
         );
+    }
+);
+
+contract_test!(
+    a_manifest_that_breaks_the_rules_is_refused_whoever_asks,
+    |db: TestDatabase| async move {
+        let engine = engine(&db).await;
+        let mut manifest = domain::Manifest::identity_stack("edge");
+        if let Some(hydra) = manifest.0.get_mut("hydra") {
+            hydra.charm = "Hydra!".into();
+            hydra.revision = Some(0);
+        }
+        // Built past the request parser, as a caller of the engine could.
+        let new = NewEnvironment {
+            manifest: Some(manifest),
+            ..teal()
+        };
+        let err = engine
+            .create_environment(&Actor::user("anne"), new)
+            .await
+            .unwrap_err();
+        let Error::Invalid(fields) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(fields[0].field, "manifest.hydra");
+        let unknown = NewEnvironment {
+            layers: vec!["k9s".into()],
+            ..teal()
+        };
+        let err = engine
+            .create_environment(&Actor::user("anne"), unknown)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid(f) if f[0].field == "layers"),
+            "{err:?}"
+        );
+        assert!(engine
+            .list_environments(&Actor::user("anne"))
+            .await
+            .unwrap()
+            .is_empty());
     }
 );
 

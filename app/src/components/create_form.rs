@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use domain::{Manifest, NewEnvironment, Tier, ValidationError};
+use domain::environment::default_issuer;
+use domain::{EnvironmentName, Layer, Manifest, Tier, ValidationError};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::server_fns::environments::{default_issuer, field_errors, CreateEnvironment, LayerView};
+use crate::server_fns::environments::CreateEnvironment;
 use crate::session::CsrfField;
 
 /// What the form starts with: empty, or what a refused plain post typed.
@@ -26,7 +27,7 @@ pub struct Typed {
 const CHANNELS: &[&str] = &["edge", "beta", "candidate", "stable"];
 
 /// The layers that `selected` names but whose dependencies it does not.
-fn missing_dependencies(layers: &[LayerView], selected: &BTreeSet<String>) -> Vec<String> {
+fn missing_dependencies(layers: &[Layer], selected: &BTreeSet<String>) -> Vec<String> {
     layers
         .iter()
         .filter(|l| selected.contains(&l.name))
@@ -41,7 +42,7 @@ fn missing_dependencies(layers: &[LayerView], selected: &BTreeSet<String>) -> Ve
 
 #[component]
 pub fn CreateForm(
-    layers: Vec<LayerView>,
+    layers: Vec<Layer>,
     typed: Typed,
     action: ServerAction<CreateEnvironment>,
 ) -> impl IntoView {
@@ -73,25 +74,25 @@ pub fn CreateForm(
         if issuer_edited.get() {
             issuer.get()
         } else {
-            let n = name.get();
-            if n.trim().is_empty() {
-                String::new()
-            } else {
-                default_issuer(n.trim())
-            }
+            EnvironmentName::parse(name.get().trim())
+                .map(|n| default_issuer(&n))
+                .unwrap_or_default()
         }
     };
     let live = Memo::new(move |_| {
-        let n = name.get();
-        let given = issuer.get();
-        let iss = if issuer_edited.get() && !given.trim().is_empty() {
-            given
-        } else {
-            default_issuer(n.trim())
+        let request = domain::CreateEnvironment {
+            name: name.get(),
+            tier: tier.get(),
+            purpose: purpose.get(),
+            channel: channel.get(),
+            oidc_issuer: if issuer_edited.get() {
+                issuer.get()
+            } else {
+                String::new()
+            },
+            ..domain::CreateEnvironment::default()
         };
-        NewEnvironment::parse(&n, &tier.get(), &purpose.get(), &channel.get(), &iss)
-            .err()
-            .unwrap_or_default()
+        request.parse().err().unwrap_or_default()
     });
     let server = move || action.value().get().and_then(Result::err);
     let message = move |field: &'static str| {
@@ -103,7 +104,7 @@ pub fn CreateForm(
         if touched.with(|t| t.contains(field)) {
             pick(live.get())
         } else {
-            server().and_then(|e| pick(field_errors(&e)))
+            server().and_then(|e| pick(e.fields.clone()))
         }
     };
     // A server reply (a refusal) shows its errors until the fields change.
@@ -118,15 +119,16 @@ pub fn CreateForm(
     };
     let general = move || {
         server()
-            .filter(|e| field_errors(e).is_empty())
-            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+            .filter(|e| e.fields.is_empty())
+            .map(|e| view! { <p class="error" role="alert">{e.0.message}</p> })
     };
     let manifest_errors = move || {
         server()
             .map(|e| {
-                field_errors(&e)
-                    .into_iter()
+                e.fields
+                    .iter()
                     .filter(|f| f.field.starts_with("manifest"))
+                    .cloned()
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()

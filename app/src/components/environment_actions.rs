@@ -8,22 +8,22 @@ use leptos::prelude::*;
 use crate::server_fns::environment_ops::{
     ApplyEnvironment, DestroyEnvironment, LockEnvironment, UnlockEnvironment,
 };
-use crate::server_fns::environments::EnvironmentView;
 use crate::session::CsrfField;
+use domain::EnvironmentDetail;
 
 #[component]
 pub fn EnvironmentActions(
-    view: EnvironmentView,
+    view: EnvironmentDetail,
     apply: ServerAction<ApplyEnvironment>,
     lock: ServerAction<LockEnvironment>,
     unlock: ServerAction<UnlockEnvironment>,
     destroy: ServerAction<DestroyEnvironment>,
 ) -> impl IntoView {
-    if !view.can_apply && !view.can_destroy {
+    let actions = view.actions;
+    if !actions.any() {
         return ().into_any();
     }
     let name = view.environment.name.to_string();
-    let destroyed = view.environment.status == domain::EnvironmentStatus::Destroyed;
     let error = move || {
         apply
             .value()
@@ -32,15 +32,13 @@ pub fn EnvironmentActions(
             .or_else(|| lock.value().get().and_then(Result::err))
             .or_else(|| unlock.value().get().and_then(Result::err))
             .or_else(|| destroy.value().get().and_then(Result::err))
-            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+            .map(|e| view! { <p class="error" role="alert">{e.0.message}</p> })
     };
-    let locked = view.locked_reason.is_some();
-    let operable = !locked && !destroyed;
     view! {
         <section class="actions" aria-label="Actions">
             <h2>"Actions"</h2>
             {error}
-            {(view.can_apply && operable).then(|| {
+            {actions.apply.then(|| {
                 let name = name.clone();
                 view! {
                     <ActionForm action=apply attr:class="inline-form apply-form">
@@ -61,9 +59,9 @@ pub fn EnvironmentActions(
                     </ActionForm>
                 }
             })}
-            {(view.can_apply && !destroyed).then(|| {
+            {(actions.lock || actions.unlock).then(|| {
                 let name = name.clone();
-                if locked {
+                if actions.unlock {
                     view! {
                         <ActionForm action=unlock attr:class="inline-form">
                             <CsrfField />
@@ -83,7 +81,7 @@ pub fn EnvironmentActions(
                     }.into_any()
                 }
             })}
-            {(view.can_destroy && operable).then(|| view! {
+            {actions.destroy.then(|| view! {
                 <ActionForm action=destroy attr:class="inline-form danger">
                     <CsrfField />
                     <input type="hidden" name="name" value=name.clone() />

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use crate::components::time::format_duration;
-use crate::server_fns::jobs::{JobDetailView, StepView};
+use domain::job::{JobDetail, Phase, Step, StepStatus};
 
-fn duration(step: &StepView, now: Option<i64>) -> String {
+fn duration(step: &Step, now: Option<i64>) -> String {
     match (step.started_at, step.finished_at.or(now)) {
         (Some(start), Some(end)) => format_duration(end - start),
         _ => String::new(),
@@ -16,7 +16,7 @@ fn duration(step: &StepView, now: Option<i64>) -> String {
 /// The steps table; `selected` is the step whose log is shown (none: all).
 #[component]
 pub fn JobSteps(
-    detail: RwSignal<JobDetailView>,
+    detail: RwSignal<JobDetail>,
     selected: Signal<Option<i64>>,
     job: i64,
 ) -> impl IntoView {
@@ -25,32 +25,32 @@ pub fn JobSteps(
             d.steps
                 .iter()
                 .map(|s| {
-                    let planned = s.resources_planned.max(0);
-                    let done = s.resources_done.clamp(0, planned.max(s.resources_done));
-                    let progress_text = if s.phase == "apply" || planned > 0 {
+                    let planned = s.progress.planned.max(0);
+                    let done = s.progress.done.clamp(0, planned.max(s.progress.done));
+                    let progress_text = if s.phase == Phase::Apply || planned > 0 {
                         format!("{done} of {planned} resources")
                     } else {
                         String::new()
                     };
                     let max = planned.max(1).to_string();
-                    let value = if planned == 0 && s.status == "succeeded" { max.clone() } else { done.to_string() };
+                    let value = if planned == 0 && s.status == StepStatus::Succeeded { max.clone() } else { done.to_string() };
                     let plan = s.summary.map(|p| format!("+{} ~{} -{}", p.add, p.change, p.destroy));
                     let position = s.position;
                     let is_selected = move || selected.get() == Some(position);
                     view! {
-                        <tr data-step=position data-layer=s.layer.clone() data-status=s.status.clone()
+                        <tr data-step=position data-layer=s.layer.clone() data-status=s.status.as_str()
                             class:selected=is_selected>
                             <th scope="row">
                                 <a href=format!("/jobs/{job}?step={position}")>{format!("{} {}", s.layer, s.phase)}</a>
                             </th>
-                            <td><span class=format!("status status-{}", s.status)>{s.status.clone()}</span></td>
+                            <td><span class=format!("status status-{}", s.status)>{s.status.as_str()}</span></td>
                             <td>{duration(s, None)}</td>
                             <td><div class="progress-cell">
                                 <progress max=max value=value aria-label=format!("{} {} progress", s.layer, s.phase)>{progress_text.clone()}</progress>
                                 <span class="progress-text">{progress_text}</span>
                             </div></td>
                             <td>{plan.unwrap_or_default()}</td>
-                            <td class=if s.status == "failed" { "message failed" } else { "message" }>{s.message.clone().unwrap_or_default()}</td>
+                            <td class=if s.status == StepStatus::Failed { "message failed" } else { "message" }>{s.message.clone().unwrap_or_default()}</td>
                         </tr>
                     }
                 })

@@ -3,21 +3,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::access::{
-    explain_access, list_access, GrantAccess, GrantView, RevokeAccess,
-};
+use crate::server_fns::access::{explain_access, list_access, GrantAccess, RevokeAccess};
 use crate::server_fns::list_environments::list_environments;
 use crate::session::CsrfField;
-
-const RELATIONS: &[&str] = &["owner", "operator", "approver", "viewer"];
-const PERMISSIONS: &[&str] = &[
-    "can_view",
-    "can_apply",
-    "can_destroy",
-    "can_promote_to",
-    "can_approve_promotion",
-    "can_manage_access",
-];
+use domain::access::{Explanation, Grant, Permission, Relation};
 
 /// Per environment: who holds which relation; grant, revoke, and why a given
 /// principal has a permission. Works as plain forms without JavaScript.
@@ -82,18 +71,18 @@ pub fn AccessPage() -> impl IntoView {
                 </Suspense>
                 <button type="submit">"Show"</button>
             </form>
-            {move || action_error().map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+            {move || action_error().map(|e| view! { <p class="error" role="alert">{e.0.message}</p> })}
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match grants.await {
                         Ok(None) => view! { <p class="muted">"Pick an environment to see who may do what."</p> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(Some(list)) => {
                             let env_name = env().unwrap_or_default();
                             let grant_env = env_name.clone();
                             let why_env = env_name.clone();
                             view! {
-                                <GrantTable env=env_name grants=list revoke />
+                                <GrantTable env=env_name grants=list.items revoke />
                                 <h2>"Grant"</h2>
                                 <ActionForm action=grant attr:class="inline-form">
                                     <CsrfField />
@@ -102,7 +91,7 @@ pub fn AccessPage() -> impl IntoView {
                                     <input id="grant-subject" type="text" name="subject" placeholder="user:anne or group:sre" required=true />
                                     <label for="grant-relation">"Relation"</label>
                                     <select id="grant-relation" name="relation">
-                                        {RELATIONS.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+                                        {Relation::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
                                     </select>
                                     <button type="submit">"Grant"</button>
                                 </ActionForm>
@@ -113,7 +102,7 @@ pub fn AccessPage() -> impl IntoView {
                                     <input id="why-who" type="text" name="who" placeholder="user:anne" required=true />
                                     <label for="why-permission">"Permission"</label>
                                     <select id="why-permission" name="permission">
-                                        {PERMISSIONS.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
+                                        {Permission::ALL.iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
                                     </select>
                                     <button type="submit">"Explain"</button>
                                 </form>
@@ -125,13 +114,13 @@ pub fn AccessPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     explanation.await.map(|(who, permission, result)| match result {
-                        Ok(Some(path)) => view! {
+                        Ok(Explanation { path: Some(path), .. }) => view! {
                             <p class="explain" data-testid="explanation"><strong>{who}" has "{permission}": "</strong><code>{path}</code></p>
                         }.into_any(),
-                        Ok(None) => view! {
+                        Ok(Explanation { path: None, .. }) => view! {
                             <p class="explain" data-testid="explanation"><strong>{who}" does not have "{permission}"."</strong></p>
                         }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                     })
                 })}
             </Suspense>
@@ -142,7 +131,7 @@ pub fn AccessPage() -> impl IntoView {
 #[component]
 fn GrantTable(
     env: String,
-    grants: Vec<GrantView>,
+    grants: Vec<Grant>,
     revoke: ServerAction<RevokeAccess>,
 ) -> impl IntoView {
     if grants.is_empty() {
@@ -157,14 +146,14 @@ fn GrantTable(
                     let env = env.clone();
                     view! {
                         <tr>
-                            <td>{g.relation.clone()}</td>
-                            <td><code>{g.subject.clone()}</code></td>
+                            <td>{g.relation.as_str()}</td>
+                            <td><code>{g.subject.to_string()}</code></td>
                             <td>
                                 <ActionForm action=revoke>
                                     <CsrfField />
                                     <input type="hidden" name="env" value=env />
-                                    <input type="hidden" name="relation" value=g.relation.clone() />
-                                    <input type="hidden" name="subject" value=g.subject.clone() />
+                                    <input type="hidden" name="relation" value=g.relation.as_str() />
+                                    <input type="hidden" name="subject" value=g.subject.to_string() />
                                     <button type="submit" class="link">"Revoke"</button>
                                 </ActionForm>
                             </td>

@@ -4,7 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::time::format_ms;
 use crate::pages::jobs::query_string;
-use crate::server_fns::audit::list_audit;
+use crate::server_fns::audit::{list_audit, PAGE};
+use domain::audit::AuditQuery;
 
 /// `/audit`: who did what, when, and whether it was allowed; filtered by a
 /// GET form and paged with `?before=`.
@@ -21,8 +22,16 @@ pub fn AuditPage() -> impl IntoView {
             field("before"),
         )
     };
-    let events = Resource::new(filters, |(env, actor, action, since, before)| {
-        list_audit(env, actor, action, since, before.parse().ok())
+    let events = Resource::new(filters, |(environment, actor, action, since, before)| {
+        let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+        list_audit(AuditQuery {
+            environment: some(environment),
+            actor: some(actor),
+            action: some(action),
+            since: some(since),
+            before: some(before),
+            limit: Some(PAGE.to_string()),
+        })
     });
 
     view! {
@@ -43,9 +52,9 @@ pub fn AuditPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
                 {move || Suspend::new(async move {
                     match events.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(page) => {
-                            let older = page.older.map(|before| {
+                            let older = page.next.map(|before| {
                                 let q = query_string(&[
                                     ("environment", field("environment")),
                                     ("actor", field("actor")),
@@ -56,17 +65,17 @@ pub fn AuditPage() -> impl IntoView {
                                 view! { <a class="older" href=format!("/audit?{q}")>"Older"</a> }
                             });
                             view! {
-                                {page.events.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}
+                                {page.items.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}
                                 <table class="data audit">
                                     <thead><tr><th>"When"</th><th>"Actor"</th><th>"Action"</th><th>"Object"</th><th>"Decision"</th><th>"Reason"</th></tr></thead>
                                     <tbody>
-                                        {page.events.into_iter().map(|e| view! {
+                                        {page.items.into_iter().map(|e| view! {
                                             <tr data-event=e.id title=e.request_id.clone().map(|r| format!("request {r}"))>
                                                 <td>{format_ms(e.at)}</td>
                                                 <td>{e.actor.clone()}</td>
                                                 <td><code>{e.action.clone()}</code></td>
                                                 <td>{e.object.clone()}</td>
-                                                <td><span class=format!("decision decision-{}", e.decision)>{e.decision.clone()}</span></td>
+                                                <td><span class=format!("decision decision-{}", e.decision)>{e.decision.as_str()}</span></td>
                                                 <td>{e.reason.clone().unwrap_or_default()}</td>
                                             </tr>
                                         }).collect_view()}

@@ -8,22 +8,27 @@ use crate::components::time::format_ms;
 use crate::server_fns::environment_ops::{
     ApplyEnvironment, DestroyEnvironment, LockEnvironment, UnlockEnvironment,
 };
-use crate::server_fns::environments::{get_environment, EnvironmentView};
-use crate::server_fns::jobs::{get_job, list_jobs, JobDetailView, JobView};
+use crate::server_fns::environments::get_environment;
+use crate::server_fns::jobs::{get_job, list_jobs};
+use domain::job::{Job, JobDetail, JobQuery, StepStatus};
+use domain::EnvironmentDetail;
 
 /// How many recent jobs the page reads steps from.
 const RECENT: usize = 6;
 
 /// The recent jobs of `env`, the newest `RECENT` with their steps.
-async fn recent_runs(
-    env: String,
-) -> Result<(Vec<JobView>, Vec<JobDetailView>), crate::error::UiError> {
-    let page = list_jobs(env, String::new(), String::new(), String::new(), None).await?;
+async fn recent_runs(env: String) -> Result<(Vec<Job>, Vec<JobDetail>), crate::error::UiError> {
+    let query = JobQuery {
+        environment: Some(env),
+        limit: Some("25".to_owned()),
+        ..JobQuery::default()
+    };
+    let page = list_jobs(query).await?;
     let mut details = Vec::new();
-    for job in page.jobs.iter().take(RECENT) {
-        details.push(get_job(job.id).await?);
+    for job in page.items.iter().take(RECENT) {
+        details.push(get_job(job.id.0).await?);
     }
-    Ok((page.jobs, details))
+    Ok((page.items, details))
 }
 
 /// `/environments/{name}`: what it is, each layer's last run, the manifest,
@@ -49,7 +54,7 @@ pub fn EnvironmentPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match env.await {
-                        Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(view) => {
                             let runs = runs.await.unwrap_or_default();
                             view! {
@@ -68,7 +73,7 @@ pub fn EnvironmentPage() -> impl IntoView {
 }
 
 #[component]
-fn EnvironmentHead(view: EnvironmentView) -> impl IntoView {
+fn EnvironmentHead(view: EnvironmentDetail) -> impl IntoView {
     let env = view.environment;
     let status = env.status.as_str();
     view! {
@@ -89,13 +94,13 @@ fn EnvironmentHead(view: EnvironmentView) -> impl IntoView {
 
 /// Each layer with its most recent run among the recent jobs.
 #[component]
-fn LayerRuns(layers: Vec<String>, runs: Vec<JobDetailView>) -> impl IntoView {
+fn LayerRuns(layers: Vec<String>, runs: Vec<JobDetail>) -> impl IntoView {
     let rows = layers
         .into_iter()
         .map(|layer| {
             let last = runs.iter().find_map(|run| {
                 let steps: Vec<_> = run.steps.iter().filter(|s| s.layer == layer).collect();
-                let shown = steps.iter().rev().find(|s| s.status != "pending")?;
+                let shown = steps.iter().rev().find(|s| s.status != StepStatus::Pending)?;
                 let plan = steps.iter().find_map(|s| s.summary);
                 Some((run.job.id, (*shown).clone(), plan))
             });
@@ -105,7 +110,7 @@ fn LayerRuns(layers: Vec<String>, runs: Vec<JobDetailView>) -> impl IntoView {
                     {match last {
                         None => view! { <td colspan="4" class="muted">"not run yet"</td> }.into_any(),
                         Some((job, step, plan)) => view! {
-                            <td><span class=format!("status status-{}", step.status)>{step.status.clone()}</span>" "{step.phase.clone()}</td>
+                            <td><span class=format!("status status-{}", step.status)>{step.status.as_str()}</span>" "{step.phase.as_str()}</td>
                             <td>{step.finished_at.or(step.started_at).map(format_ms).unwrap_or_default()}</td>
                             <td>{plan.map(|p| format!("+{} ~{} -{}", p.add, p.change, p.destroy)).unwrap_or_else(|| "—".to_owned())}</td>
                             <td><a href=format!("/jobs/{job}")>{format!("job {job}")}</a></td>
@@ -125,7 +130,7 @@ fn LayerRuns(layers: Vec<String>, runs: Vec<JobDetailView>) -> impl IntoView {
 }
 
 #[component]
-fn ManifestTable(view: EnvironmentView) -> impl IntoView {
+fn ManifestTable(view: EnvironmentDetail) -> impl IntoView {
     view! {
         <h2>"Manifest"</h2>
         <table class="data manifest" data-testid="manifest">
@@ -145,7 +150,7 @@ fn ManifestTable(view: EnvironmentView) -> impl IntoView {
 }
 
 #[component]
-fn RecentJobs(jobs: Vec<JobView>, env: String) -> impl IntoView {
+fn RecentJobs(jobs: Vec<Job>, env: String) -> impl IntoView {
     view! {
         <h2>"Recent jobs"</h2>
         {if jobs.is_empty() {
@@ -156,7 +161,7 @@ fn RecentJobs(jobs: Vec<JobView>, env: String) -> impl IntoView {
                     {jobs.into_iter().take(10).map(|j| view! {
                         <li>
                             <a href=format!("/jobs/{}", j.id)>{format!("#{} {}", j.id, j.kind)}</a>" "
-                            <span class=format!("status status-{}", j.status)>{j.status.clone()}</span>
+                            <span class=format!("status status-{}", j.status)>{j.status.as_str()}</span>
                             <span class="muted">" "{format_ms(j.created_at)}" by "{j.actor.clone()}</span>
                         </li>
                     }).collect_view()}

@@ -51,7 +51,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading environments…"</p> }>
                 {move || Suspend::new(async move {
                     match environments.await {
-                        Err(err) => view! { <p class="error" role="alert">{err.message}</p> }.into_any(),
+                        Err(err) => view! { <p class="error" role="alert">{err.0.message}</p> }.into_any(),
                         Ok(envs) if envs.is_empty() && !logged_in => view! {
                             <p class="notice">
                                 <a href="/auth/login?return_to=/" rel="external">"Log in"</a>

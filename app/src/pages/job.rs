@@ -8,10 +8,9 @@ use crate::components::job_steps::JobSteps;
 use crate::components::time::format_ms;
 use crate::error::UiError;
 use crate::server_fns::environments::get_environment;
-use crate::server_fns::jobs::{
-    get_job, job_logs, layers_simulated, CancelJob, JobDetailView, LogLineView, RetryJob,
-};
+use crate::server_fns::jobs::{get_job, job_logs, layers_simulated, CancelJob, RetryJob};
 use crate::session::CsrfField;
+use domain::job::{JobDetail, LogLine};
 
 const NOSCRIPT_RELOAD: &str = r#"<meta http-equiv="refresh" content="2"><p class="notice">This job is running: the page reloads every two seconds.</p>"#;
 
@@ -19,23 +18,20 @@ const NOSCRIPT_RELOAD: &str = r#"<meta http-equiv="refresh" content="2"><p class
 /// the caller may cancel or retry it, and whether layers are simulated.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Loaded {
-    detail: JobDetailView,
-    lines: Vec<LogLineView>,
+    detail: JobDetail,
+    lines: Vec<LogLine>,
     can_apply: bool,
     simulated: bool,
 }
 
 async fn load(id: Option<i64>) -> Result<Loaded, UiError> {
-    let id = id.ok_or_else(|| UiError {
-        code: "not_found".to_owned(),
-        message: "no such job".to_owned(),
-    })?;
+    let id = id.ok_or_else(|| UiError::new(domain::ErrorCode::NotFound, "no such job"))?;
     let detail = get_job(id).await?;
     let lines = job_logs(id, 0).await?;
     let can_apply = match &detail.job.environment {
         Some(env) => get_environment(env.clone())
             .await
-            .is_ok_and(|e| e.can_apply),
+            .is_ok_and(|e| e.permissions.apply),
         None => false,
     };
     let simulated = layers_simulated().await.unwrap_or(false);
@@ -72,7 +68,7 @@ pub fn JobPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| retry.value().get().and_then(Result::err))
-            .map(|e| view! { <p class="error" role="alert">{e.message}</p> })
+            .map(|e| view! { <p class="error" role="alert">{e.0.message}</p> })
     };
 
     view! {
@@ -83,7 +79,7 @@ pub fn JobPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match job.await {
-                        Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(loaded) => view! { <JobView loaded selected cancel retry /> }.into_any(),
                     }
                 })}
@@ -105,7 +101,7 @@ fn JobView(
         can_apply,
         simulated,
     } = loaded;
-    let id = detail.job.id;
+    let id = detail.job.id.0;
     let running_at_render = !detail.job.is_finished();
     let detail = RwSignal::new(detail);
     let lines = RwSignal::new(lines);
@@ -113,7 +109,7 @@ fn JobView(
     let job = move || detail.with(|d| d.job.clone());
     let status = move || job().status;
     let finished = move || detail.with(|d| d.job.is_finished());
-    let retryable = move || matches!(status().as_str(), "failed" | "cancelled");
+    let retryable = move || status().is_retryable();
     let log_text = move || {
         let step = selected.get();
         lines.with(|l| {
@@ -131,7 +127,7 @@ fn JobView(
         {running_at_render.then(|| view! { <noscript inner_html=NOSCRIPT_RELOAD></noscript> })}
         <div class="job-head">
             <h1>{move || format!("Job {id}: {}", job().kind)}</h1>
-            <span class=move || format!("status status-{}", status()) data-testid="job-status">{status}</span>
+            <span class=move || format!("status status-{}", status()) data-testid="job-status">{move || status().as_str()}</span>
             {simulated.then(|| view! { <span class="simulated" title="Layers run on Palette's stand-in: nothing is created anywhere">"simulated"</span> })}
         </div>
         <dl class="facts">

@@ -2,16 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::time::format_ms;
-use crate::server_fns::jobs::list_jobs;
+use domain::job::{JobKind, JobQuery};
 
-const KINDS: &[&str] = &[
-    "environment.create",
-    "environment.apply",
-    "environment.destroy",
-    "promotion.execute",
-    "oidc.check",
-];
+use crate::components::time::format_ms;
+use crate::server_fns::jobs::{list_jobs, PAGE};
 
 /// A query string with `key=value` pairs that are not empty.
 pub fn query_string(pairs: &[(&str, String)]) -> String {
@@ -48,8 +42,17 @@ pub fn JobsPage() -> impl IntoView {
             field("before"),
         )
     };
-    let jobs = Resource::new(filters, |(env, actor, kind, since, before)| {
-        list_jobs(env, actor, kind, since, before.parse().ok())
+    let jobs = Resource::new(filters, |(environment, actor, kind, since, before)| {
+        let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+        list_jobs(JobQuery {
+            environment: some(environment),
+            actor: some(actor),
+            kind: some(kind),
+            since: some(since),
+            before: some(before),
+            limit: Some(PAGE.to_string()),
+            status: None,
+        })
     });
 
     view! {
@@ -64,7 +67,7 @@ pub fn JobsPage() -> impl IntoView {
                 <label for="jobs-kind">"Kind"</label>
                 <select id="jobs-kind" name="kind">
                     <option value="">"any"</option>
-                    {KINDS.iter().map(|k| view! { <option value=*k selected=field("kind") == *k>{*k}</option> }).collect_view()}
+                    {JobKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=field("kind") == k.as_str()>{k.as_str()}</option> }).collect_view()}
                 </select>
                 <label for="jobs-since">"Since"</label>
                 <input id="jobs-since" name="since" type="date" value=field("since") />
@@ -73,9 +76,9 @@ pub fn JobsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
                 {move || Suspend::new(async move {
                     match jobs.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(page) => {
-                            let older = page.older.map(|before| {
+                            let older = page.next.map(|before| {
                                 let q = query_string(&[
                                     ("environment", field("environment")),
                                     ("actor", field("actor")),
@@ -86,16 +89,16 @@ pub fn JobsPage() -> impl IntoView {
                                 view! { <a class="older" href=format!("/jobs?{q}")>"Older"</a> }
                             });
                             view! {
-                                {page.jobs.is_empty().then(|| view! { <p class="empty">"No jobs match."</p> })}
+                                {page.items.is_empty().then(|| view! { <p class="empty">"No jobs match."</p> })}
                                 <table class="data jobs">
                                     <thead><tr><th>"Job"</th><th>"Kind"</th><th>"Environment"</th><th>"Status"</th><th>"Asked by"</th><th>"Created"</th></tr></thead>
                                     <tbody>
-                                        {page.jobs.into_iter().map(|j| view! {
-                                            <tr data-job=j.id>
+                                        {page.items.into_iter().map(|j| view! {
+                                            <tr data-job=j.id.0>
                                                 <td><a href=format!("/jobs/{}", j.id)>{format!("#{}", j.id)}</a></td>
-                                                <td>{j.kind.clone()}</td>
+                                                <td>{j.kind.as_str()}</td>
                                                 <td>{j.environment.clone().map(|e| view! { <a href=format!("/environments/{e}")>{e.clone()}</a> })}</td>
-                                                <td><span class=format!("status status-{}", j.status)>{j.status.clone()}</span></td>
+                                                <td><span class=format!("status status-{}", j.status)>{j.status.as_str()}</span></td>
                                                 <td>{j.actor.clone()}</td>
                                                 <td>{format_ms(j.created_at)}</td>
                                             </tr>

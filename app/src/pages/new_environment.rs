@@ -44,7 +44,7 @@ pub fn NewEnvironmentPage() -> impl IntoView {
                     Suspend::new(async move {
                         match layers.await {
                             Ok(layers) => view! { <CreateForm layers typed action /> }.into_any(),
-                            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         }
                     })
                 }}

@@ -70,7 +70,7 @@ pub fn OidcPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading checks…"</p> }>
                 {move || Suspend::new(async move {
                     match overview.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(o) if o.rows.is_empty() && !logged_in => view! {
                             <p class="notice">
                                 <a href="/auth/login?return_to=/oidc" rel="external">"Log in"</a>
@@ -81,7 +81,7 @@ pub fn OidcPage() -> impl IntoView {
                             <p class="empty">"No environment you may view yet."</p>
                         }.into_any(),
                         Ok(o) => {
-                            let names: Vec<String> = o.rows.iter().map(|(n, _)| n.clone()).collect();
+                            let names: Vec<String> = o.rows.iter().map(|r| r.environment.to_string()).collect();
                             let env = param("env").unwrap_or_default();
                             let (a, b) = (param("a").unwrap_or_default(), param("b").unwrap_or_default());
                             view! {
@@ -109,7 +109,7 @@ pub fn OidcPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match latency.await {
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(Some((env, series))) => view! {
                             <section class="charts" aria-label=format!("Latency of {env}")>
                                 <h3>{format!("Latency of {env}")}</h3>
@@ -124,7 +124,7 @@ pub fn OidcPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match comparison.await {
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(Some((a, b, c))) => {
                             let label = format!("{a} compared with {b}");
                             view! {

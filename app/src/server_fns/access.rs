@@ -1,38 +1,38 @@
 //! Who holds which relation on an environment; grants, revocations and
-//! explanations. Each function calls one engine method.
+//! explanations. Each function calls one engine method, as the REST API's
+//! `/environments/{name}/access` routes do.
 
+use domain::access::{AccessList, Explanation, Grant};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use serde::{Deserialize, Serialize};
 
 use crate::error::UiError;
 
-/// One direct grant, as the access page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantView {
-    pub relation: String,
-    pub subject: String,
-}
-
 #[cfg(feature = "ssr")]
-fn env_name(name: &str) -> Result<domain::EnvironmentName, UiError> {
-    domain::EnvironmentName::parse(name).map_err(|e| engine::Error::invalid(e).into())
+use super::environments::env_name;
+
+/// A grant as the form gives it, every refusal reported at once.
+#[cfg(feature = "ssr")]
+fn grant_of(relation: &str, subject: &str) -> Result<Grant, UiError> {
+    let relation = domain::access::Relation::parse(relation.trim());
+    let subject = domain::access::Subject::parse(subject);
+    match (relation, subject) {
+        (Ok(relation), Ok(subject)) => Ok(Grant { relation, subject }),
+        (r, s) => Err([r.err(), s.err()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .into()),
+    }
 }
 
 /// The direct grants on `env`.
 #[server(prefix = "/_fn", endpoint = "list_access", input = GetUrl)]
-pub async fn list_access(env: String) -> Result<Vec<GrantView>, UiError> {
+pub async fn list_access(env: String) -> Result<AccessList, UiError> {
     let engine = super::context::engine()?;
-    let grants = engine
+    Ok(engine
         .list_access(&super::context::actor(), &env_name(&env)?)
-        .await?;
-    Ok(grants
-        .into_iter()
-        .map(|g| GrantView {
-            relation: g.relation,
-            subject: g.subject,
-        })
-        .collect())
+        .await?)
 }
 
 /// Grants `relation` on `env` to `subject` (`user:<id>` or `group:<name>`).
@@ -43,20 +43,12 @@ pub async fn grant_access(
     env: String,
     relation: String,
     subject: String,
-) -> Result<GrantView, UiError> {
+) -> Result<Grant, UiError> {
     let engine = super::context::engine()?;
-    let grant = engine
-        .grant(
-            &super::context::actor(),
-            &env_name(&env)?,
-            &relation,
-            &subject,
-        )
-        .await?;
-    Ok(GrantView {
-        relation: grant.relation,
-        subject: grant.subject,
-    })
+    let grant = grant_of(&relation, &subject)?;
+    Ok(engine
+        .grant(&super::context::actor(), &env_name(&env)?, &grant)
+        .await?)
 }
 
 /// Revokes a direct grant.
@@ -67,37 +59,37 @@ pub async fn revoke_access(
     env: String,
     relation: String,
     subject: String,
-) -> Result<GrantView, UiError> {
+) -> Result<Grant, UiError> {
     let engine = super::context::engine()?;
-    let grant = engine
-        .revoke(
-            &super::context::actor(),
-            &env_name(&env)?,
-            &relation,
-            &subject,
-        )
-        .await?;
-    Ok(GrantView {
-        relation: grant.relation,
-        subject: grant.subject,
-    })
+    let grant = grant_of(&relation, &subject)?;
+    Ok(engine
+        .revoke(&super::context::actor(), &env_name(&env)?, &grant)
+        .await?)
 }
 
-/// The path through the model that gives `subject` the `permission`, or
-/// `None` when it does not have it.
+/// Why `subject` holds (or lacks) `permission` on `env`.
 #[server(prefix = "/_fn", endpoint = "explain_access", input = GetUrl)]
 pub async fn explain_access(
     env: String,
     subject: String,
     permission: String,
-) -> Result<Option<String>, UiError> {
+) -> Result<Explanation, UiError> {
     let engine = super::context::engine()?;
+    let subject = domain::access::Subject::parse(&subject);
+    let permission = domain::access::Permission::parse(permission.trim());
+    let (subject, permission) = match (subject, permission) {
+        (Ok(s), Ok(p)) => (s, p),
+        (s, p) => {
+            let errors: Vec<_> = [s.err(), p.err()].into_iter().flatten().collect();
+            return Err(errors.into());
+        }
+    };
     Ok(engine
         .explain_access(
             &super::context::actor(),
             &env_name(&env)?,
             &subject,
-            &permission,
+            permission,
         )
         .await?)
 }

@@ -32,10 +32,11 @@ pub async fn lock_environment(
     #[server(default)] _csrf: String,
     name: String,
     #[server(default)] reason: String,
-) -> Result<(), UiError> {
+) -> Result<domain::Lock, UiError> {
     let engine = super::context::engine()?;
+    let request = domain::LockRequest { reason };
     Ok(engine
-        .lock_environment(&super::context::actor(), &env_name(&name)?, &reason)
+        .lock_environment(&super::context::actor(), &env_name(&name)?, &request)
         .await?)
 }
 
@@ -44,7 +45,7 @@ pub async fn unlock_environment(
     // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
     #[server(default)] _csrf: String,
     name: String,
-) -> Result<(), UiError> {
+) -> Result<domain::Lock, UiError> {
     let engine = super::context::engine()?;
     Ok(engine
         .unlock_environment(&super::context::actor(), &env_name(&name)?)
@@ -62,11 +63,10 @@ pub async fn destroy_environment(
 ) -> Result<i64, UiError> {
     let env = env_name(&name)?;
     if confirm.trim() != env.as_str() {
-        let error: UiError = engine::Error::invalid(domain::ValidationError::new(
+        let error = UiError::from(domain::ValidationError::new(
             "confirm",
             format!("type {env} to confirm the destroy"),
-        ))
-        .into();
+        ));
         // Without JavaScript, back to the environment page with the reason.
         super::form_return::back_to_form(
             &format!("/environments/{env}"),

@@ -17,9 +17,11 @@ pub(crate) mod context {
 
     /// The engine the server put in the request's context.
     pub fn engine() -> Result<engine::Engine, UiError> {
-        leptos::prelude::use_context::<engine::Engine>().ok_or_else(|| UiError {
-            code: "internal".to_owned(),
-            message: "the server is misconfigured: no engine in context".to_owned(),
+        leptos::prelude::use_context::<engine::Engine>().ok_or_else(|| {
+            UiError::new(
+                domain::ErrorCode::Internal,
+                "the server is misconfigured: no engine in context",
+            )
         })
     }
 

@@ -3,56 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::report::Report;
 use crate::rules::keys::parse_key;
 use crate::rules::{str_array, StrArray};
 
-/// A member present on both sides with different values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberDiff {
-    pub member: String,
-    pub a: Value,
-    pub b: Value,
-}
-
-/// What differs between two reports. Lists are sorted; an empty list means
-/// no difference of that kind.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
-    pub a_issuer: String,
-    pub b_issuer: String,
-    pub members_only_in_a: Vec<String>,
-    pub members_only_in_b: Vec<String>,
-    /// Values compared after replacing each side's own issuer in strings by
-    /// `{issuer}`, so endpoints that differ only by host are equal; the raw
-    /// values are kept.
-    pub members_differing: Vec<MemberDiff>,
-    pub signing_algs_only_in_a: Vec<String>,
-    pub signing_algs_only_in_b: Vec<String>,
-    /// Key types and curves, e.g. `RSA`, `EC P-256`.
-    pub key_types_only_in_a: Vec<String>,
-    pub key_types_only_in_b: Vec<String>,
-    pub kids_only_in_a: Vec<String>,
-    pub kids_only_in_b: Vec<String>,
-}
-
-impl Comparison {
-    /// True when nothing differs.
-    pub fn is_same(&self) -> bool {
-        self.members_only_in_a.is_empty()
-            && self.members_only_in_b.is_empty()
-            && self.members_differing.is_empty()
-            && self.signing_algs_only_in_a.is_empty()
-            && self.signing_algs_only_in_b.is_empty()
-            && self.key_types_only_in_a.is_empty()
-            && self.key_types_only_in_b.is_empty()
-            && self.kids_only_in_a.is_empty()
-            && self.kids_only_in_b.is_empty()
-    }
-}
+pub use domain::oidc::{Comparison, MemberDiff};
 
 /// Compares two reports' discovery documents and JWKS.
 pub fn compare(a: &Report, b: &Report) -> Comparison {

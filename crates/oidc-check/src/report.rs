@@ -4,93 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// Longest detail line kept, in characters (longer ones end with `…`).
-pub const MAX_DETAIL_CHARS: usize = 300;
-
-/// The outcome of one rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    Warn,
-    Fail,
-    Skip,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-            Status::Skip => "skip",
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One rule's result: a rule id from [`crate::RULE_IDS`] (or
-/// [`crate::TLS_CERT_EXPIRY`]), a status and a one-line detail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleResult {
-    pub id: String,
-    pub status: Status,
-    pub detail: String,
-}
-
-impl RuleResult {
-    /// Builds a result; the detail is made one line and truncated to
-    /// [`MAX_DETAIL_CHARS`].
-    pub fn new(id: &str, status: Status, detail: impl AsRef<str>) -> Self {
-        Self {
-            id: id.to_owned(),
-            status,
-            detail: one_line(detail.as_ref()),
-        }
-    }
-    pub fn pass(id: &str, detail: impl AsRef<str>) -> Self {
-        Self::new(id, Status::Pass, detail)
-    }
-    pub fn warn(id: &str, detail: impl AsRef<str>) -> Self {
-        Self::new(id, Status::Warn, detail)
-    }
-    pub fn fail(id: &str, detail: impl AsRef<str>) -> Self {
-        Self::new(id, Status::Fail, detail)
-    }
-    pub fn skip(id: &str, detail: impl AsRef<str>) -> Self {
-        Self::new(id, Status::Skip, detail)
-    }
-}
-
-/// Replaces control characters (newlines, ANSI escapes) with spaces and
-/// truncates to [`MAX_DETAIL_CHARS`] characters.
-pub fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_DETAIL_CHARS * 4));
-    let mut chars = s.chars().peekable();
-    let mut count = 0;
-    while let Some(c) = chars.next() {
-        if count + 1 == MAX_DETAIL_CHARS && chars.peek().is_some() {
-            out.push('…');
-            break;
-        }
-        out.push(if c.is_control() { ' ' } else { c });
-        count += 1;
-    }
-    out
-}
-
-/// Wall-clock times in milliseconds; `None` when that fetch did not run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timings {
-    pub discovery: Option<u64>,
-    pub jwks: Option<u64>,
-    pub total: u64,
-}
+pub use domain::oidc::{one_line, RuleResult, RuleStatus as Status, Timings, MAX_DETAIL_CHARS};
 
 /// The report of one issuer check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,21 +71,5 @@ impl Report {
                 "total": self.timings_ms.total,
             },
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_line_strips_control_characters_and_truncates() {
-        assert_eq!(one_line("a\nb\x1b[31mc"), "a b [31mc");
-        let long = "é".repeat(1000);
-        let cut = one_line(&long);
-        assert_eq!(cut.chars().count(), MAX_DETAIL_CHARS);
-        assert!(cut.ends_with('…'));
-        let exact = "x".repeat(MAX_DETAIL_CHARS);
-        assert_eq!(one_line(&exact), exact);
     }
 }

@@ -69,8 +69,11 @@ impl BackgroundJob for OidcCheckJob {
                 format!("failed rules: {}", failed.join(", "))
             },
         );
+        // Fenced like every write of a running job: a worker that lost the
+        // lease (and whose job another worker now runs) stores nothing.
+        let mut tx = ctx.begin_fenced().await?;
         oidc_checks::insert(
-            ctx.store().pool(),
+            &mut *tx,
             &NewOidcCheck {
                 environment: name.as_str(),
                 at: now_ms(),
@@ -80,6 +83,9 @@ impl BackgroundJob for OidcCheckJob {
             },
         )
         .await?;
+        tx.commit()
+            .await
+            .map_err(crate::store::StoreError::Database)?;
         ctx.flush_logs().await;
         Ok(())
     }

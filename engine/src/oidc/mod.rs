@@ -23,22 +23,21 @@ pub use crate::store::oidc_checks::{LatencyPoint, OidcCheckRecord, Trigger};
 /// The overall verdict of one check: `fail` when a rule failed, `warn` when
 /// one warned, `pass` otherwise.
 pub fn overall(report: &Report) -> Status {
-    if !report.ok || report.rules.iter().any(|r| r.status == Status::Fail) {
-        Status::Fail
-    } else if report.rules.iter().any(|r| r.status == Status::Warn) {
-        Status::Warn
-    } else {
-        Status::Pass
-    }
+    domain::oidc::overall(report.ok, &report.rules)
 }
 
 /// A rule status as a Prometheus gauge value: 1 pass, 0.5 warn, 0 fail,
 /// -1 skip.
 pub fn gauge_value(status: Status) -> f64 {
-    match status {
-        Status::Pass => 1.0,
-        Status::Warn => 0.5,
-        Status::Fail => 0.0,
-        Status::Skip => -1.0,
-    }
+    status.gauge_value()
+}
+
+/// The matrix's columns: every rule id, in report order.
+pub fn rule_columns() -> Vec<String> {
+    RULE_IDS
+        .iter()
+        .copied()
+        .chain([TLS_CERT_EXPIRY])
+        .map(str::to_owned)
+        .collect()
 }

@@ -5,11 +5,9 @@
 //! an interval ago is left alone, so N schedulers do not check N times as
 //! often.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use domain::EnvironmentStatus;
-use sqlx::Row;
 use tokio::task::JoinHandle;
 
 use super::job::OidcCheckJob;
@@ -62,7 +60,7 @@ impl Scheduler {
 pub async fn schedule_due_checks(store: &Store, interval: Duration) -> Result<usize, StoreError> {
     let now = now_ms();
     let window = i64::try_from(interval.as_millis().saturating_mul(9) / 10).unwrap_or(i64::MAX);
-    let last = last_queued(store).await?;
+    let last = queue::last_created_per_environment(store.pool(), queue::JobKind::OidcCheck).await?;
     let mut queued = 0;
     for env in environments::list(store.pool()).await? {
         let name = env.summary.name.as_str();
@@ -84,18 +82,4 @@ pub async fn schedule_due_checks(store: &Store, interval: Duration) -> Result<us
         }
     }
     Ok(queued)
-}
-
-/// When the last check of each environment was queued.
-async fn last_queued(store: &Store) -> Result<HashMap<String, i64>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT environment, MAX(created_at) AS at FROM jobs \
-         WHERE kind = $1 AND environment IS NOT NULL GROUP BY environment",
-    )
-    .bind(queue::JobKind::OidcCheck.as_str())
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("environment")?, row.try_get("at")?)))
-        .collect()
 }

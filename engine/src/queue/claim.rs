@@ -88,8 +88,7 @@ fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {
             job: JobId(row.try_get("id")?),
             token: row.try_get("fencing_token")?,
         },
-        kind: JobKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("job kind {kind}")))?,
+        kind: JobKind::parse(&kind).map_err(|_| StoreError::Corrupt(format!("job kind {kind}")))?,
         payload: serde_json::from_str(&payload)
             .map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
         attempts: row.try_get("attempts")?,

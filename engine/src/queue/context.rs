@@ -76,6 +76,13 @@ impl JobContext {
     }
 
     /// The stop signals: cancellation, lease lost, worker shutdown.
+    /// A transaction in which this worker's lease is known to be current:
+    /// a handler's own writes (a check's result, a promotion's state) go
+    /// through it, so a worker that lost the job changes nothing.
+    pub async fn begin_fenced(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, LeaseError> {
+        fence::fenced(&self.store, self.lease).await
+    }
+
     pub fn stop_signals(&self) -> &StopSignals {
         &self.stop
     }

@@ -2,21 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use super::model::{JobId, JobStatus, StepStatus};
+use super::model::{CancelOutcome, JobId, JobStatus, StepStatus};
 use super::signal;
 use crate::store::{now_ms, StoreError};
-
-/// What a cancel request did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelOutcome {
-    /// The job was queued: it is cancelled now.
-    Cancelled,
-    /// The job is running: its worker stops it (SIGINT, then SIGKILL after
-    /// the grace period) and marks it cancelled.
-    Requested,
-    /// The job had already finished; nothing changed.
-    AlreadyFinished,
-}
 
 /// Cancels job `id`. Works inside a transaction (`&mut *tx`) or on a pooled
 /// connection.

@@ -33,7 +33,7 @@ mod worker;
 pub use claim::{claim, reclaim_expired, Claimed};
 pub use config::WorkerConfig;
 pub use context::JobContext;
-pub use control::{cancel, retry, CancelOutcome};
+pub use control::{cancel, retry};
 pub use enqueue::{enqueue, enqueue_unless_pending};
 pub use execute::backoff_ms;
 pub use fence::{Completion, Lease, LeaseError, StepUpdate};
@@ -41,9 +41,10 @@ pub use job::{BackgroundJob, JobError, Registry};
 pub use listen::CHANNEL as NOTIFY_CHANNEL;
 pub use metrics::{Histogram, Metrics, MetricsSnapshot, Outcome, BUCKETS};
 pub use model::{
-    Job, JobId, JobKind, JobStatus, LogLine, NewJob, Phase, PlanSummary, Step, StepStatus,
+    CancelOutcome, Job, JobDetail, JobFilter, JobId, JobKind, JobStatus, LogLine, NewJob, Phase,
+    PlanSummary, Progress, Step, StepStatus,
 };
-pub use read::{get_job, list_jobs, logs, steps, JobFilter};
+pub use read::{get_job, last_created_per_environment, list_jobs, logs, steps, Visible};
 pub use stats::{stats, QueueStats};
 pub use stop::{Flag, StopReason, StopSignals};
 pub use worker::Workers;

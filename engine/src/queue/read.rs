@@ -3,7 +3,10 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::model::{Job, JobId, JobKind, JobStatus, LogLine, Phase, PlanSummary, Step, StepStatus};
+use super::model::{
+    Job, JobFilter, JobId, JobKind, JobStatus, LogLine, Phase, PlanSummary, Progress, Step,
+    StepStatus,
+};
 use crate::store::StoreError;
 
 const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, actor, environment, \
@@ -19,10 +22,10 @@ fn decode_job(row: &AnyRow) -> Result<Job, StoreError> {
     let payload: String = row.try_get("payload")?;
     Ok(Job {
         id: JobId(row.try_get("id")?),
-        kind: JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?,
+        kind: JobKind::parse(&kind).map_err(|_| corrupt("job kind", &kind))?,
         payload: serde_json::from_str(&payload)
             .map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?,
-        status: JobStatus::parse(&status).ok_or_else(|| corrupt("job status", &status))?,
+        status: JobStatus::parse(&status).map_err(|_| corrupt("job status", &status))?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         run_at: row.try_get("run_at")?,
@@ -47,33 +50,62 @@ pub async fn get_job<'e>(
     row.as_ref().map(decode_job).transpose()
 }
 
-/// Which jobs to list.
-#[derive(Debug, Clone, Default)]
-pub struct JobFilter {
-    pub environment: Option<String>,
-    pub status: Option<JobStatus>,
-    /// Only jobs with an id below this (paging, newest first).
-    pub before: Option<JobId>,
-    pub limit: i64,
+/// Which environments a list may show: all of them, or only these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visible {
+    All,
+    Only(Vec<String>),
 }
 
-/// Jobs, newest first.
+impl Visible {
+    /// `AND column IN ($n, …)` for a restricted view, binding from `first`;
+    /// `None` when nothing at all is visible.
+    pub(crate) fn sql(&self, column: &str, first: usize) -> Option<(String, Vec<String>)> {
+        match self {
+            Self::All => Some((String::new(), Vec::new())),
+            Self::Only(names) if names.is_empty() => None,
+            Self::Only(names) => {
+                let marks: Vec<String> = (first..first + names.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                Some((
+                    format!(" AND {column} IN ({})", marks.join(", ")),
+                    names.clone(),
+                ))
+            }
+        }
+    }
+}
+
+/// Jobs, newest first: the filter's page plus one more, so the caller
+/// knows whether another page exists. Filtering and visibility are in the
+/// query, so a page is full whenever more matching rows exist.
 pub async fn list_jobs<'e>(
     db: impl Executor<'e, Database = Any>,
     filter: &JobFilter,
+    visible: &Visible,
 ) -> Result<Vec<Job>, StoreError> {
+    let Some((restrict, names)) = visible.sql("environment", 8) else {
+        return Ok(Vec::new());
+    };
     let sql = format!(
         "SELECT {JOB_COLUMNS} FROM jobs \
-         WHERE ($1 IS NULL OR environment = $1) AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3) \
-         ORDER BY id DESC LIMIT $4"
+         WHERE ($1 IS NULL OR environment = $1) AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR kind = $3) \
+         AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR created_at >= $5) AND ($6 IS NULL OR id < $6){restrict} \
+         ORDER BY id DESC LIMIT $7"
     );
-    let rows = sqlx::query(&sql)
-        .bind(filter.environment.as_deref())
+    let mut query = sqlx::query(&sql)
+        .bind(filter.environment.as_ref().map(|e| e.as_str().to_owned()))
         .bind(filter.status.map(JobStatus::as_str))
+        .bind(filter.kind.map(JobKind::as_str))
+        .bind(filter.actor.as_deref())
+        .bind(filter.since)
         .bind(filter.before.map(|id| id.0))
-        .bind(if filter.limit > 0 { filter.limit } else { 50 })
-        .fetch_all(db)
-        .await?;
+        .bind(filter.limit.overfetch());
+    for name in names {
+        query = query.bind(name);
+    }
+    let rows = query.fetch_all(db).await?;
     rows.iter().map(decode_job).collect()
 }
 
@@ -94,12 +126,14 @@ fn decode_step(row: &AnyRow) -> Result<Step, StoreError> {
     Ok(Step {
         position: row.try_get("position")?,
         layer: row.try_get("layer")?,
-        phase: Phase::parse(&phase).ok_or_else(|| corrupt("step phase", &phase))?,
-        status: StepStatus::parse(&status).ok_or_else(|| corrupt("step status", &status))?,
+        phase: Phase::parse(&phase).map_err(|_| corrupt("step phase", &phase))?,
+        status: StepStatus::parse(&status).map_err(|_| corrupt("step status", &status))?,
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
-        resources_done: row.try_get("resources_done")?,
-        resources_planned: row.try_get("resources_planned")?,
+        progress: Progress {
+            done: row.try_get("resources_done")?,
+            planned: row.try_get("resources_planned")?,
+        },
         summary,
         message: row.try_get("message")?,
     })
@@ -145,5 +179,22 @@ pub async fn logs<'e>(
                 line: row.try_get("line")?,
             })
         })
+        .collect()
+}
+
+/// When the newest job of `kind` on each environment was created.
+pub async fn last_created_per_environment<'e>(
+    db: impl Executor<'e, Database = Any>,
+    kind: JobKind,
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT environment, MAX(created_at) AS at FROM jobs \
+         WHERE kind = $1 AND environment IS NOT NULL GROUP BY environment",
+    )
+    .bind(kind.as_str())
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("environment")?, row.try_get("at")?)))
         .collect()
 }

@@ -31,7 +31,7 @@ pub async fn stats<'e>(db: impl Executor<'e, Database = Any>) -> Result<QueueSta
     let mut stats = QueueStats::default();
     for row in rows {
         let kind: String = row.try_get("kind")?;
-        let Some(kind) = JobKind::parse(&kind) else {
+        let Ok(kind) = JobKind::parse(&kind) else {
             continue;
         };
         let status: String = row.try_get("status")?;

@@ -59,6 +59,8 @@ pub enum BlueprintError {
     },
     #[error("unknown layer {0:?}")]
     UnknownLayer(String),
+    #[error("the blueprint is not valid TOML: {0}")]
+    Syntax(String),
 }
 
 /// A validated blueprint, in dependency order.
@@ -196,6 +198,58 @@ impl Blueprint {
     pub fn default_blueprint() -> Result<Self, BlueprintError> {
         Self::new(Self::default_layers())
     }
+
+    /// A blueprint without layers.
+    pub fn empty() -> Self {
+        Self {
+            ordered: Vec::new(),
+        }
+    }
+
+    /// A blueprint from its TOML form: one `[[layer]]` table per layer with
+    /// `name`, `depends_on`, `workspace`, `scaffold`, `applications` and
+    /// `timeout` (seconds), validated as [`Blueprint::new`] does.
+    pub fn from_toml(text: &str) -> Result<Self, BlueprintError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            layer: Vec<LayerSpec>,
+        }
+        let file: File =
+            toml::from_str(text).map_err(|e| BlueprintError::Syntax(e.message().to_owned()))?;
+        Self::new(file.layer)
+    }
+
+    /// The named layers to build, in blueprint order: all of them when none
+    /// are named; otherwise the named ones, which must exist and include
+    /// what they depend on. Errors name the `layers` field.
+    pub fn choose(&self, requested: &[String]) -> Result<Vec<String>, domain::ValidationError> {
+        if requested.is_empty() {
+            return Ok(self.ordered.iter().map(|l| l.name.clone()).collect());
+        }
+        let invalid = |m: String| domain::ValidationError::new("layers", m);
+        if let Some(name) = requested.iter().find(|n| self.get(n).is_none()) {
+            let known: Vec<_> = self.ordered.iter().map(|l| l.name.as_str()).collect();
+            return Err(invalid(format!(
+                "unknown layer {name:?} (known: {})",
+                known.join(", ")
+            )));
+        }
+        let chosen: Vec<&LayerSpec> = self
+            .ordered
+            .iter()
+            .filter(|l| requested.contains(&l.name))
+            .collect();
+        for layer in &chosen {
+            if let Some(missing) = layer.depends_on.iter().find(|d| !requested.contains(d)) {
+                return Err(invalid(format!(
+                    "{} depends on {missing}, which is not selected",
+                    layer.name
+                )));
+            }
+        }
+        Ok(chosen.iter().map(|l| l.name.clone()).collect())
+    }
 }
 
 fn visit<'a>(
@@ -245,6 +299,38 @@ mod tests {
 
     fn names(layers: &[&LayerSpec]) -> Vec<String> {
         layers.iter().map(|l| l.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_blueprint_reads_from_toml_and_is_validated() {
+        let text = r#"
+            [[layer]]
+            name = "net"
+            workspace = "net/{env}"
+            timeout = 60
+            [[layer]]
+            name = "app"
+            depends_on = ["net"]
+            workspace = "app/{env}"
+            applications = ["hydra"]
+            timeout = 60
+        "#;
+        let bp = Blueprint::from_toml(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(bp.choose(&[]).unwrap_or_default(), ["net", "app"]);
+        let lonely = bp.choose(&["app".to_owned()]).err().map(|e| e.message);
+        assert_eq!(
+            lonely.as_deref(),
+            Some("app depends on net, which is not selected")
+        );
+        let cyclic = text.replace("depends_on = [\"net\"]", "depends_on = [\"app\"]");
+        assert!(matches!(
+            Blueprint::from_toml(&cyclic),
+            Err(BlueprintError::Cycle(_))
+        ));
+        assert!(matches!(
+            Blueprint::from_toml("[[layer]]\nname = 1"),
+            Err(BlueprintError::Syntax(_))
+        ));
     }
 
     #[test]

@@ -2,57 +2,20 @@
 //! admins from configuration, group memberships from logins, and the
 //! explanation of a permission.
 
+use domain::access::{AccessList, Explanation, Grant, Permission, Relation, Subject};
 use domain::EnvironmentName;
-use serde::{Deserialize, Serialize};
 
 use crate::authz::{environment_object, Action, Tuple, PLATFORM};
 use crate::services::identity::MembershipChange;
 use crate::store::{audit, now_ms, NewAuditEvent};
 use crate::{Actor, Engine, Error};
 
-/// Relations a person or group can be granted on an environment.
-pub const GRANTABLE: &[&str] = &["owner", "operator", "approver", "viewer"];
-
-/// Permissions the access page can explain.
-pub const PERMISSIONS: &[&str] = &[
-    "can_view",
-    "can_apply",
-    "can_destroy",
-    "can_promote_to",
-    "can_approve_promotion",
-    "can_manage_access",
-];
-
-/// One direct grant on an environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Grant {
-    pub relation: String,
-    /// `user:anne` or `group:sre#member`.
-    pub subject: String,
-}
-
 /// Parses `user:<id>` or `group:<name>` (or `group:<name>#member`) into the
 /// subject form tuples use; anything else is refused.
 pub fn parse_subject(input: &str) -> Result<String, Error> {
-    let invalid = || {
-        Error::invalid(domain::ValidationError::new(
-            "subject",
-            "must be user:<id> or group:<name> (letters, digits, . _ @ -)",
-        ))
-    };
-    let input = input.trim();
-    let (kind, rest) = input.split_once(':').ok_or_else(invalid)?;
-    let id = rest.strip_suffix("#member").unwrap_or(rest);
-    let valid_id = !id.is_empty()
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
-    match kind {
-        "user" if valid_id && !rest.contains('#') => Ok(format!("user:{id}")),
-        "group" if valid_id => Ok(format!("group:{id}#member")),
-        _ => Err(invalid()),
-    }
+    Subject::parse(input)
+        .map(String::from)
+        .map_err(Error::invalid)
 }
 
 impl Engine {
@@ -61,7 +24,7 @@ impl Engine {
         &self,
         actor: &Actor,
         env: &EnvironmentName,
-    ) -> Result<Vec<Grant>, Error> {
+    ) -> Result<AccessList, Error> {
         self.authorize(actor, Action::ViewEnvironment(env)).await?;
         self.environment_must_exist(env).await?;
         let tuples = self
@@ -69,26 +32,25 @@ impl Engine {
             .read_object(&environment_object(env))
             .await
             .map_err(|e| Error::Unavailable(e.to_string()))?;
-        Ok(tuples
+        let items = tuples
             .into_iter()
-            .filter(|t| GRANTABLE.contains(&t.relation.as_str()))
-            .map(|t| Grant {
-                relation: t.relation,
-                subject: t.user,
+            .filter_map(|t| {
+                let relation = Relation::parse(&t.relation).ok()?;
+                let subject = Subject::parse(&t.user).ok()?;
+                Some(Grant { relation, subject })
             })
-            .collect())
+            .collect();
+        Ok(AccessList { items })
     }
 
-    /// Grants `relation` on `env` to `subject`; owners and admins only.
+    /// Grants a relation on `env`; owners and admins only.
     pub async fn grant(
         &self,
         actor: &Actor,
         env: &EnvironmentName,
-        relation: &str,
-        subject: &str,
+        grant: &Grant,
     ) -> Result<Grant, Error> {
-        self.change_access(actor, env, relation, subject, true)
-            .await
+        self.change_access(actor, env, grant, true).await
     }
 
     /// Revokes a direct grant; owners and admins only.
@@ -96,32 +58,26 @@ impl Engine {
         &self,
         actor: &Actor,
         env: &EnvironmentName,
-        relation: &str,
-        subject: &str,
+        grant: &Grant,
     ) -> Result<Grant, Error> {
-        self.change_access(actor, env, relation, subject, false)
-            .await
+        self.change_access(actor, env, grant, false).await
     }
 
     async fn change_access(
         &self,
         actor: &Actor,
         env: &EnvironmentName,
-        relation: &str,
-        subject: &str,
+        change: &Grant,
         grant: bool,
     ) -> Result<Grant, Error> {
-        let subject = parse_subject(subject)?;
-        if !GRANTABLE.contains(&relation) {
-            return Err(Error::invalid(domain::ValidationError::new(
-                "relation",
-                format!("must be one of: {}", GRANTABLE.join(", ")),
-            )));
-        }
         self.authorize(actor, Action::ManageAccess(env)).await?;
         self.environment_must_exist(env).await?;
         let object = environment_object(env);
-        let tuple = Tuple::new(subject.as_str(), relation, object.as_str());
+        let tuple = Tuple::new(
+            change.subject.as_str(),
+            change.relation.as_str(),
+            object.as_str(),
+        );
         let (writes, deletes) = if grant {
             (vec![tuple], vec![])
         } else {
@@ -131,10 +87,7 @@ impl Engine {
             .write(&writes, &deletes)
             .await
             .map_err(|e| Error::Unavailable(format!("the grant was not changed: {e}")))?;
-        let change = Grant {
-            relation: relation.to_owned(),
-            subject,
-        };
+        let change = change.clone();
         let action = if grant {
             "access.grant"
         } else {
@@ -161,26 +114,30 @@ impl Engine {
     }
 
     /// Why `subject` has (or lacks) `permission` on `env`: the path through
-    /// the model, one line, or `None` when it is not granted.
+    /// the model, one line, when it is granted.
     pub async fn explain_access(
         &self,
         actor: &Actor,
         env: &EnvironmentName,
-        subject: &str,
-        permission: &str,
-    ) -> Result<Option<String>, Error> {
+        subject: &Subject,
+        permission: Permission,
+    ) -> Result<Explanation, Error> {
         self.authorize(actor, Action::ViewEnvironment(env)).await?;
-        let subject = parse_subject(subject)?;
-        if !PERMISSIONS.contains(&permission) {
-            return Err(Error::invalid(domain::ValidationError::new(
-                "permission",
-                format!("must be one of: {}", PERMISSIONS.join(", ")),
-            )));
-        }
-        self.authorizer()
-            .explain(&subject, permission, &environment_object(env))
+        let path = self
+            .authorizer()
+            .explain(
+                subject.as_str(),
+                permission.as_str(),
+                &environment_object(env),
+            )
             .await
-            .map_err(|e| Error::Unavailable(e.to_string()))
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
+        Ok(Explanation {
+            subject: subject.clone(),
+            permission,
+            allowed: path.is_some(),
+            path,
+        })
     }
 
     /// Makes the configured principals (`user:<sub>` or `group:<name>`)
@@ -225,37 +182,5 @@ impl Engine {
             .await?
             .map(drop)
             .ok_or_else(|| Error::NotFound(format!("environment {env}")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_subject;
-
-    #[test]
-    fn subjects_are_users_or_groups_and_nothing_else() {
-        assert_eq!(
-            parse_subject("user:anne").ok().as_deref(),
-            Some("user:anne")
-        );
-        assert_eq!(
-            parse_subject("group:sre").ok().as_deref(),
-            Some("group:sre#member")
-        );
-        assert_eq!(
-            parse_subject("group:sre#member").ok().as_deref(),
-            Some("group:sre#member")
-        );
-        for bad in [
-            "anne",
-            "user:",
-            "user:*",
-            "platform:default",
-            "user:a#member",
-            "group:a b",
-            "environment:blue",
-        ] {
-            assert!(parse_subject(bad).is_err(), "{bad:?} accepted");
-        }
     }
 }

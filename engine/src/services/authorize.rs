@@ -104,6 +104,14 @@ impl Engine {
         ))
     }
 
+    /// What lists may show `actor`: everything, or the environments it may view.
+    pub(crate) async fn visibility(&self, actor: &Actor) -> Result<crate::queue::Visible, Error> {
+        Ok(match self.visible_environments(actor).await? {
+            None => crate::queue::Visible::All,
+            Some(names) => crate::queue::Visible::Only(names.into_iter().collect()),
+        })
+    }
+
     async fn audit_denial(&self, actor: &Actor, action: &Action<'_>, reason: &str) {
         let event = NewAuditEvent {
             at: now_ms(),

@@ -1,32 +1,15 @@
 //! One environment with what its page and the REST API show beyond the
 //! summary: its layers, its lock, what the caller may do and its recent jobs.
 
-use domain::{EnvironmentName, EnvironmentSummary};
-use serde::Serialize;
+use domain::{Actions, EnvironmentDetail, EnvironmentName, Limit, Permissions};
 
 use crate::authz::{environment_object, Action};
-use crate::queue::{self, Job, JobFilter};
+use crate::queue::{self, JobFilter, Visible};
 use crate::store::environments;
 use crate::{Actor, Engine, Error};
 
 /// How many recent jobs [`Engine::environment_detail`] returns.
 pub const RECENT_JOBS: i64 = 10;
-
-/// An environment in detail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EnvironmentDetail {
-    pub environment: EnvironmentSummary,
-    /// The enabled layers, in blueprint order.
-    pub layers: Vec<String>,
-    /// Why no infrastructure job may run, when locked.
-    pub locked_reason: Option<String>,
-    /// Whether the caller may apply (and lock, cancel, retry) here.
-    pub can_apply: bool,
-    /// Whether the caller may destroy it.
-    pub can_destroy: bool,
-    /// Newest first, at most [`RECENT_JOBS`].
-    pub recent_jobs: Vec<Job>,
-}
 
 impl Engine {
     /// One environment in detail; not found when it does not exist or the
@@ -43,17 +26,23 @@ impl Engine {
             .await?
             .ok_or_else(|| Error::NotFound(format!("environment {name}")))?;
         let filter = JobFilter {
-            environment: Some(name.as_str().to_owned()),
-            limit: RECENT_JOBS,
+            environment: Some(name.clone()),
+            limit: Limit::clamped(RECENT_JOBS),
             ..JobFilter::default()
         };
-        let recent_jobs = queue::list_jobs(self.store().pool(), &filter).await?;
+        let mut recent_jobs = queue::list_jobs(self.store().pool(), &filter, &Visible::All).await?;
+        recent_jobs.truncate(filter.limit.get_usize());
+        let permissions = Permissions {
+            apply: self.may(actor, "can_apply", name).await,
+            destroy: self.may(actor, "can_destroy", name).await,
+        };
+        let actions = Actions::new(permissions, row.summary.status, row.locked_reason.is_some());
         Ok(EnvironmentDetail {
             environment: row.summary,
             layers: row.layers,
             locked_reason: row.locked_reason,
-            can_apply: self.may(actor, "can_apply", name).await,
-            can_destroy: self.may(actor, "can_destroy", name).await,
+            permissions,
+            actions,
             recent_jobs,
         })
     }

@@ -1,10 +1,9 @@
 //! Operating an environment: apply layers again, destroy, lock and unlock.
 
-use domain::{EnvironmentName, EnvironmentStatus};
+use domain::{EnvironmentName, EnvironmentStatus, Lock, LockRequest};
 
 use crate::authz::Action;
 use crate::queue::{self, JobId, JobKind, NewJob};
-use crate::services::environments::select_layers;
 use crate::store::{audit, environments, now_ms, NewAuditEvent};
 use crate::{Actor, Engine, Error};
 
@@ -24,7 +23,7 @@ impl Engine {
         let layers = if layers.is_empty() {
             env.layers.clone()
         } else {
-            select_layers(layers)?
+            self.blueprint().choose(layers).map_err(Error::invalid)?
         };
         if let Some(extra) = layers.iter().find(|l| !env.layers.contains(l)) {
             return Err(Error::invalid(domain::ValidationError::new(
@@ -71,24 +70,26 @@ impl Engine {
         &self,
         actor: &Actor,
         name: &EnvironmentName,
-        reason: &str,
-    ) -> Result<(), Error> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(Error::invalid(domain::ValidationError::new(
-                "reason",
-                "say why, in at most 200 characters",
-            )));
-        }
-        self.set_lock(actor, name, Some(reason)).await
+        request: &LockRequest,
+    ) -> Result<Lock, Error> {
+        let reason = request.parse().map_err(Error::invalid)?;
+        self.set_lock(actor, name, Some(&reason)).await?;
+        Ok(Lock {
+            name: name.clone(),
+            locked_reason: Some(reason),
+        })
     }
 
     pub async fn unlock_environment(
         &self,
         actor: &Actor,
         name: &EnvironmentName,
-    ) -> Result<(), Error> {
-        self.set_lock(actor, name, None).await
+    ) -> Result<Lock, Error> {
+        self.set_lock(actor, name, None).await?;
+        Ok(Lock {
+            name: name.clone(),
+            locked_reason: None,
+        })
     }
 
     async fn set_lock(

@@ -1,12 +1,13 @@
 //! Creating, reading and listing environments.
 
-use domain::{EnvironmentName, EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment};
-
-use serde::Serialize;
+use domain::job::JobRef;
+use domain::{
+    Created, EnvironmentName, EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment,
+    ValidationError,
+};
 
 use crate::authz::{Action, Tuple, PLATFORM};
-use crate::queue::{self, JobId, JobKind, NewJob};
-use crate::runner::Blueprint;
+use crate::queue::{self, JobKind, NewJob};
 use crate::store::{self, audit, environments, now_ms, NewAuditEvent};
 use crate::{Actor, Engine, Error};
 
@@ -27,6 +28,25 @@ impl Engine {
             .collect())
     }
 
+    /// A page of the environments the actor may view, by name, after `after`.
+    pub async fn environments_page(
+        &self,
+        actor: &Actor,
+        after: Option<&EnvironmentName>,
+        limit: domain::Limit,
+    ) -> Result<domain::Page<EnvironmentSummary, EnvironmentName>, Error> {
+        let items: Vec<_> = self
+            .list_environments(actor)
+            .await?
+            .into_iter()
+            .filter(|env| after.is_none_or(|after| env.name > *after))
+            .take(limit.get_usize() + 1)
+            .collect();
+        Ok(domain::Page::from_overfetch(items, limit, |env| {
+            env.name.clone()
+        }))
+    }
+
     /// One environment by name.
     #[tracing::instrument(skip_all, fields(actor = %actor, environment = %name))]
     pub async fn get_environment(
@@ -41,19 +61,28 @@ impl Engine {
             .ok_or_else(|| Error::NotFound(format!("environment {name}")))
     }
 
-    /// Records a new environment and its audit event in one transaction.
+    /// Records a new environment, its audit event and the job that builds
+    /// it in one transaction. The manifest (when given) and the layers are
+    /// validated here, whoever asks.
     #[tracing::instrument(skip_all, fields(actor = %actor, environment = %new.name))]
     pub async fn create_environment(
         &self,
         actor: &Actor,
         new: NewEnvironment,
-        layers: Vec<String>,
-        manifest: Option<Manifest>,
     ) -> Result<Created, Error> {
         self.authorize(actor, Action::CreateEnvironment).await?;
-        let layers = select_layers(&layers)?;
+        let layers = self
+            .blueprint()
+            .choose(&new.layers)
+            .map_err(Error::invalid)?;
+        if let Some(manifest) = &new.manifest {
+            manifest.validate().map_err(Error::Invalid)?;
+        }
         let now = now_ms();
-        let manifest = manifest.unwrap_or_else(|| Manifest::identity_stack(new.channel.as_str()));
+        let manifest = new
+            .manifest
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| Manifest::identity_stack(new.channel.as_str()));
         let row = environments::EnvironmentRow {
             summary: EnvironmentSummary {
                 name: new.name,
@@ -74,9 +103,12 @@ impl Engine {
         environments::insert(&mut *tx, &row)
             .await
             .map_err(|e| match e {
-                store::StoreError::Conflict => Error::Conflict(format!(
-                    "an environment named {} already exists",
-                    row.summary.name
+                store::StoreError::Conflict => Error::Taken(ValidationError::new(
+                    "name",
+                    format!(
+                        "an environment named {} already exists: pick another colour",
+                        row.summary.name
+                    ),
                 )),
                 other => other.into(),
             })?;
@@ -126,52 +158,7 @@ impl Engine {
         tracing::info!(job = job.0, "environment created");
         Ok(Created {
             environment: row.summary,
-            job,
+            job: JobRef { id: job },
         })
     }
-}
-
-/// A new environment and the job that builds it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Created {
-    pub environment: EnvironmentSummary,
-    pub job: JobId,
-}
-
-/// The layers to build, in blueprint order: all of them when none are
-/// named; otherwise the named ones, which must exist and include what they
-/// depend on.
-pub fn select_layers(requested: &[String]) -> Result<Vec<String>, Error> {
-    let blueprint = Blueprint::default_blueprint().map_err(|e| Error::Internal(Box::new(e)))?;
-    if requested.is_empty() {
-        return Ok(blueprint.order().iter().map(|l| l.name.clone()).collect());
-    }
-    let invalid = |m: String| Error::invalid(domain::ValidationError::new("layers", m));
-    for name in requested {
-        if blueprint.get(name).is_none() {
-            let known: Vec<_> = blueprint.order().iter().map(|l| l.name.as_str()).collect();
-            return Err(invalid(format!(
-                "unknown layer {name:?} (known: {})",
-                known.join(", ")
-            )));
-        }
-    }
-    for layer in blueprint
-        .order()
-        .iter()
-        .filter(|l| requested.contains(&l.name))
-    {
-        if let Some(missing) = layer.depends_on.iter().find(|d| !requested.contains(d)) {
-            return Err(invalid(format!(
-                "{} depends on {missing}, which is not selected",
-                layer.name
-            )));
-        }
-    }
-    Ok(blueprint
-        .order()
-        .iter()
-        .filter(|l| requested.contains(&l.name))
-        .map(|l| l.name.clone())
-        .collect())
 }

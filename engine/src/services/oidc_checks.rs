@@ -3,10 +3,11 @@
 //! view the environment may ask for; results are as visible as the
 //! environment.
 
+use domain::oidc::{LatencySeries, MatrixRow, OidcCheck, OidcMatrix};
 use domain::{EnvironmentName, EnvironmentStatus};
 
 use crate::authz::{environment_object, Action};
-use crate::oidc::{compare, Comparison, LatencyPoint, OidcCheckJob, OidcCheckRecord, Trigger};
+use crate::oidc::{compare, Comparison, LatencyPoint, OidcCheckJob, Trigger};
 use crate::queue::{self, JobId};
 use crate::store::{audit, environments, now_ms, oidc_checks, NewAuditEvent};
 use crate::{Actor, Engine, Error};
@@ -68,22 +69,20 @@ impl Engine {
         actor: &Actor,
         env: &EnvironmentName,
         limit: i64,
-    ) -> Result<Vec<OidcCheckRecord>, Error> {
+    ) -> Result<Vec<OidcCheck>, Error> {
         self.authorize(actor, Action::ViewEnvironment(env)).await?;
         let limit = limit.clamp(1, MAX_HISTORY);
-        Ok(oidc_checks::history(self.store().pool(), env.as_str(), limit).await?)
+        let records = oidc_checks::history(self.store().pool(), env.as_str(), limit).await?;
+        Ok(records.iter().map(|r| r.to_check()).collect())
     }
 
-    /// Every environment the actor may view (destroyed ones left out), by
-    /// name, with its newest result.
-    pub async fn latest_oidc_checks(
-        &self,
-        actor: &Actor,
-    ) -> Result<Vec<(EnvironmentName, Option<OidcCheckRecord>)>, Error> {
+    /// The matrix: every environment the actor may view (destroyed ones
+    /// left out), by name, with its newest result.
+    pub async fn latest_oidc_checks(&self, actor: &Actor) -> Result<OidcMatrix, Error> {
         let visible = self.visible_environments(actor).await?;
         let pool = self.store().pool();
         let mut latest = oidc_checks::latest_per_environment(pool).await?;
-        Ok(environments::list(pool)
+        let rows = environments::list(pool)
             .await?
             .into_iter()
             .map(|row| row.summary)
@@ -97,9 +96,29 @@ impl Engine {
                 let found = latest
                     .iter()
                     .position(|r| r.environment == env.name.as_str());
-                (env.name, found.map(|i| latest.swap_remove(i)))
+                MatrixRow {
+                    environment: env.name,
+                    check: found.map(|i| latest.swap_remove(i).to_check()),
+                }
             })
-            .collect())
+            .collect();
+        Ok(OidcMatrix {
+            rules: crate::oidc::rule_columns(),
+            rows,
+        })
+    }
+
+    /// `env`'s timings over the last `window_ms`, oldest first, with the
+    /// engine's clock.
+    pub async fn oidc_latency(
+        &self,
+        actor: &Actor,
+        env: &EnvironmentName,
+        window_ms: i64,
+    ) -> Result<LatencySeries, Error> {
+        let now = now_ms();
+        let points = self.oidc_check_series(actor, env, now - window_ms).await?;
+        Ok(LatencySeries { now, points })
     }
 
     /// `env`'s timings since `since_ms`, oldest first, for charts.

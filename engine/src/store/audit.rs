@@ -1,9 +1,9 @@
 //! The append-only audit log.
 
-use serde::{Deserialize, Serialize};
 use sqlx::{Any, Executor};
 
 use super::{get, StoreError};
+use crate::queue::Visible;
 
 /// One decision about one action, as it is written.
 #[derive(Debug, Clone)]
@@ -19,18 +19,7 @@ pub struct NewAuditEvent<'a> {
     pub request_id: Option<&'a str>,
 }
 
-/// One audit event as it is read back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    pub id: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub object: String,
-    pub decision: String,
-    pub reason: Option<String>,
-    pub request_id: Option<String>,
-}
+pub use domain::audit::{AuditFilter, AuditRecord, Decision};
 
 pub async fn append<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -62,56 +51,69 @@ pub async fn for_object<'e>(
     limit: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let filter = AuditFilter {
-        object: Some(object.to_owned()),
-        limit,
+        limit: domain::Limit::clamped(limit),
         ..AuditFilter::default()
     };
-    list(db, &filter).await
+    let mut events = list(db, &filter, Some(object), &Visible::All).await?;
+    events.truncate(filter.limit.get_usize());
+    Ok(events)
 }
 
-/// Which audit events to list, newest first.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub actor: Option<String>,
-    pub object: Option<String>,
-    /// A prefix such as `environment.` or an exact action.
-    pub action: Option<String>,
-    pub since: Option<i64>,
-    /// Only events with an id below this (paging).
-    pub before: Option<i64>,
-    pub limit: i64,
-}
-
+/// Events matching `filter` (and `object`, when given) on what is
+/// visible, newest first: a page plus one more, so the caller knows
+/// whether another page exists. Objects outside `environment:*` are
+/// visible only to [`Visible::All`].
 pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
     filter: &AuditFilter,
+    object: Option<&str>,
+    visible: &Visible,
 ) -> Result<Vec<AuditRecord>, StoreError> {
-    let action_like = filter
-        .action
+    let visible = match visible {
+        Visible::All => Visible::All,
+        Visible::Only(names) => {
+            Visible::Only(names.iter().map(|n| format!("environment:{n}")).collect())
+        }
+    };
+    let Some((restrict, objects)) = visible.sql("object", 8) else {
+        return Ok(Vec::new());
+    };
+    let environment = filter
+        .environment
         .as_ref()
-        .map(|a| format!("{}%", a.replace(['%', '_'], "")));
-    let rows = sqlx::query(
+        .map(|e| format!("environment:{e}"));
+    // The parser allows only [a-z._] in actions, so LIKE sees no wildcard
+    // but the one added here.
+    let action_like = filter.action.as_ref().map(|a| format!("{a}%"));
+    let sql = format!(
         "SELECT id, at, actor, action, object, decision, reason, request_id FROM audit_events \
-         WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR object = $2) AND ($3 IS NULL OR action LIKE $3) \
-         AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6",
-    )
-    .bind(filter.actor.as_deref())
-    .bind(filter.object.as_deref())
-    .bind(action_like.as_deref())
-    .bind(filter.since)
-    .bind(filter.before)
-    .bind(filter.limit.clamp(1, 500))
-    .fetch_all(db)
-    .await?;
+         WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR object = $2) AND ($3 IS NULL OR object = $3) \
+         AND ($4 IS NULL OR action LIKE $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR id < $6){restrict} \
+         ORDER BY id DESC LIMIT $7"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(filter.actor.as_deref())
+        .bind(environment)
+        .bind(object)
+        .bind(action_like)
+        .bind(filter.since)
+        .bind(filter.before)
+        .bind(filter.limit.overfetch());
+    for object in objects {
+        query = query.bind(object);
+    }
+    let rows = query.fetch_all(db).await?;
     rows.iter()
         .map(|row| {
+            let decision: String = get(row, "decision")?;
             Ok(AuditRecord {
                 id: get(row, "id")?,
                 at: get(row, "at")?,
                 actor: get(row, "actor")?,
                 action: get(row, "action")?,
                 object: get(row, "object")?,
-                decision: get(row, "decision")?,
+                decision: Decision::parse(&decision)
+                    .map_err(|_| StoreError::Corrupt(format!("decision {decision:?}")))?,
                 reason: get(row, "reason")?,
                 request_id: get(row, "request_id")?,
             })

@@ -7,33 +7,7 @@ use sqlx::{Any, Executor};
 
 use super::{get, json, to_json, StoreError};
 
-/// Why a check ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Trigger {
-    Manual,
-    Schedule,
-    Promotion,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manual => "manual",
-            Self::Schedule => "schedule",
-            Self::Promotion => "promotion",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "manual" => Some(Self::Manual),
-            "schedule" => Some(Self::Schedule),
-            "promotion" => Some(Self::Promotion),
-            _ => None,
-        }
-    }
-}
+pub use domain::oidc::{LatencyPoint, Trigger};
 
 /// A check result to store.
 #[derive(Debug, Clone)]
@@ -45,7 +19,7 @@ pub struct NewOidcCheck<'a> {
     pub actor: &'a str,
 }
 
-/// A stored check result.
+/// A stored check result, with the whole report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OidcCheckRecord {
     pub id: i64,
@@ -57,14 +31,18 @@ pub struct OidcCheckRecord {
     pub actor: String,
 }
 
-/// One check's timings, for latency charts (no report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LatencyPoint {
-    pub at: i64,
-    pub ok: bool,
-    pub discovery_ms: Option<i64>,
-    pub jwks_ms: Option<i64>,
-    pub total_ms: i64,
+impl OidcCheckRecord {
+    /// The check as the API and the pages show it (no fetched documents).
+    pub fn to_check(&self) -> domain::oidc::OidcCheck {
+        domain::oidc::OidcCheck {
+            at: self.at,
+            ok: self.ok,
+            status: domain::oidc::overall(self.report.ok, &self.report.rules),
+            rules: self.report.rules.clone(),
+            timings_ms: self.report.timings_ms,
+            trigger: self.trigger,
+        }
+    }
 }
 
 const COLUMNS: &str = "id, environment, at, ok, report, trigger, actor";
@@ -78,7 +56,7 @@ fn decode(row: &AnyRow) -> Result<OidcCheckRecord, StoreError> {
         ok: get::<i64>(row, "ok")? != 0,
         report: json("report", &get::<String>(row, "report")?)?,
         trigger: Trigger::parse(&trigger)
-            .ok_or_else(|| StoreError::Corrupt(format!("trigger: {trigger:?}")))?,
+            .map_err(|_| StoreError::Corrupt(format!("trigger: {trigger:?}")))?,
         actor: get(row, "actor")?,
     })
 }

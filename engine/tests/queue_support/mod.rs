@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use domain::{EnvironmentStatus, EnvironmentSummary, Manifest, NewEnvironment};
+use domain::{EnvironmentStatus, EnvironmentSummary, Manifest};
 use engine::queue::{Job, JobId, WorkerConfig};
 use engine::Store;
 use testkit::TestDatabase;
@@ -32,13 +32,14 @@ pub fn fast_config(workers: usize) -> WorkerConfig {
 }
 
 pub async fn create_environment(store: &Store, name: &str, layers: &[&str]) {
-    let new = NewEnvironment::parse(
-        name,
-        "staging",
-        "test",
-        "edge",
-        &format!("https://iam.{name}.example.com"),
-    )
+    let new = domain::CreateEnvironment {
+        name: name.to_owned(),
+        tier: "staging".into(),
+        purpose: "test".into(),
+        channel: "edge".into(),
+        ..domain::CreateEnvironment::default()
+    }
+    .parse()
     .unwrap();
     // A storage fixture: the service (and its authorization) is not under test here.
     let row = engine::store::environments::EnvironmentRow {

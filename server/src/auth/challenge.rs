@@ -2,7 +2,7 @@
 //! that refuses one (with `WWW-Authenticate` and the JSON error body; never
 //! a redirect).
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use crate::error::api_error;
@@ -19,7 +19,7 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
 
 /// 401 with `WWW-Authenticate` and a JSON error body.
 pub fn unauthorized(reason: &str) -> Response {
-    let mut response = api_error(StatusCode::UNAUTHORIZED, "unauthenticated", reason);
+    let mut response = api_error(domain::ErrorCode::Unauthenticated, reason);
     let challenge = format!(
         "Bearer realm=\"palette\", error=\"invalid_token\", error_description=\"{}\"",
         reason.replace(['"', '\\'], "'")
@@ -35,6 +35,8 @@ pub fn unauthorized(reason: &str) -> Response {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
 
     #[test]

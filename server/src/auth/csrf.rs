@@ -142,7 +142,7 @@ async fn form_token(request: Request) -> Result<(Request, Option<String>), Respo
 fn refuse(is_api: bool, reason: &str) -> Response {
     tracing::warn!(%reason, "state-changing request refused");
     if is_api {
-        return api_error(StatusCode::FORBIDDEN, "csrf", reason);
+        return api_error(domain::ErrorCode::Csrf, reason);
     }
     let body = format!(
         "<h1>Request refused</h1><p role=\"alert\">{}</p><p>Go back, reload the page and try again.</p>\

@@ -76,22 +76,23 @@ impl OidcMetrics {
         let Ok(mut seen) = self.seen.lock() else {
             return;
         };
-        for (env, record) in latest {
-            let Some(record) = record else { continue };
-            let environment = env.to_string();
-            for rule in &record.report.rules {
+        for row in latest.rows {
+            let Some(check) = row.check else { continue };
+            let environment = row.environment.to_string();
+            for rule in &check.rules {
                 let labels = RuleLabels {
                     environment: environment.clone(),
                     rule: rule.id.clone(),
                 };
                 self.status
                     .get_or_create(&labels)
-                    .set(engine::oidc::gauge_value(rule.status));
+                    .set(rule.status.gauge_value());
             }
-            if seen.insert(environment.clone(), record.id) == Some(record.id) {
+            // A check is observed once: the newest one is known by its time.
+            if seen.insert(environment.clone(), check.at) == Some(check.at) {
                 continue;
             }
-            let t = record.report.timings_ms;
+            let t = check.timings_ms;
             let phases = [
                 ("discovery", t.discovery),
                 ("jwks", t.jwks),

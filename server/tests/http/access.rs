@@ -83,7 +83,7 @@ contract_test!(
         assert!(
             audit
                 .iter()
-                .any(|e| e.decision == "denied" && e.actor == "user:dave"),
+                .any(|e| e.decision == domain::audit::Decision::Denied && e.actor == "user:dave"),
             "{audit:?}"
         );
     }

@@ -401,10 +401,11 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
         ("approver", "approver"),
         ("owner", "owner"),
     ] {
-        engine
-            .grant(&system, &blue, relation, &format!("user:{who}"))
-            .await
-            .unwrap();
+        let grant = domain::access::Grant {
+            relation: domain::access::Relation::parse(relation).unwrap(),
+            subject: domain::access::Subject::parse(&format!("user:{who}")).unwrap(),
+        };
+        engine.grant(&system, &blue, &grant).await.unwrap();
     }
     // One stored OIDC check of blue, for the comparison row.
     let report = engine::oidc::Report::new(

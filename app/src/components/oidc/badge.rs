@@ -16,10 +16,10 @@ pub fn OidcBadge(#[prop(into)] env: String) -> impl IntoView {
                 let (status, title) = match latest.await {
                     Ok(Some(check)) => {
                         let title = format!("OIDC check of {}: {}", utc_minute(check.at), check.status);
-                        (check.status, title)
+                        (check.status.as_str().to_owned(), title)
                     }
                     Ok(None) => ("unknown".to_owned(), "not checked yet".to_owned()),
-                    Err(e) => ("unknown".to_owned(), e.message),
+                    Err(e) => ("unknown".to_owned(), e.0.message),
                 };
                 let (class, words) = status_text(&status);
                 view! {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use leptos::prelude::*;
 
-use crate::server_fns::oidc::LatencyView;
+use domain::oidc::LatencyPoint as LatencyView;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 180.0;

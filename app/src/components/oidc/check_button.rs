@@ -23,7 +23,7 @@ pub fn CheckButton(#[prop(into)] env: String) -> impl IntoView {
                     Some(Ok(job)) => view! {
                         <span class="muted">{format!("queued (job {job})")}</span>
                     }.into_any(),
-                    Some(Err(e)) => view! { <span class="error">{e.message}</span> }.into_any(),
+                    Some(Err(e)) => view! { <span class="error">{e.0.message}</span> }.into_any(),
                     None => ().into_any(),
                 }}
             </span>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::server_fns::oidc::ComparisonView;
+use domain::oidc::{Comparison, MemberDiff};
 
 fn list(items: &[String]) -> String {
     if items.is_empty() {
@@ -14,17 +14,9 @@ fn list(items: &[String]) -> String {
 }
 
 #[component]
-pub fn ComparisonTable(a: String, b: String, comparison: ComparisonView) -> impl IntoView {
+pub fn ComparisonTable(a: String, b: String, comparison: Comparison) -> impl IntoView {
     let c = comparison;
-    let same = c.members_only_in_a.is_empty()
-        && c.members_only_in_b.is_empty()
-        && c.members_differing.is_empty()
-        && c.signing_algs_only_in_a.is_empty()
-        && c.signing_algs_only_in_b.is_empty()
-        && c.key_types_only_in_a.is_empty()
-        && c.key_types_only_in_b.is_empty()
-        && c.kids_only_in_a.is_empty()
-        && c.kids_only_in_b.is_empty();
+    let same = c.is_same();
     let summary = if same {
         format!("{a} and {b} publish the same metadata, algorithms and keys (endpoints compared with each issuer replaced).")
     } else {
@@ -54,15 +46,22 @@ pub fn ComparisonTable(a: String, b: String, comparison: ComparisonView) -> impl
     let differing = c
         .members_differing
         .into_iter()
-        .map(|(member, va, vb)| {
-            view! {
-                <tr>
-                    <th scope="row"><code>{member}</code></th>
-                    <td><code>{va}</code></td>
-                    <td><code>{vb}</code></td>
-                </tr>
-            }
-        })
+        .map(
+            |MemberDiff {
+                 member,
+                 a: va,
+                 b: vb,
+             }| {
+                let (va, vb) = (va.to_string(), vb.to_string());
+                view! {
+                    <tr>
+                        <th scope="row"><code>{member}</code></th>
+                        <td><code>{va}</code></td>
+                        <td><code>{vb}</code></td>
+                    </tr>
+                }
+            },
+        )
         .collect_view();
     view! {
         <p data-testid="comparison-summary">{summary}</p>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::{status_text, utc_minute, CheckButton};
-use crate::server_fns::oidc::{CheckView, OidcMatrix};
+use domain::oidc::{MatrixRow, OidcCheck, OidcMatrix};
 
 #[component]
 pub fn RuleMatrix(overview: OidcMatrix) -> impl IntoView {
@@ -18,7 +18,8 @@ pub fn RuleMatrix(overview: OidcMatrix) -> impl IntoView {
     let rows = overview
         .rows
         .into_iter()
-        .map(|(env, check)| {
+        .map(|MatrixRow { environment, check }| {
+            let env = environment.to_string();
             let cells = match check {
                 Some(check) => check_cells(&env, &rules, check).into_any(),
                 None => view! {
@@ -56,8 +57,8 @@ pub fn RuleMatrix(overview: OidcMatrix) -> impl IntoView {
     }
 }
 
-fn check_cells(env: &str, rules: &[String], check: CheckView) -> impl IntoView {
-    let (overall_class, overall_words) = status_text(&check.status);
+fn check_cells(env: &str, rules: &[String], check: OidcCheck) -> impl IntoView {
+    let (overall_class, overall_words) = status_text(check.status.as_str());
     let cells = rules
         .iter()
         .enumerate()
@@ -81,7 +82,7 @@ fn check_cells(env: &str, rules: &[String], check: CheckView) -> impl IntoView {
     let checked = format!(
         "{} · {} ms · {}",
         utc_minute(check.at),
-        check.total_ms,
+        check.timings_ms.total,
         check.trigger
     );
     view! {

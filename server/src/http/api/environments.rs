@@ -1,26 +1,27 @@
 //! `/api/v1/environments`: create, read, apply, destroy, lock and unlock.
 //! Each handler parses its input, calls one engine method and shapes the
-//! answer; the engine authorizes.
+//! answer; the engine validates and authorizes.
 
 use axum::extract::{Extension, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use domain::{EnvironmentName, EnvironmentSummary, Manifest, NewEnvironment};
-use engine::queue::JobId;
+use domain::job::{JobId, Queued};
+use domain::{
+    ApplyRequest, CreateEnvironment, Created, EnvironmentDetail, EnvironmentName,
+    EnvironmentSummary, Limit, Lock, LockRequest, Page,
+};
 use engine::{Actor, Engine};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 
-use super::extract::{limit, ApiJson, ApiQuery, OptionalJson, Page};
-use super::jobs::JobView;
+use super::extract::{ApiJson, ApiQuery, OptionalJson};
 use super::ApiError;
 
-fn parse_name(name: &str) -> Result<EnvironmentName, ApiError> {
-    EnvironmentName::parse(name).map_err(|e| engine::Error::invalid(e).into())
+pub fn parse_name(name: &str) -> Result<EnvironmentName, ApiError> {
+    Ok(EnvironmentName::parse(name)?)
 }
 
-/// 202 with the job that does the work, and where to watch it.
-fn accepted(job: JobId, body: serde_json::Value) -> Response {
+/// 202 with the answer, and where to watch the job that does the work.
+pub fn accepted(job: JobId, body: impl serde::Serialize) -> Response {
     let location = format!("/api/v1/jobs/{}", job.0);
     (
         StatusCode::ACCEPTED,
@@ -30,141 +31,97 @@ fn accepted(job: JobId, body: serde_json::Value) -> Response {
         .into_response()
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    limit: Option<i64>,
+    /// At most this many environments (1 to 200, default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
     /// The `next` of the previous page: the last name it held.
+    #[param(value_type = Option<EnvironmentName>)]
     before: Option<String>,
 }
 
-/// `GET /environments`: those the caller may view, by name.
+/// Environments the caller may view, by name.
+#[utoipa::path(get, path = "/environments", tag = "environments", params(ListQuery),
+    responses((status = 200, body = Page<EnvironmentSummary, EnvironmentName>), super::errors::Errors))]
 pub async fn list(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Page<EnvironmentSummary, String>, ApiError> {
-    let limit = limit(query.limit);
-    let items: Vec<_> = engine
-        .list_environments(&actor)
-        .await?
-        .into_iter()
-        .filter(|env| {
-            query
-                .before
-                .as_deref()
-                .is_none_or(|after| env.name.as_str() > after)
-        })
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
-    Ok(Page::new(items, limit, |env| env.name.as_str().to_owned()))
+) -> Result<Json<Page<EnvironmentSummary, EnvironmentName>>, ApiError> {
+    let limit = Limit::parse(query.limit.as_deref())?;
+    let after = match query
+        .before
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+    {
+        None => None,
+        Some(name) => Some(
+            EnvironmentName::parse(name)
+                .map_err(|e| domain::ValidationError::new("before", e.message))?,
+        ),
+    };
+    Ok(Json(
+        engine
+            .environments_page(&actor, after.as_ref(), limit)
+            .await?,
+    ))
 }
 
-/// An environment as `GET /environments/{name}` shows it.
-#[derive(Debug, Serialize)]
-pub struct EnvironmentView {
-    #[serde(flatten)]
-    pub environment: EnvironmentSummary,
-    pub layers: Vec<String>,
-    pub locked_reason: Option<String>,
-    /// Hints for clients; every action is authorized when asked for.
-    pub permissions: Permissions,
-    pub recent_jobs: Vec<JobView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Permissions {
-    pub apply: bool,
-    pub destroy: bool,
-}
-
-/// `GET /environments/{name}`: 404 when it does not exist or is not visible.
+/// One environment with its layers, lock, what the caller may do and its
+/// recent jobs; 404 when it does not exist or is not visible.
+#[utoipa::path(get, path = "/environments/{name}", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment")),
+    responses((status = 200, body = EnvironmentDetail), super::errors::Errors))]
 pub async fn get(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
-) -> Result<Json<EnvironmentView>, ApiError> {
-    let detail = engine
-        .environment_detail(&actor, &parse_name(&name)?)
-        .await?;
-    Ok(Json(EnvironmentView {
-        environment: detail.environment,
-        layers: detail.layers,
-        locked_reason: detail.locked_reason,
-        permissions: Permissions {
-            apply: detail.can_apply,
-            destroy: detail.can_destroy,
-        },
-        recent_jobs: detail.recent_jobs.into_iter().map(JobView::from).collect(),
-    }))
+) -> Result<Json<EnvironmentDetail>, ApiError> {
+    Ok(Json(
+        engine
+            .environment_detail(&actor, &parse_name(&name)?)
+            .await?,
+    ))
 }
 
-/// The body of `POST /environments`. Text fields default to empty so that a
-/// missing one is reported with the others, per field, as a 422.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEnvironment {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    tier: String,
-    #[serde(default)]
-    purpose: String,
-    #[serde(default)]
-    channel: String,
-    #[serde(default)]
-    oidc_issuer: String,
-    /// All of the blueprint's layers when absent or empty.
-    #[serde(default)]
-    layers: Vec<String>,
-    /// The identity stack on the environment's channel when absent.
-    manifest: Option<Manifest>,
-}
-
-/// `POST /environments`: 202 with the environment and the job building it.
+/// Create an environment and queue the job that builds its layers.
+#[utoipa::path(post, path = "/environments", tag = "environments", request_body = CreateEnvironment,
+    responses((status = 202, body = Created, headers(("location" = String, description = "The job"))), super::errors::Errors))]
 pub async fn create(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<CreateEnvironment>,
 ) -> Result<Response, ApiError> {
-    let new = NewEnvironment::parse(
-        &body.name,
-        &body.tier,
-        &body.purpose,
-        &body.channel,
-        &body.oidc_issuer,
-    )
-    .map_err(engine::Error::Invalid)?;
-    let created = engine
-        .create_environment(&actor, new, body.layers, body.manifest)
-        .await?;
-    Ok(accepted(
-        created.job,
-        json!({ "environment": created.environment, "job": { "id": created.job } }),
-    ))
+    let new = body.parse()?;
+    let created = engine.create_environment(&actor, new).await?;
+    Ok(accepted(created.job.id, created))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApplyBody {
-    /// All of the environment's layers when absent or empty.
-    #[serde(default)]
-    layers: Vec<String>,
-}
-
-/// `POST /environments/{name}/apply`: 202 with the job; 409 when locked.
+/// Apply an environment's layers again (queues a job); 409 when locked.
+#[utoipa::path(post, path = "/environments/{name}/apply", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment")),
+    request_body(content = Option<ApplyRequest>, description = "Optional: all layers when absent"),
+    responses((status = 202, body = Queued, headers(("location" = String, description = "The job"))), super::errors::Errors))]
 pub async fn apply(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
-    OptionalJson(body): OptionalJson<ApplyBody>,
+    OptionalJson(body): OptionalJson<ApplyRequest>,
 ) -> Result<Response, ApiError> {
     let job = engine
         .apply_environment(&actor, &parse_name(&name)?, &body.layers)
         .await?;
-    Ok(accepted(job, json!({ "job": { "id": job } })))
+    Ok(accepted(job, Queued::new(job)))
 }
 
-/// `DELETE /environments/{name}`: 202 with the job destroying every layer.
+/// Destroy every layer of an environment (queues a job).
+#[utoipa::path(delete, path = "/environments/{name}", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment")),
+    responses((status = 202, body = Queued, headers(("location" = String, description = "The job"))), super::errors::Errors))]
 pub async fn destroy(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
@@ -173,37 +130,33 @@ pub async fn destroy(
     let job = engine
         .destroy_environment(&actor, &parse_name(&name)?)
         .await?;
-    Ok(accepted(job, json!({ "job": { "id": job } })))
+    Ok(accepted(job, Queued::new(job)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LockBody {
-    #[serde(default)]
-    reason: String,
-}
-
-/// `POST /environments/{name}/lock`: no infrastructure job runs until unlocked.
+/// Lock an environment: no infrastructure job runs until it is unlocked.
+#[utoipa::path(post, path = "/environments/{name}/lock", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment")),
+    request_body = LockRequest,
+    responses((status = 200, body = Lock), super::errors::Errors))]
 pub async fn lock(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
-    ApiJson(body): ApiJson<LockBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(body): ApiJson<LockRequest>,
+) -> Result<Json<Lock>, ApiError> {
     let name = parse_name(&name)?;
-    engine.lock_environment(&actor, &name, &body.reason).await?;
-    Ok(Json(
-        json!({ "name": name, "locked_reason": body.reason.trim() }),
-    ))
+    Ok(Json(engine.lock_environment(&actor, &name, &body).await?))
 }
 
-/// `POST /environments/{name}/unlock`.
+/// Unlock an environment.
+#[utoipa::path(post, path = "/environments/{name}/unlock", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment")),
+    responses((status = 200, body = Lock), super::errors::Errors))]
 pub async fn unlock(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Lock>, ApiError> {
     let name = parse_name(&name)?;
-    engine.unlock_environment(&actor, &name).await?;
-    Ok(Json(json!({ "name": name, "locked_reason": null })))
+    Ok(Json(engine.unlock_environment(&actor, &name).await?))
 }

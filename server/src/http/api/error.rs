@@ -1,11 +1,11 @@
 //! The API's errors: an engine error answered in the one JSON error shape
-//! of [`crate::error`] with the fitting status. Internal details are
-//! logged, never returned.
+//! of [`crate::error`]. Internal details are logged, never returned.
 
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ErrorResponse;
+pub use crate::error::error_response;
 
+/// An engine error on its way out of a handler.
 pub struct ApiError(pub engine::Error);
 
 impl From<engine::Error> for ApiError {
@@ -14,8 +14,20 @@ impl From<engine::Error> for ApiError {
     }
 }
 
+impl From<domain::ValidationError> for ApiError {
+    fn from(err: domain::ValidationError) -> Self {
+        Self(engine::Error::invalid(err))
+    }
+}
+
+impl From<Vec<domain::ValidationError>> for ApiError {
+    fn from(errors: Vec<domain::ValidationError>) -> Self {
+        Self(engine::Error::Invalid(errors))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        ErrorResponse::from(self.0).into_response()
+        crate::error::engine_error(&self.0)
     }
 }

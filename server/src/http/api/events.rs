@@ -1,4 +1,5 @@
-//! `GET /api/v1/jobs/{id}/events`: a job, live, as server-sent events.
+//! `GET /api/v1/jobs/{id}/events`: a job, live, as server-sent events
+//! ([`domain::job::JobEvent`]).
 //!
 //! - `event: job` first, with the job and its steps (as `GET /jobs/{id}`),
 //!   and again whenever the job or one of its steps changes;
@@ -22,13 +23,13 @@ use axum::extract::{Extension, Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use engine::queue::{JobId, LogLine};
+use domain::job::{JobDetail, JobEvent, JobId};
 use engine::{Actor, Engine};
 use futures::stream;
 use serde::Deserialize;
 
 use super::extract::ApiQuery;
-use super::jobs::{job_id, JobDetailView};
+use super::jobs::job_id;
 use super::ApiError;
 
 const POLL: Duration = Duration::from_millis(500);
@@ -36,13 +37,22 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Log lines read per poll; a full batch is followed at once by the next.
 const BATCH: i64 = 500;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Send log lines after this sequence number (when no `Last-Event-ID`).
-    after: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 0)]
+    after: Option<String>,
 }
 
-/// `GET /jobs/{id}/events`: 404 before streaming when the job is not visible.
+/// A job, live: its changes and log lines as server-sent events. Each
+/// event's `event:` is the `event` member of a `JobEvent` and its `data:`
+/// the JSON of the `data` member.
+#[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs",
+    params(("id" = i64, Path, minimum = 1, description = "The job"), EventsQuery,
+        ("last-event-id" = Option<i64>, Header, description = "The last log line received")),
+    responses((status = 200, content_type = "text/event-stream", body = JobEvent), super::errors::Errors))]
 pub async fn stream(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
@@ -51,19 +61,30 @@ pub async fn stream(
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Response, ApiError> {
     let id = job_id(&id)?;
-    let first = JobDetailView::from(engine.get_job(&actor, id).await?);
+    let query_after = match query
+        .after
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        None => None,
+        Some(a) => Some(a.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            domain::ValidationError::new("after", "must be a whole number from 0")
+        })?),
+    };
+    let first = engine.get_job(&actor, id).await?;
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(query.after)
+        .or(query_after)
         .unwrap_or(0);
     let state = Watch {
         engine,
         actor,
         id,
         after,
-        pending: VecDeque::from([job_event("job", &first)]),
+        pending: VecDeque::from([sse(&JobEvent::Job(first.clone()))]),
         last: first,
         next_poll: Poll::Now,
         done: false,
@@ -88,7 +109,7 @@ struct Watch {
     /// The last log line sent.
     after: i64,
     /// The job as last sent, to send it again only when it changes.
-    last: JobDetailView,
+    last: JobDetail,
     pending: VecDeque<Event>,
     next_poll: Poll,
     done: bool,
@@ -107,9 +128,7 @@ impl Watch {
                 tokio::time::sleep(POLL).await;
             }
             if let Err(e) = self.poll().await {
-                let body = serde_json::json!({ "code": e.0.code(), "message": e.0.to_string() });
-                self.pending
-                    .push_back(Event::default().event("error").data(body.to_string()));
+                self.pending.push_back(sse(&JobEvent::Error(e.to_body())));
                 self.done = true;
             }
         }
@@ -117,23 +136,23 @@ impl Watch {
 
     /// Reads the job, then the lines after the last one sent: a job read as
     /// finished has written all its lines, so `end` follows the last line.
-    async fn poll(&mut self) -> Result<(), ApiError> {
-        let detail = JobDetailView::from(self.engine.get_job(&self.actor, self.id).await?);
+    async fn poll(&mut self) -> Result<(), engine::Error> {
+        let detail = self.engine.get_job(&self.actor, self.id).await?;
         let lines = self
             .engine
             .job_logs(&self.actor, self.id, self.after, BATCH)
             .await?;
         let more = i64::try_from(lines.len()).is_ok_and(|n| n >= BATCH);
-        for line in &lines {
-            self.pending.push_back(log_event(line));
+        for line in lines {
             self.after = line.seq;
+            self.pending.push_back(sse(&JobEvent::Log(line)));
         }
-        let finished = detail.job.status.is_finished();
+        let finished = detail.job.is_finished();
         if finished && !more {
-            self.pending.push_back(job_event("end", &detail));
+            self.pending.push_back(sse(&JobEvent::End(detail)));
             self.done = true;
         } else if self.last != detail {
-            self.pending.push_back(job_event("job", &detail));
+            self.pending.push_back(sse(&JobEvent::Job(detail.clone())));
             self.last = detail;
         }
         self.next_poll = if more { Poll::Now } else { Poll::Later };
@@ -141,15 +160,10 @@ impl Watch {
     }
 }
 
-fn job_event(name: &str, job: &JobDetailView) -> Event {
-    let data = serde_json::to_string(job).unwrap_or_else(|_| "{}".to_owned());
-    Event::default().event(name).data(data)
-}
-
-fn log_event(line: &LogLine) -> Event {
-    let data = serde_json::to_string(line).unwrap_or_else(|_| "{}".to_owned());
-    Event::default()
-        .event("log")
-        .id(line.seq.to_string())
-        .data(data)
+fn sse(event: &JobEvent) -> Event {
+    let sse = Event::default().event(event.name()).data(event.data());
+    match event {
+        JobEvent::Log(line) => sse.id(line.seq.to_string()),
+        _ => sse,
+    }
 }

@@ -1,13 +1,14 @@
 //! What API handlers share: JSON bodies that fail with the API's error shape
-//! (not axum's plain-text rejections) and cursor pagination.
+//! and query strings that fail with the API's error shape (not axum's
+//! plain-text rejections).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use domain::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// A query string that fails with the API's error shape (400).
 pub struct ApiQuery<T>(pub T);
@@ -69,8 +70,7 @@ async fn read<S: Send + Sync>(
         .map_err(|e| bad_request(&format!("cannot read the request body: {}", e.body_text())))?;
     if bytes.len() > MAX_BODY {
         return Err(Rejection(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "the request body is larger than 1 MiB".into(),
         ));
     }
@@ -88,8 +88,7 @@ fn parse<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, Re
         });
     if !json {
         return Err(Rejection(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body as JSON with `Content-Type: application/json`".into(),
         ));
     }
@@ -106,44 +105,15 @@ fn parse<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, Re
 /// Why a request could not be read: status, code and message, answered in
 /// the API's error shape.
 #[derive(Debug)]
-pub struct Rejection(StatusCode, &'static str, String);
+pub struct Rejection(ErrorCode, String);
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        crate::http::api_error(self.0, self.1, &self.2)
+        super::error::error_response(ErrorBody::new(self.0, self.1))
     }
 }
 
 /// 400 `bad_request`.
 pub fn bad_request(message: &str) -> Rejection {
-    Rejection(StatusCode::BAD_REQUEST, "bad_request", message.to_owned())
-}
-
-/// One page of a list: pass `next` back as `?before=` for the following one;
-/// `null` when this is the last page.
-#[derive(Debug, Serialize)]
-pub struct Page<T, C> {
-    pub items: Vec<T>,
-    pub next: Option<C>,
-}
-
-impl<T, C> Page<T, C> {
-    /// A page of at most `limit` items; `cursor` names the last item, which
-    /// the next page starts after. A short page is the last one.
-    pub fn new(items: Vec<T>, limit: i64, cursor: impl Fn(&T) -> C) -> Self {
-        let full = usize::try_from(limit).is_ok_and(|limit| items.len() >= limit);
-        let next = if full { items.last().map(cursor) } else { None };
-        Self { items, next }
-    }
-}
-
-impl<T: Serialize, C: Serialize> IntoResponse for Page<T, C> {
-    fn into_response(self) -> Response {
-        axum::Json(self).into_response()
-    }
-}
-
-/// `?limit=`: 50 when absent, at most 200.
-pub fn limit(requested: Option<i64>) -> i64 {
-    requested.unwrap_or(50).clamp(1, 200)
+    Rejection(ErrorCode::BadRequest, message.to_owned())
 }

@@ -1,80 +1,74 @@
 //! `/api/v1/environments/{name}/oidc-checks`: ask for a check of an
 //! environment's OIDC endpoint, and read its results.
 
-use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json, Response};
+use axum::extract::{Extension, Path, State};
+use axum::response::{Json, Response};
+use domain::job::Queued;
+use domain::oidc::OidcCheckList;
 use domain::EnvironmentName;
-use engine::oidc::{OidcCheckRecord, RuleResult, Timings};
+use engine::services::oidc_checks::MAX_HISTORY;
 use engine::{Actor, Engine};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 
+use super::environments::{accepted, parse_name};
+use super::extract::ApiQuery;
 use super::ApiError;
 
-/// One stored result as the API shows it.
-#[derive(Serialize)]
-pub struct CheckItem {
-    pub at: i64,
-    pub ok: bool,
-    /// `pass`, `warn` or `fail`.
-    pub status: &'static str,
-    pub rules: Vec<RuleResult>,
-    pub timings_ms: Timings,
-    /// `manual`, `schedule` or `promotion`.
-    pub trigger: &'static str,
-}
-
-impl From<OidcCheckRecord> for CheckItem {
-    fn from(record: OidcCheckRecord) -> Self {
-        Self {
-            at: record.at,
-            ok: record.ok,
-            status: engine::oidc::overall(&record.report).as_str(),
-            rules: record.report.rules,
-            timings_ms: record.report.timings_ms,
-            trigger: record.trigger.as_str(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct CheckList {
-    pub items: Vec<CheckItem>,
-}
-
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    pub limit: Option<i64>,
+    /// At most this many results (1 to 500, default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
 }
 
-fn env_name(name: &str) -> Result<EnvironmentName, ApiError> {
-    Ok(EnvironmentName::parse(name).map_err(engine::Error::invalid)?)
-}
-
-/// `POST /environments/{name}/oidc-checks`: 202 with the queued job (the
-/// one already queued or running, if any).
+/// Check an environment's OIDC endpoint: 202 with the queued job (the one
+/// already queued or running, if any).
+#[utoipa::path(post, path = "/environments/{name}/oidc-checks", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment")),
+    responses((status = 202, body = Queued, headers(("location" = String, description = "The job"))), super::errors::Errors))]
 pub async fn request(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = engine.request_oidc_check(&actor, &env_name(&name)?).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job": { "id": job } }))).into_response())
+    let job = engine
+        .request_oidc_check(&actor, &parse_name(&name)?)
+        .await?;
+    Ok(accepted(job, Queued::new(job)))
 }
 
-/// `GET /environments/{name}/oidc-checks?limit=`: results, newest first
-/// (20 unless `limit` says otherwise, at most 500).
+/// An environment's OIDC check results, newest first.
+#[utoipa::path(get, path = "/environments/{name}/oidc-checks", tag = "environments",
+    params(("name" = EnvironmentName, Path, description = "The environment"), HistoryQuery),
+    responses((status = 200, body = OidcCheckList), super::errors::Errors))]
 pub async fn history(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
-    Query(query): Query<HistoryQuery>,
-) -> Result<Json<CheckList>, ApiError> {
-    let records = engine
-        .oidc_check_history(&actor, &env_name(&name)?, query.limit.unwrap_or(20))
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<OidcCheckList>, ApiError> {
+    let limit = match query
+        .limit
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        None => 20,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_HISTORY).contains(n))
+            .ok_or_else(|| {
+                domain::ValidationError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_HISTORY}"),
+                )
+            })?,
+    };
+    let items = engine
+        .oidc_check_history(&actor, &parse_name(&name)?, limit)
         .await?;
-    Ok(Json(CheckList {
-        items: records.into_iter().map(CheckItem::from).collect(),
-    }))
+    Ok(Json(OidcCheckList { items }))
 }
