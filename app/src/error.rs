@@ -16,7 +16,7 @@ pub struct UiError(pub ErrorBody);
 
 impl UiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self(ErrorBody::new(code, message))
+        Self::answered(ErrorBody::new(code, message))
     }
 }
 
@@ -43,27 +43,35 @@ impl FromServerFnError for UiError {
     }
 }
 
-impl From<domain::ValidationError> for UiError {
-    fn from(err: domain::ValidationError) -> Self {
-        Self(ErrorBody::invalid(vec![err]))
-    }
-}
-
-impl From<Vec<domain::ValidationError>> for UiError {
-    fn from(errors: Vec<domain::ValidationError>) -> Self {
-        Self(ErrorBody::invalid(errors))
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<engine::Error> for UiError {
-    fn from(err: engine::Error) -> Self {
-        let body = err.to_body();
+impl UiError {
+    /// The error a server function returns; on the server its status is
+    /// also the response's, from the one mapping (`ErrorCode::http_status`).
+    fn answered(body: ErrorBody) -> Self {
+        #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(body.http_status()) {
                 response.set_status(status);
             }
         }
         Self(body)
+    }
+}
+
+impl From<domain::ValidationError> for UiError {
+    fn from(err: domain::ValidationError) -> Self {
+        Self::answered(ErrorBody::invalid(vec![err]))
+    }
+}
+
+impl From<Vec<domain::ValidationError>> for UiError {
+    fn from(errors: Vec<domain::ValidationError>) -> Self {
+        Self::answered(ErrorBody::invalid(errors))
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::Error> for UiError {
+    fn from(err: engine::Error) -> Self {
+        Self::answered(err.to_body())
     }
 }

@@ -14,7 +14,9 @@ pub const PAGE: i64 = 50;
 /// Events narrowed by environment, actor, action (a prefix such as
 /// `environment.`) and start date, newest first; `before` pages to older ones.
 #[server(prefix = "/_fn", endpoint = "list_audit", input = GetUrl)]
-pub async fn list_audit(query: AuditQuery) -> Result<Page<AuditRecord, i64>, UiError> {
+pub async fn list_audit(
+    #[server(default)] query: AuditQuery,
+) -> Result<Page<AuditRecord, i64>, UiError> {
     let filter = query.parse()?;
     let engine = super::context::engine()?;
     Ok(engine.list_audit(&super::context::actor(), &filter).await?)

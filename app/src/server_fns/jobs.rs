@@ -33,7 +33,7 @@ pub async fn job_logs(id: i64, #[server(default)] after: i64) -> Result<Vec<LogL
 /// filters: the same query, parsed by the same parser, answered by the
 /// same engine method.
 #[server(prefix = "/_fn", endpoint = "list_jobs", input = GetUrl)]
-pub async fn list_jobs(query: JobQuery) -> Result<Page<Job, JobId>, UiError> {
+pub async fn list_jobs(#[server(default)] query: JobQuery) -> Result<Page<Job, JobId>, UiError> {
     let filter = query.parse()?;
     let engine = super::context::engine()?;
     Ok(engine.list_jobs(&super::context::actor(), &filter).await?)

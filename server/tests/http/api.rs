@@ -238,7 +238,14 @@ async fn a_body_that_is_not_json_is_a_400_in_the_api_error_shape() {
     assert_eq!(response.status(), 415);
     assert_eq!(error_of(response).await["code"], "unsupported_media_type");
 
+    // A query string that parses but breaks a rule names the field.
     let response = api.get("/api/v1/jobs?limit=many").await;
+    assert_eq!(response.status(), 422);
+    let error = error_of(response).await;
+    assert_eq!(error["code"], "invalid_input");
+    assert_eq!(error["fields"][0]["field"], "limit");
+    // An unknown parameter is a malformed request.
+    let response = api.get("/api/v1/jobs?limt=5").await;
     assert_eq!(response.status(), 400);
     assert_eq!(error_of(response).await["code"], "bad_request");
 }

@@ -9,5 +9,6 @@ mod health;
 mod matrix;
 mod oidc_checks;
 mod pages;
+mod parity;
 mod support;
 mod ui;

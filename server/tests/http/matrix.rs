@@ -67,6 +67,35 @@ const REST: &[Row] = &[
         "",
         [401, 200, 200, 200, 200, 200, 404],
     ),
+    // Access: a grant by owners and admins, then its revoke.
+    (
+        "get",
+        "/environments/{name}/access",
+        "/api/v1/environments/blue/access",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "get",
+        "/environments/{name}/access/explain",
+        "/api/v1/environments/blue/access/explain?subject=user:viewer&permission=can_view",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/environments/{name}/access",
+        "/api/v1/environments/blue/access",
+        r#"{"relation":"viewer","subject":"user:extra"}"#,
+        [401, 403, 403, 403, 200, 200, 404],
+    ),
+    (
+        "delete",
+        "/environments/{name}/access",
+        "/api/v1/environments/blue/access",
+        r#"{"relation":"viewer","subject":"user:extra"}"#,
+        [401, 403, 403, 403, 200, 200, 404],
+    ),
     // Environments, jobs and audit (job 1 is the demo's job building blue).
     // Each principal runs its rows in order: lock before unlock, cancel
     // before retry, destroy last.
@@ -454,7 +483,7 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
-            if method == Method::POST && body.starts_with('{') {
+            if body.starts_with('{') {
                 request = request
                     .header("content-type", "application/json")
                     .header("origin", &base)

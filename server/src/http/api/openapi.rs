@@ -29,6 +29,9 @@ use super::{access, audit, environments, events, jobs, oidc_checks};
         jobs::list, jobs::get, jobs::logs, events::stream, jobs::cancel, jobs::retry,
         audit::list, document,
     ),
+    components(schemas(
+        domain::ErrorEnvelope, domain::ErrorBody, domain::ErrorCode, domain::ValidationError,
+    )),
     modifiers(&Bearer),
     security(("bearer" = [])),
 )]
