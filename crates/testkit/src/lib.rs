@@ -8,10 +8,16 @@
 //! watchdog stops the cluster and removes its files when the test process
 //! exits. When PostgreSQL cannot be started the test fails, loudly: it never
 //! skips.
+//!
+//! [`init_tracing`] shows the code's tracing output in tests when `TEST_LOG`
+//! is set; [`contract_test!`] calls it.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod oidc;
 mod pg;
+mod telemetry;
+
+pub use telemetry::{init_tracing, DEFAULT_FILTER};
 
 use sqlx::{Connection, Executor};
 
@@ -60,7 +66,8 @@ pub fn postgres_admin_url() -> String {
     pg::admin_url()
 }
 
-/// Runs the same async test body against SQLite and PostgreSQL.
+/// Runs the same async test body against SQLite and PostgreSQL, with
+/// [`init_tracing`].
 ///
 /// ```text
 /// contract_test!(creating_twice_conflicts, |db: TestDatabase| async move { ... });
@@ -74,12 +81,14 @@ macro_rules! contract_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
+                $crate::init_tracing();
                 let db = $crate::sqlite();
                 ($body)(db).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
+                $crate::init_tracing();
                 let db = $crate::postgres().await;
                 ($body)(db).await;
             }

@@ -94,6 +94,7 @@ async fn serve(
     env: &std::collections::BTreeMap<String, String>,
     db: TestDatabase,
 ) -> Palette {
+    testkit::init_tracing();
     let config = Config::load(None, env).expect("config");
     let server = Server::build_on(
         listener,
@@ -929,6 +930,7 @@ async fn a_provider_gone_during_the_code_exchange_is_reported_as_unreachable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_cookies_are_secure_behind_an_https_public_url() {
+    testkit::init_tracing();
     let db = testkit::sqlite();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

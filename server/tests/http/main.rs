@@ -1,5 +1,6 @@
 //! Black-box tests of the `palette` HTTP surface: each test starts the real
-//! server on port 0 over its own database.
+//! server on port 0 over its own database, in this process: `TEST_LOG=1`
+//! shows its tracing output (see `docs/testing.md`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;

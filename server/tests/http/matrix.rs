@@ -394,6 +394,7 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
 
     // A Palette that accepts bearer tokens from a real provider; each
     // principal holds one relation on blue.
+    testkit::init_tracing();
     let db = testkit::sqlite();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

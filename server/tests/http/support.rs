@@ -59,8 +59,9 @@ impl TestApp {
 }
 
 /// Starts Palette on 127.0.0.1:0 over `db` with the dev login, with demo
-/// data when asked.
+/// data when asked. Its tracing output shows with `TEST_LOG=1`.
 pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
+    testkit::init_tracing();
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),

@@ -1,4 +1,5 @@
-//! All integration tests of the crate in one binary (one link).
+//! All integration tests of the crate in one binary (one link). `TEST_LOG=1`
+//! shows the checker's tracing output (see `docs/testing.md`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;

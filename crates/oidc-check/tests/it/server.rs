@@ -81,6 +81,7 @@ impl TestServer {
 
     /// A server object whose routes `router()` serves (for custom listeners).
     pub fn with_routes(base: String) -> Self {
+        testkit::init_tracing();
         let server = Self {
             base,
             routes: Arc::default(),

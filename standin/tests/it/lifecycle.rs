@@ -1,9 +1,7 @@
 //! init → plan → show → apply → output, re-plan, destroy, stale plans and
 //! command-line errors.
 
-mod common;
-
-use common::{iam_knobs, Ws, BIN};
+use crate::support::{iam_knobs, Ws, BIN};
 use serde_json::{json, Value};
 
 const KRATOS: &str = "module.iam.juju_application.kratos";

@@ -1,18 +1,14 @@
 //! The OpenFGA HTTP client against an in-test server speaking OpenFGA's
 //! documented API shapes (see `support/fake_openfga/mod.rs`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "support/fake_openfga/mod.rs"]
-mod fake_openfga;
-
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use fake_openfga::{start, Fake};
 use palette_fga::http::wire::TupleFilter;
 use palette_fga::http::{ClientConfig, HttpError, OpenFgaClient};
 use palette_fga::{Tuple, PALETTE_MODEL_JSON};
+
+use crate::support::fake_openfga::{start, Fake};
 
 fn client(base: &str) -> OpenFgaClient {
     OpenFgaClient::new(ClientConfig::new(base)).unwrap()

@@ -1,7 +1,5 @@
 //! Parsing, validation and semantic comparison of authorization models.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use palette_fga::{AuthorizationModel, Error, PALETTE_MODEL_JSON};
 use serde_json::{json, Value};
 

@@ -1,8 +1,6 @@
 //! Evaluator behaviour beyond the `.fga.yaml` file: explanations, limits,
 //! operators Palette's model does not use yet, and error propagation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use palette_fga::{
     AuthorizationModel, Error, Evaluator, MemoryTuples, ReaderError, Step, Tuple, TupleReader,
 };

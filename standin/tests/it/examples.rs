@@ -1,9 +1,7 @@
 //! The shipped example tree `examples/infra/`: every scaffold's stand-in
 //! knobs match its module, and every layer runs end to end on the stand-in.
 
-mod common;
-
-use common::Ws;
+use crate::support::Ws;
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -4,8 +4,6 @@
 //! so answers are real. Pages are capped at 2 items to exercise
 //! continuation tokens.
 
-#![allow(dead_code)] // each test crate uses part of it
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -41,6 +39,7 @@ pub type Shared = Arc<Mutex<Fake>>;
 
 /// Starts the fake on an ephemeral port; returns its base URL and state.
 pub async fn start(fake: Fake) -> (String, Shared) {
+    testkit::init_tracing();
     let state: Shared = Arc::new(Mutex::new(fake));
     let app = Router::new()
         .route("/stores", get(list_stores).post(create_store))

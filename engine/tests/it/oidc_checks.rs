@@ -1,9 +1,6 @@
 //! OIDC checks in the engine: scheduling never queues duplicates, the
 //! `oidc.check` job stores a result, results are as visible as their
 //! environment. Both databases.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod oidc_support;
 
 use std::time::{Duration, Instant};
 
@@ -111,7 +108,7 @@ contract_test!(
     a_check_job_stores_the_report_of_the_environments_issuer,
     |db: TestDatabase| async move {
         let engine = demo(&db).await;
-        let issuer = oidc_support::start_provider().await;
+        let issuer = crate::support::oidc_provider::start_provider().await;
         let system = Actor::system("test");
         let teal = domain::CreateEnvironment {
             name: "teal".into(),

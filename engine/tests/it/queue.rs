@@ -1,17 +1,14 @@
 //! The job queue's guarantees, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod queue_support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::queue::*;
 use engine::queue::{
     self, fence, BackgroundJob, CancelOutcome, Completion, JobContext, JobError, JobKind,
     JobStatus, LeaseError, NewJob, Phase, Registry, StepUpdate, Workers,
 };
 use engine::store::now_ms;
-use queue_support::*;
 use serde::{Deserialize, Serialize};
 use testkit::{contract_test, TestDatabase};
 
@@ -431,13 +428,13 @@ contract_test!(
     }
 );
 
-/// Child entry: an idle worker pool for the CPU test; does nothing unless
-/// `PALETTE_TEST_IDLE_DB` is set.
+/// Child-process entry point, not a test: an idle worker pool over
+/// `PALETTE_TEST_IDLE_DB` for `idle_workers_do_not_spin`, which runs it.
 #[tokio::test]
+#[ignore = "child-process entry point, run by idle_workers_do_not_spin"]
 async fn idle_worker_child() {
-    let Ok(url) = std::env::var("PALETTE_TEST_IDLE_DB") else {
-        return;
-    };
+    testkit::init_tracing();
+    let url = child_env("PALETTE_TEST_IDLE_DB");
     let store = engine::Store::connect(&url).await.unwrap();
     let mut config = engine::queue::WorkerConfig::default();
     if url.starts_with("postgres") {
@@ -450,13 +447,16 @@ async fn idle_worker_child() {
 contract_test!(idle_workers_do_not_spin, |db: TestDatabase| async move {
     let _store = store(&db).await;
     let mut child = spawn_child(
-        "idle_worker_child",
+        "queue::idle_worker_child",
         &[("PALETTE_TEST_IDLE_DB", db.url.clone())],
     );
     tokio::time::sleep(Duration::from_secs(2)).await; // start-up
+    assert_running(&mut child);
     let before = cpu_ticks(child.id());
     tokio::time::sleep(Duration::from_secs(5)).await;
     let used = cpu_ticks(child.id()) - before;
+    // A child that exited would have used no CPU at all.
+    assert_running(&mut child);
     child.kill().unwrap();
     let _ = child.wait();
     // Clock ticks are 10 ms: an idle pool must stay under 50 ms in 5 s (1 %).

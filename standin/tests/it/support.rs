@@ -1,5 +1,4 @@
 //! Helpers: a temporary workspace and the built stand-in binary.
-#![allow(dead_code)]
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -1,10 +1,5 @@
 //! The embedded evaluator against the same `.fga.yaml` the real engine runs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "support/fga_cli.rs"]
-mod fga_cli;
-
 use palette_fga::yaml::{self, AssertionKind};
 use palette_fga::AuthorizationModel;
 
@@ -14,7 +9,7 @@ fn model() -> AuthorizationModel {
 
 #[tokio::test]
 async fn embedded_evaluator_passes_the_model_tests() {
-    let path = fga_cli::authz_dir().join("palette.fga.yaml");
+    let path = crate::support::fga_cli::authz_dir().join("palette.fga.yaml");
     let report = yaml::run_file(&path, &model()).await.expect("runs");
     let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));

@@ -1,9 +1,7 @@
 //! Scripted failures: `fail` (with `times` and `env_prefix`), `fail_init`,
 //! and environment overrides of the knobs.
 
-mod common;
-
-use common::{iam_knobs, Ws};
+use crate::support::{iam_knobs, Ws};
 use serde_json::json;
 
 const HYDRA: &str = "module.iam.juju_application.hydra";

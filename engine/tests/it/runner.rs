@@ -1,13 +1,11 @@
 //! The layer runner with real processes (the stand-in CLI), through the
 //! queue, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod queue_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::queue::*;
 use domain::{EnvironmentName, EnvironmentStatus};
 use engine::queue::{
     self, JobId, JobKind, JobStatus, NewJob, Phase, Registry, StepStatus, Workers,
@@ -15,7 +13,6 @@ use engine::queue::{
 use engine::runner::{self, Blueprint, LayerBin, LayerRunner, LayerSpec, RunnerConfig};
 use engine::store::{environments, layer_outputs};
 use engine::Store;
-use queue_support::*;
 use serde_json::json;
 use testkit::{contract_test, TestDatabase};
 
@@ -366,15 +363,17 @@ contract_test!(
     }
 );
 
-/// Child entry: a worker process for the kill test; does nothing unless
-/// `PALETTE_TEST_RUNNER_DB` is set.
+/// Child-process entry point, not a test: a worker process over
+/// `PALETTE_TEST_RUNNER_DB` for
+/// `a_killed_workers_job_is_finished_by_another_after_its_lease_expires`,
+/// which runs it and kills it.
 #[tokio::test]
+#[ignore = "child-process entry point, run by a_killed_workers_job_is_finished_by_another_after_its_lease_expires"]
 async fn runner_worker_child() {
-    let Ok(url) = std::env::var("PALETTE_TEST_RUNNER_DB") else {
-        return;
-    };
-    let infra = PathBuf::from(std::env::var("PALETTE_TEST_INFRA").unwrap());
-    let bin = PathBuf::from(std::env::var("PALETTE_TEST_BIN").unwrap());
+    testkit::init_tracing();
+    let url = child_env("PALETTE_TEST_RUNNER_DB");
+    let infra = PathBuf::from(child_env("PALETTE_TEST_INFRA"));
+    let bin = PathBuf::from(child_env("PALETTE_TEST_BIN"));
     let store = Store::connect(&url).await.unwrap();
     let _workers = Workers::start(
         store,
@@ -399,7 +398,7 @@ contract_test!(
         create_environment(&store, "teal", &["a", "b"]).await;
         let id = enqueue(&store, JobKind::EnvironmentCreate, "teal").await;
         let mut child = spawn_child(
-            "runner_worker_child",
+            "runner::runner_worker_child",
             &[
                 ("PALETTE_TEST_RUNNER_DB", db.url.clone()),
                 ("PALETTE_TEST_INFRA", path_str(infra.path())),
@@ -415,6 +414,7 @@ contract_test!(
             {
                 break;
             }
+            assert_running(&mut child);
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "the child never got into apply: {steps:?}"

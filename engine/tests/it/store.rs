@@ -1,5 +1,4 @@
 //! Contract tests: the same assertions against SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::{CreateEnvironment, EnvironmentName, EnvironmentStatus, NewEnvironment};
 use engine::{Actor, Engine, Error, Store};

@@ -1,11 +1,6 @@
 //! The model as code, checked by the real OpenFGA engine.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "support/fga_cli.rs"]
-mod fga_cli;
-
-use fga_cli::{authz_dir, fga};
+use crate::support::fga_cli::{authz_dir, fga};
 use palette_fga::PALETTE_MODEL_JSON;
 
 #[test]

@@ -2,8 +2,6 @@
 //! These tests fail loudly when it is missing: the embedded evaluator is
 //! only trustworthy while the real engine agrees with the same test file.
 
-#![allow(dead_code)] // each test crate uses part of it
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -1,8 +1,6 @@
 //! SIGINT/SIGTERM during hangs: prompt exit, state saved, lock released.
 
-mod common;
-
-use common::Ws;
+use crate::support::Ws;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};

@@ -1,6 +1,5 @@
 //! Enforcement: every service authorizes before it acts, lists are filtered,
 //! invisible objects are not found, refusals are audited. Both databases.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::access::{Grant, Permission, Relation, Subject};
 use domain::{EnvironmentName, NewEnvironment};

@@ -1,6 +1,5 @@
 //! Shared by the queue and runner tests: databases, the stand-in, example
 //! infrastructure trees, and workers in another process.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -185,16 +184,50 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
-/// Starts this test binary again, running only `entry`, with `env` set.
+/// Starts this test binary again, running only the child-process entry
+/// point `entry` (an `#[ignore]`d test, by its full name such as
+/// `queue::idle_worker_child`), with `env` set. The child's stdout (libtest's lines and
+/// its tracing output) is shown only when `TEST_LOG` is set.
 pub fn spawn_child(entry: &str, env: &[(&str, String)]) -> std::process::Child {
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", entry, "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "--ignored",
+        "--exact",
+        entry,
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit());
+    let stdout = if std::env::var_os("TEST_LOG").is_some() {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    };
+    cmd.stdout(stdout).stderr(std::process::Stdio::inherit());
     cmd.spawn().unwrap()
+}
+
+/// Panics when the child started by [`spawn_child`] has exited: it is meant
+/// to run until killed (an exit means a panic, or no test matched `entry`).
+#[track_caller]
+pub fn assert_running(child: &mut std::process::Child) {
+    if let Some(status) = child.try_wait().unwrap() {
+        panic!("the child process exited ({status}) instead of running until killed");
+    }
+}
+
+/// The variable `key` that [`spawn_child`] set for a child-process entry
+/// point; panics when it is unset, i.e. when the entry point was run as if
+/// it were a test.
+pub fn child_env(key: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| {
+        panic!(
+            "{key} is unset: this is a child-process entry point that its parent \
+             test runs with `--ignored --exact`, not a test"
+        )
+    })
 }
 
 pub fn path_str(p: &Path) -> String {

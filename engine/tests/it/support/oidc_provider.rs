@@ -1,14 +1,13 @@
 //! A tiny OpenID Provider for the check tests: plain HTTP/1.1 on
 //! 127.0.0.1 port 0 (tokio only, the engine has no web framework), serving
 //! the checker's Hydra-like fixtures.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 const DISCOVERY: &str =
-    include_str!("../../../crates/oidc-check/tests/fixtures/hydra-discovery.json");
-const JWKS: &str = include_str!("../../../crates/oidc-check/tests/fixtures/hydra-jwks.json");
+    include_str!("../../../../crates/oidc-check/tests/fixtures/hydra-discovery.json");
+const JWKS: &str = include_str!("../../../../crates/oidc-check/tests/fixtures/hydra-jwks.json");
 
 /// Starts the provider; returns its issuer (`http://127.0.0.1:PORT/hydra/`).
 pub async fn start_provider() -> String {
