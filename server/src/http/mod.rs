@@ -19,7 +19,9 @@ use axum::Router;
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -66,7 +68,7 @@ pub fn router(
         .merge(auth::routes())
         .leptos_routes_with_context(
             &state,
-            generate_route_list(App),
+            route_list(),
             move || provide_context(context_engine.clone()),
             move || shell(options.clone()),
         )
@@ -83,6 +85,15 @@ pub fn router(
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<Body>))
         .layer(SetRequestIdLayer::new(request_id::HEADER, MakeRequestUuid))
         .with_state(state))
+}
+
+/// The app's routes, generated once per process. Generating them runs the
+/// app with resource loading suppressed through a process-global flag
+/// (leptos-rs/leptos#4773): a page rendered by another server in the same
+/// process meanwhile (the test suites run many) would hang forever.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn server_fn(State(engine): State<Engine>, request: Request<Body>) -> impl IntoResponse {
