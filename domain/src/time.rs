@@ -7,8 +7,8 @@ use crate::ValidationError;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+/// Days since 1970-01-01 of a civil (proleptic Gregorian) date.
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let yoe = year - era * 400;

@@ -90,6 +90,7 @@ pub async fn build_engine(config: &Config, store: Store) -> Result<Engine, Start
             Engine::with_authorizer(store, std::sync::Arc::new(authorizer))
         }
     };
+    let engine = engine.with_blueprint(workers::load_blueprint(config)?);
     engine.bootstrap_admins(&config.admins).await?;
     Ok(engine)
 }

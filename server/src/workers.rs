@@ -39,6 +39,18 @@ fn secret_values(config: &Config) -> Vec<String> {
     secrets
 }
 
+/// The configured blueprint (`PALETTE_BLUEPRINT`), else the write-up's
+/// layers; errors name the file.
+pub fn load_blueprint(config: &Config) -> Result<Blueprint, WorkerError> {
+    let Some(path) = &config.blueprint else {
+        return Blueprint::default_blueprint().map_err(|e| WorkerError::Blueprint(e.to_string()));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| WorkerError::Blueprint(format!("{}: {e}", path.display())))?;
+    Blueprint::from_toml(&text)
+        .map_err(|e| WorkerError::Blueprint(format!("{}: {e}", path.display())))
+}
+
 /// The layer runner as configured. `simulate` (the demo) picks the stand-in
 /// unless `PALETTE_LAYER_BIN` names a program.
 pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, WorkerError> {
@@ -50,8 +62,7 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
     if bin.simulated {
         tracing::warn!(bin = %bin.path.display(), "layers run on the stand-in and are simulated");
     }
-    let blueprint =
-        Blueprint::default_blueprint().map_err(|e| WorkerError::Blueprint(e.to_string()))?;
+    let blueprint = load_blueprint(config)?;
     Ok(LayerRunner::new(RunnerConfig {
         bin,
         infra_dir: config

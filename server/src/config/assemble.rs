@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use super::key::Key;
 use super::keys::{
-    ADMINS, API_AUDIENCE, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR, JOB_LEASE_SECS,
-    LAYER_BIN, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE,
+    ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
+    JOB_LEASE_SECS, LAYER_BIN, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE,
     OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
     OIDC_INTROSPECTION_CLIENT_ID, OIDC_INTROSPECTION_CLIENT_SECRET, OIDC_INTROSPECTION_URL,
     OIDC_ISSUER, OIDC_SCOPES, OPENFGA_MODEL_ID, OPENFGA_STORE_ID, OPENFGA_TIMEOUT_MS,
@@ -50,6 +50,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         cancel_grace_secs: layers.get(&CANCEL_GRACE_SECS)?,
         layer_bin: layers.get(&LAYER_BIN)?,
         infra_dir: layers.get(&INFRA_DIR)?,
+        blueprint: layers.get(&BLUEPRINT)?,
         oidc_checks: engine::oidc::CheckSettings {
             allow_http: layers.get(&OIDC_CHECK_ALLOW_HTTP)?,
             allow_private_network: layers.get(&OIDC_CHECK_ALLOW_PRIVATE)?,

@@ -48,6 +48,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &CANCEL_GRACE_SECS,
     &LAYER_BIN,
     &INFRA_DIR,
+    &BLUEPRINT,
     &OIDC_CHECK_INTERVAL,
     &OIDC_CHECK_ALLOW_HTTP,
     &OIDC_CHECK_ALLOW_PRIVATE,
@@ -356,6 +357,17 @@ pub(super) const INFRA_DIR: Key<Option<PathBuf>> = Key {
     parse: parse::some_path,
     default: || None,
     effective: |c| Some(c.infra_dir.clone()),
+};
+
+pub(super) const BLUEPRINT: Key<Option<PathBuf>> = Key {
+    name: "blueprint",
+    env: "PALETTE_BLUEPRINT",
+    aliases: &[],
+    secret: false,
+    help: "layer blueprint, a TOML file of [[layer]] tables; the write-up's layers when unset",
+    parse: parse::some_path,
+    default: || None,
+    effective: |c| Some(c.blueprint.clone()),
 };
 
 pub(super) const OIDC_CHECK_INTERVAL: Key<Duration> = Key {

@@ -71,6 +71,8 @@ pub struct Config {
     pub layer_bin: Option<String>,
     /// The infrastructure tree; the shipped example when unset.
     pub infra_dir: Option<PathBuf>,
+    /// The layer blueprint (TOML); the write-up's layers when unset.
+    pub blueprint: Option<PathBuf>,
     /// How OIDC endpoint checks run (`PALETTE_OIDC_CHECK_*`).
     pub oidc_checks: engine::oidc::CheckSettings,
     /// Where each key's value came from, for `config check` (flags applied
@@ -143,7 +145,7 @@ impl Default for Config {
     /// Every key at its default, from the table of keys.
     fn default() -> Self {
         use keys::{
-            ADMINS, API_AUDIENCE, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
+            ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
             JOB_LEASE_SECS, LAYER_BIN, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP,
             OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, PUBLIC_URL,
             SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT, WORKERS,
@@ -168,6 +170,7 @@ impl Default for Config {
             cancel_grace_secs: CANCEL_GRACE_SECS.default_value(),
             layer_bin: LAYER_BIN.default_value(),
             infra_dir: INFRA_DIR.default_value(),
+            blueprint: BLUEPRINT.default_value(),
             oidc_checks: engine::oidc::CheckSettings {
                 allow_http: OIDC_CHECK_ALLOW_HTTP.default_value(),
                 allow_private_network: OIDC_CHECK_ALLOW_PRIVATE.default_value(),

@@ -6,6 +6,7 @@
 mod access;
 mod api;
 mod auth;
+mod blueprint;
 mod health;
 mod matrix;
 mod oidc_checks;

@@ -46,6 +46,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("cancel_grace_secs", "5"),
     ("layer_bin", "/usr/bin/tofu"),
     ("infra_dir", "/srv/infra"),
+    ("blueprint", "/etc/palette/blueprint.toml"),
     ("oidc_check_interval", "10m"),
     ("oidc_check_allow_http", "true"),
     ("oidc_check_allow_private", "true"),
