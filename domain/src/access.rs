@@ -98,6 +98,30 @@ pub struct Grant {
     pub subject: Subject,
 }
 
+impl Grant {
+    /// A grant as a form or query gives it, every refusal reported at once.
+    pub fn parse(relation: &str, subject: &str) -> Result<Self, Vec<ValidationError>> {
+        match (Relation::parse(relation.trim()), Subject::parse(subject)) {
+            (Ok(relation), Ok(subject)) => Ok(Self { relation, subject }),
+            (r, s) => Err([r.err(), s.err()].into_iter().flatten().collect()),
+        }
+    }
+}
+
+/// Which subject and permission to explain, as a form or query gives them.
+pub fn parse_explain(
+    subject: &str,
+    permission: &str,
+) -> Result<(Subject, Permission), Vec<ValidationError>> {
+    match (
+        Subject::parse(subject),
+        Permission::parse(permission.trim()),
+    ) {
+        (Ok(s), Ok(p)) => Ok((s, p)),
+        (s, p) => Err([s.err(), p.err()].into_iter().flatten().collect()),
+    }
+}
+
 /// The direct grants on an environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

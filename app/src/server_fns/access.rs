@@ -11,21 +11,6 @@ use crate::error::UiError;
 #[cfg(feature = "ssr")]
 use super::environments::env_name;
 
-/// A grant as the form gives it, every refusal reported at once.
-#[cfg(feature = "ssr")]
-fn grant_of(relation: &str, subject: &str) -> Result<Grant, UiError> {
-    let relation = domain::access::Relation::parse(relation.trim());
-    let subject = domain::access::Subject::parse(subject);
-    match (relation, subject) {
-        (Ok(relation), Ok(subject)) => Ok(Grant { relation, subject }),
-        (r, s) => Err([r.err(), s.err()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .into()),
-    }
-}
-
 /// The direct grants on `env`.
 #[server(prefix = "/_fn", endpoint = "list_access", input = GetUrl)]
 pub async fn list_access(env: String) -> Result<AccessList, UiError> {
@@ -45,7 +30,7 @@ pub async fn grant_access(
     subject: String,
 ) -> Result<Grant, UiError> {
     let engine = super::context::engine()?;
-    let grant = grant_of(&relation, &subject)?;
+    let grant = Grant::parse(&relation, &subject)?;
     Ok(engine
         .grant(&super::context::actor(), &env_name(&env)?, &grant)
         .await?)
@@ -61,7 +46,7 @@ pub async fn revoke_access(
     subject: String,
 ) -> Result<Grant, UiError> {
     let engine = super::context::engine()?;
-    let grant = grant_of(&relation, &subject)?;
+    let grant = Grant::parse(&relation, &subject)?;
     Ok(engine
         .revoke(&super::context::actor(), &env_name(&env)?, &grant)
         .await?)
@@ -75,15 +60,7 @@ pub async fn explain_access(
     permission: String,
 ) -> Result<Explanation, UiError> {
     let engine = super::context::engine()?;
-    let subject = domain::access::Subject::parse(&subject);
-    let permission = domain::access::Permission::parse(permission.trim());
-    let (subject, permission) = match (subject, permission) {
-        (Ok(s), Ok(p)) => (s, p),
-        (s, p) => {
-            let errors: Vec<_> = [s.err(), p.err()].into_iter().flatten().collect();
-            return Err(errors.into());
-        }
-    };
+    let (subject, permission) = domain::access::parse_explain(&subject, &permission)?;
     Ok(engine
         .explain_access(
             &super::context::actor(),
