@@ -21,6 +21,8 @@ pub mod oidc;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod page;
+pub mod promotion;
+pub mod release;
 pub mod time;
 pub mod user;
 
@@ -31,4 +33,13 @@ pub use environment::{
 };
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ValidationError};
 pub use manifest::{Manifest, ManifestEntry, ManifestRow};
+pub use job::{JobId, PlanSummary};
 pub use page::{Limit, Page};
+pub use promotion::{
+    Approval, DecisionRequest, Deployment, DiffRow, EnvironmentReleases, Hold, HoldKey,
+    OpenPromotion, PolicyForm, Promotion, PromotionActions, PromotionDetail, PromotionEvent,
+    PromotionFilter, PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery,
+    PromotionRequest, PromotionState, ReleaseSet, ResourceChange, VerificationCheck, Verdict,
+    Warning, WarningKind, WorkspacePlan,
+};
+pub use release::Release;

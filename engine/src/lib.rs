@@ -10,6 +10,7 @@ pub mod authz;
 pub mod demo;
 pub mod error;
 pub mod oidc;
+pub mod promotion;
 pub mod queue;
 pub mod runner;
 pub mod services;

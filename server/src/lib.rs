@@ -157,14 +157,14 @@ impl Server {
         let engine = build_engine(config, store)
             .await?
             .with_simulated_layers(simulated);
-        if options.demo {
-            let created = engine.seed_demo().await?;
-            tracing::info!(created, "demo data");
-        }
         let bound = listener.local_addr().map_err(|source| StartError::Listen {
             addr: config.listen,
             source,
         })?;
+        if options.demo {
+            let created = engine.seed_demo(&config.public_base(bound)).await?;
+            tracing::info!(created, "demo data");
+        }
         let workers = if options.workers {
             Some(workers::start(config, queue_store, options.demo)?)
         } else {

@@ -78,11 +78,18 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
 /// Starts `config.workers` workers with every handler registered.
 pub fn start(config: &Config, store: Store, simulate: bool) -> Result<Workers, WorkerError> {
     let runner = Arc::new(layer_runner(config, simulate)?);
-    let registry = runner::register(Registry::new(), runner);
-    let checker = config
-        .oidc_checks
+    let registry = runner::register(Registry::new(), Arc::clone(&runner));
+    let mut checks = config.oidc_checks.clone();
+    if simulate {
+        // The demo's environments serve their simulated endpoints from this
+        // process, over http on loopback.
+        checks.allow_http = true;
+        checks.allow_private_network = true;
+    }
+    let checker = checks
         .checker()
         .map_err(|e| WorkerError::OidcChecker(e.to_string()))?;
+    let registry = engine::promotion::register(registry, runner, checker.clone());
     let registry = engine::oidc::register(registry, checker);
     // Where checks run, they are also scheduled (safe in every process).
     let _detached = engine::oidc::Scheduler::spawn(store.clone(), config.oidc_checks.interval);

@@ -93,11 +93,27 @@ impl Ctx {
                 state::uuid_from(&format!("{}/{env}", cwd.display())),
             ),
         ];
-        self.knobs
+        let mut outputs: Map<String, Value> = self
+            .knobs
             .outputs
             .iter()
             .map(|(k, v)| (k.clone(), knobs::substitute(v, &vars)))
-            .collect()
+            .collect();
+        // The charm revisions this run deploys, as a juju module reports
+        // its applications: application → revision.
+        if let Some(manifest) = self.tfvars.value.get("manifest").and_then(Value::as_object) {
+            let revisions: Map<String, Value> = manifest
+                .iter()
+                .map(|(app, entry)| {
+                    let revision = entry.get("revision").cloned().unwrap_or(Value::Null);
+                    (app.clone(), revision)
+                })
+                .collect();
+            if !revisions.is_empty() {
+                outputs.insert("charm_revisions".to_owned(), Value::Object(revisions));
+            }
+        }
+        outputs
     }
 
     /// Plan against the current state.

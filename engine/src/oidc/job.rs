@@ -83,6 +83,9 @@ impl BackgroundJob for OidcCheckJob {
             },
         )
         .await?;
+        if report.ok {
+            crate::store::promotions::verify_newest_applied(&mut *tx, name.as_str()).await?;
+        }
         tx.commit()
             .await
             .map_err(crate::store::StoreError::Database)?;

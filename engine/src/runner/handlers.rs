@@ -164,6 +164,7 @@ async fn run_environment(
                 },
                 deadline: tokio::time::Instant::now() + layer.timeout,
                 timeout: layer.timeout,
+                plan_file: super::layer::PLAN_FILE,
             };
             let outputs = run.run().await?;
             store_outputs(ctx, summary.name.as_str(), &layer.name, &outputs, destroy).await
@@ -180,6 +181,7 @@ async fn run_environment(
             let done = if destroy {
                 EnvironmentStatus::Destroyed
             } else {
+                record_deployment(ctx, &name, &env.summary.manifest).await?;
                 EnvironmentStatus::Ready
             };
             set_status(ctx, &name, done).await?;
@@ -219,6 +221,34 @@ async fn set_status(
 ) -> Result<(), JobError> {
     let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
     environments::set_status(&mut *tx, name, status).await?;
+    tx.commit()
+        .await
+        .map_err(|e| JobError::Transient(e.to_string()))?;
+    Ok(())
+}
+
+/// The manifest a successful apply put in place, in the deployment history
+/// (verified once a check of the endpoint passes).
+async fn record_deployment(
+    ctx: &JobContext,
+    name: &EnvironmentName,
+    manifest: &domain::Manifest,
+) -> Result<(), JobError> {
+    let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
+    crate::store::promotions::insert_deployment(
+        &mut *tx,
+        &crate::store::promotions::NewDeployment {
+            environment: name,
+            release_set: &crate::promotion::release_set(manifest.clone()),
+            at: crate::store::now_ms(),
+            actor: ctx.actor(),
+            promotion: None,
+            job: Some(ctx.id()),
+            verified: false,
+            rollback: false,
+        },
+    )
+    .await?;
     tx.commit()
         .await
         .map_err(|e| JobError::Transient(e.to_string()))?;

@@ -104,6 +104,32 @@ pub fn summarize_show(text: &str) -> Option<PlanSummary> {
     Some(summary)
 }
 
+/// Every resource change of a saved plan from `show -json` that does
+/// something (no-ops and reads left out), in the plan's order.
+pub fn resource_changes(text: &str) -> Vec<domain::ResourceChange> {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    let Some(changes) = value.get("resource_changes").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    changes
+        .iter()
+        .filter_map(|change| {
+            let address = change.get("address")?.as_str()?.to_owned();
+            let actions: Vec<String> = change
+                .pointer("/change/actions")?
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|a| !matches!(*a, "no-op" | "read"))
+                .map(str::to_owned)
+                .collect();
+            (!actions.is_empty()).then_some(domain::ResourceChange { address, actions })
+        })
+        .collect()
+}
+
 /// Outputs from `output -json` as name → value; sensitive ones are left
 /// out so they never reach the database.
 pub fn outputs(text: &str) -> Option<serde_json::Map<String, Value>> {

@@ -13,7 +13,8 @@ use super::process::{self, Ended, Stopped, Stream};
 use super::LayerRunner;
 use crate::queue::{JobContext, JobError, Phase, PlanSummary, StepStatus, StepUpdate, StopReason};
 
-const PLAN_FILE: &str = "palette.tfplan";
+/// The saved plan of layer jobs; a promotion saves its own beside it.
+pub const PLAN_FILE: &str = "palette.tfplan";
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 /// The two steps of one layer.
@@ -42,12 +43,28 @@ pub struct LayerRun<'a> {
     pub steps: LayerSteps,
     pub deadline: Instant,
     pub timeout: Duration,
+    /// The saved plan's file name in the workspace.
+    pub plan_file: &'a str,
+}
+
+/// What `plan` saved: the summary and the `show -json` document.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub summary: PlanSummary,
+    pub shown: String,
 }
 
 impl LayerRun<'_> {
     /// Runs the layer; returns its outputs (empty after a destroy).
     pub async fn run(&self) -> Result<Map<String, Value>, JobError> {
-        let (plan, apply) = (self.steps.plan, self.steps.apply);
+        let planned = self.plan().await?;
+        self.apply(planned.summary).await
+    }
+
+    /// init, plan into the saved plan file, show it; the plan step ends
+    /// succeeded with the summary.
+    pub async fn plan(&self) -> Result<Planned, JobError> {
+        let plan = self.steps.plan;
         self.ctx
             .update_step(
                 plan,
@@ -65,7 +82,8 @@ impl LayerRun<'_> {
             None,
         )
         .await?;
-        let mut args = vec!["plan", "-input=false", "-json", "-out=palette.tfplan"];
+        let out = format!("-out={}", self.plan_file);
+        let mut args = vec!["plan", "-input=false", "-json", out.as_str()];
         if self.destroy {
             args.push("-destroy");
         }
@@ -73,7 +91,7 @@ impl LayerRun<'_> {
         self.command(plan, Phase::Plan, &args, Some(&progress))
             .await?;
         let shown = self
-            .command(plan, Phase::Plan, &["show", "-json", PLAN_FILE], None)
+            .command(plan, Phase::Plan, &["show", "-json", self.plan_file], None)
             .await?;
         let summary = jsonui::summarize_show(&shown)
             .or_else(|| progress.lock().ok().and_then(|p| p.summary))
@@ -96,7 +114,14 @@ impl LayerRun<'_> {
             .await?;
         self.ctx
             .observe_step(Phase::Plan, started.elapsed().as_secs_f64());
+        Ok(Planned { summary, shown })
+    }
 
+    /// Applies the saved plan file and reads the outputs (empty after a
+    /// destroy); the apply step ends succeeded.
+    pub async fn apply(&self, summary: PlanSummary) -> Result<Map<String, Value>, JobError> {
+        let apply = self.steps.apply;
+        let total = summary.add + summary.change + summary.destroy;
         let started = std::time::Instant::now();
         self.ctx
             .update_step(
@@ -116,7 +141,7 @@ impl LayerRun<'_> {
         self.command(
             apply,
             Phase::Apply,
-            &["apply", "-input=false", "-json", PLAN_FILE],
+            &["apply", "-input=false", "-json", self.plan_file],
             Some(&progress),
         )
         .await?;

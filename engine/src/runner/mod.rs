@@ -13,12 +13,12 @@
 mod blueprint;
 mod config;
 mod handlers;
-mod jsonui;
-mod layer;
+pub(crate) mod jsonui;
+pub(crate) mod layer;
 pub mod process;
 mod redact;
 mod template;
-mod workspace;
+pub(crate) mod workspace;
 
 pub use blueprint::{Blueprint, BlueprintError, LayerSpec};
 pub use config::{default_infra_dir, resolve_layer_bin, standin_bin, LayerBin, RunnerConfig};

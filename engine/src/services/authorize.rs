@@ -112,7 +112,7 @@ impl Engine {
         })
     }
 
-    async fn audit_denial(&self, actor: &Actor, action: &Action<'_>, reason: &str) {
+    pub(crate) async fn audit_denial(&self, actor: &Actor, action: &Action<'_>, reason: &str) {
         let event = NewAuditEvent {
             at: now_ms(),
             actor: &actor.principal,

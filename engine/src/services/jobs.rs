@@ -169,6 +169,12 @@ impl Engine {
     /// layer where it stopped.
     pub async fn retry_job(&self, actor: &Actor, id: JobId) -> Result<(), Error> {
         let job = self.visible_job(actor, id, true).await?;
+        if job.kind == domain::job::JobKind::PromotionExecute {
+            return Err(Error::Conflict(
+                "a promotion's job is not retried by itself: re-plan or roll back the promotion"
+                    .to_owned(),
+            ));
+        }
         if let Some(env) = env_of(&job)? {
             let row = crate::store::environments::get_by_name(self.store().pool(), &env).await?;
             if let Some(reason) = row.and_then(|r| r.locked_reason) {

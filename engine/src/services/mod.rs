@@ -9,4 +9,5 @@ pub mod identity;
 pub mod jobs;
 pub mod oidc_checks;
 pub mod operations;
+pub mod promotions;
 pub mod sessions;

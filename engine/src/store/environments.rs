@@ -121,3 +121,21 @@ pub async fn set_lock<'e>(
     }
     Ok(())
 }
+
+/// Replaces the manifest (after a promotion or a rollback applied).
+pub async fn set_manifest<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &EnvironmentName,
+    manifest: &Manifest,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("UPDATE environments SET manifest = $1, updated_at = $2 WHERE name = $3")
+        .bind(to_json(manifest)?)
+        .bind(super::now_ms())
+        .bind(name.as_str())
+        .execute(db)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod environments;
 pub mod layer_outputs;
 pub mod oidc_checks;
+pub mod promotions;
 pub mod sessions;
 pub mod settings;
 pub mod tuples;

@@ -12,7 +12,7 @@ async fn demo(db: &TestDatabase) -> Engine {
     let store = Store::connect(&db.url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let engine = Engine::new(store);
-    engine.seed_demo().await.expect("demo");
+    engine.seed_demo("http://127.0.0.1:9").await.expect("demo");
     engine
 }
 

@@ -149,7 +149,7 @@ contract_test!(
             .await
             .unwrap()
             .is_empty());
-        assert_eq!(engine.seed_demo().await.unwrap(), 4);
+        assert_eq!(engine.seed_demo("http://127.0.0.1:9").await.unwrap(), 4);
         let names: Vec<String> = engine
             .list_environments(&Actor::user("anne"))
             .await
@@ -165,10 +165,10 @@ contract_test!(
     demo_data_is_seeded_once_across_restarts,
     |db: TestDatabase| async move {
         let first = engine(&db).await;
-        assert_eq!(first.seed_demo().await.unwrap(), 4);
+        assert_eq!(first.seed_demo("http://127.0.0.1:9").await.unwrap(), 4);
         first.store().close().await;
         let second = engine(&db).await;
-        assert_eq!(second.seed_demo().await.unwrap(), 0);
+        assert_eq!(second.seed_demo("http://127.0.0.1:9").await.unwrap(), 0);
         assert_eq!(
             second
                 .list_environments(&Actor::system("test"))

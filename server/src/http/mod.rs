@@ -5,6 +5,7 @@
 pub mod api;
 mod health;
 pub mod metrics;
+mod simulated;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,6 +75,12 @@ pub fn router(
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     let app = auth::protect(app, &state);
+    // The demo's simulated OIDC endpoints are public, like any issuer's.
+    let app = if state.engine.simulated_layers() {
+        app.merge(simulated::routes())
+    } else {
+        app
+    };
 
     Ok(Router::new()
         .route("/healthz", get(health::healthz))

@@ -13,6 +13,7 @@ mod extract;
 mod jobs;
 mod oidc_checks;
 pub mod openapi;
+mod promotions;
 
 use axum::extract::Extension;
 use axum::response::Json;
@@ -53,6 +54,20 @@ api_routes! {
     get "/environments/{name}/access/explain" => access::explain,
     post "/environments/{name}/oidc-checks" => oidc_checks::request,
     get "/environments/{name}/oidc-checks" => oidc_checks::history,
+    get "/environments/{name}/releases" => promotions::releases,
+    put "/environments/{name}/promotion-policy" => promotions::set_policy,
+    delete "/environments/{name}/holds/{application}/{revision}" => promotions::lift_hold,
+    get "/promotions" => promotions::list,
+    post "/promotions" => promotions::open,
+    post "/promotions/preview" => promotions::preview,
+    get "/promotions/{id}" => promotions::get,
+    post "/promotions/{id}/approve" => promotions::approve,
+    post "/promotions/{id}/reject" => promotions::reject,
+    post "/promotions/{id}/cancel" => promotions::cancel,
+    post "/promotions/{id}/accept" => promotions::accept,
+    post "/promotions/{id}/rollback" => promotions::rollback,
+    post "/promotions/{id}/replan" => promotions::replan,
+    post "/promotions/{id}/reverify" => promotions::reverify,
     get "/jobs" => jobs::list,
     get "/jobs/{id}" => jobs::get,
     get "/jobs/{id}/logs" => jobs::logs,

@@ -8,14 +8,14 @@ use axum::response::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{access, audit, environments, events, jobs, oidc_checks};
+use super::{access, audit, environments, events, jobs, oidc_checks, promotions};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Palette REST API",
         version = "1",
-        description = "Environments, jobs, access, OIDC checks and audit for pipelines and scripts. \
+        description = "Environments, promotions, jobs, access, OIDC checks and audit for pipelines and scripts. \
                        Authenticate with `Authorization: Bearer <token>`; see docs/api.md. Errors \
                        are `{\"error\": {\"code\", \"message\", \"fields\"?}}`."
     ),
@@ -26,6 +26,10 @@ use super::{access, audit, environments, events, jobs, oidc_checks};
         environments::apply, environments::lock, environments::unlock,
         access::list, access::grant, access::revoke, access::explain,
         oidc_checks::request, oidc_checks::history,
+        promotions::list, promotions::open, promotions::preview, promotions::get,
+        promotions::approve, promotions::reject, promotions::cancel, promotions::accept,
+        promotions::rollback, promotions::replan, promotions::reverify,
+        promotions::releases, promotions::set_policy, promotions::lift_hold,
         jobs::list, jobs::get, jobs::logs, events::stream, jobs::cancel, jobs::retry,
         audit::list, document,
     ),
