@@ -6,6 +6,7 @@
 
 mod authz;
 mod oidc_checks;
+mod promotions;
 mod queue;
 mod runner;
 mod store;

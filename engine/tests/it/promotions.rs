@@ -1,0 +1,462 @@
+//! Promotions end to end in the engine, on SQLite and PostgreSQL: real
+//! stand-in processes in real workspaces, real OIDC checks of the demo's
+//! simulated endpoints (served here over loopback by the engine's own
+//! `simulated_discovery`), the embedded authorizer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use domain::{
+    CreateEnvironment, DecisionRequest, EnvironmentName, HoldKey, Manifest, ManifestEntry,
+    OpenPromotion, PromotionDetail, PromotionId, PromotionPolicy, PromotionQuery, PromotionState,
+    Release, Tier,
+};
+use engine::authz::Tuple;
+use engine::oidc::CheckSettings;
+use engine::queue::{JobStatus, Registry, Workers};
+use engine::runner::{self, Blueprint, LayerBin, LayerRunner, LayerSpec, RunnerConfig};
+use engine::{Actor, Engine, Error, Store};
+use serde_json::json;
+use testkit::{contract_test, TestDatabase};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::queue::{fast_config, infra_tree, standin, wait_finished};
+
+fn name(n: &str) -> EnvironmentName {
+    EnvironmentName::parse(n).unwrap()
+}
+
+fn layer(name: &str, deps: &[&str], apps: &[&str]) -> LayerSpec {
+    LayerSpec {
+        name: name.into(),
+        depends_on: deps.iter().map(|d| (*d).into()).collect(),
+        workspace: format!("environments/{{tier}}/{{env}}-{name}"),
+        scaffold: None,
+        applications: apps.iter().map(|a| (*a).into()).collect(),
+        timeout: Duration::from_secs(60),
+    }
+}
+
+fn manifest(revisions: &[(&str, u32)]) -> Manifest {
+    Manifest(
+        revisions
+            .iter()
+            .map(|(app, rev)| {
+                let entry = ManifestEntry {
+                    charm: (*app).to_owned(),
+                    channel: "stable".into(),
+                    revision: Some(*rev),
+                };
+                ((*app).to_owned(), entry)
+            })
+            .collect(),
+    )
+}
+
+/// Serves `/simulated/oidc/{env}/…` from the engine, like the demo server.
+async fn simulated_endpoints(engine: Engine) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&request).into_owned();
+                let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let rest = path.strip_prefix("/simulated/oidc/").unwrap_or("");
+                let (env, tail) = rest.split_once('/').unwrap_or((rest, ""));
+                let body = match (EnvironmentName::parse(env), tail) {
+                    (Ok(env), ".well-known/openid-configuration") => {
+                        engine.simulated_discovery(&env).await.unwrap()
+                    }
+                    (Ok(_), ".well-known/jwks.json") => Some(Engine::simulated_jwks()),
+                    _ => None,
+                };
+                let (status, body) = match body {
+                    Some(doc) => ("200 OK", doc.to_string()),
+                    None => ("404 Not Found", "{}".to_owned()),
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    base
+}
+
+struct World {
+    engine: Engine,
+    _workers: Workers,
+    _infra: tempfile::TempDir,
+    alice: Actor,
+    bob: Actor,
+    carol: Actor,
+}
+
+/// blue (edge revisions) and green (stable ones), created through the
+/// engine and built by the stand-in; bob operates green and is also in a
+/// group of green's approvers; carol approves green.
+async fn world(db: &TestDatabase) -> World {
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let layers = vec![
+        layer("core", &[], &["postgresql"]),
+        layer("iam", &["core"], &["hydra", "kratos"]),
+    ];
+    let knobs = json!({ "delay_ms": 5, "resources": [{ "address": "terraform_data.app" }] });
+    let infra = infra_tree(&[("core", knobs.clone()), ("iam", knobs)]);
+    let blueprint = Blueprint::new(layers).unwrap();
+    let engine = Engine::new(store.clone()).with_blueprint(blueprint.clone());
+    let runner = Arc::new(LayerRunner::new(RunnerConfig {
+        bin: LayerBin {
+            path: standin(),
+            simulated: true,
+        },
+        infra_dir: infra.path().to_path_buf(),
+        blueprint,
+        secrets: vec![],
+        cancel_grace: Duration::from_millis(1500),
+    }));
+    let checker = CheckSettings {
+        allow_http: true,
+        allow_private_network: true,
+        ..CheckSettings::default()
+    }
+    .checker()
+    .unwrap();
+    let registry = runner::register(Registry::new(), Arc::clone(&runner));
+    let registry = engine::promotion::register(registry, runner, checker);
+    let workers = Workers::start(store.clone(), registry, fast_config(2));
+
+    let tuples = [
+        Tuple::new("user:alice", "admin", "platform:default"),
+        Tuple::new("user:bob", "operator", "environment:green"),
+        Tuple::new("user:bob", "viewer", "environment:blue"),
+        Tuple::new("user:bob", "viewer", "environment:red"),
+        Tuple::new("user:bob", "member", "group:green-approvers"),
+        Tuple::new("group:green-approvers#member", "approver", "environment:green"),
+        Tuple::new("user:carol", "approver", "environment:green"),
+    ];
+    engine.authorizer().write(&tuples, &[]).await.unwrap();
+    let base = simulated_endpoints(engine.clone()).await;
+    let alice = Actor::user("alice");
+    for (env, revisions) in [
+        ("blue", [("hydra", 412), ("kratos", 530), ("postgresql", 470)]),
+        ("green", [("hydra", 398), ("kratos", 501), ("postgresql", 460)]),
+    ] {
+        let new = CreateEnvironment {
+            name: env.into(),
+            tier: "production".into(),
+            purpose: "promotion tests".into(),
+            channel: "stable".into(),
+            oidc_issuer: engine::demo::simulated_issuer(&base, env),
+            layers: vec!["core".into(), "iam".into()],
+            manifest: Some(manifest(&revisions)),
+        }
+        .parse()
+        .unwrap();
+        let created = engine.create_environment(&alice, new).await.unwrap();
+        let job = wait_finished(&store, created.job.id, Duration::from_secs(60)).await;
+        assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
+    }
+    // Fast verification: two passes a second apart.
+    let policy = PromotionPolicy {
+        verify_passes: 2,
+        verify_interval_secs: 1,
+        verify_window_secs: 20,
+        ..PromotionPolicy::default_for(Tier::Production)
+    };
+    engine
+        .set_promotion_policy(&alice, &name("green"), &policy)
+        .await
+        .unwrap();
+    for (charm, revision) in [("hydra", 412), ("kratos", 530)] {
+        engine::store::promotions::insert_release(
+            store.pool(),
+            &Release {
+                charm: charm.into(),
+                channel: "stable".into(),
+                revision,
+                at: 1,
+                by: "user:ci".into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    World {
+        engine,
+        _workers: workers,
+        _infra: infra,
+        alice,
+        bob: Actor::user("bob"),
+        carol: Actor::user("carol"),
+    }
+}
+
+fn open(source: &str, target: &str, apps: &[&str], acknowledge: bool) -> OpenPromotion {
+    OpenPromotion {
+        source: source.into(),
+        target: target.into(),
+        applications: apps.iter().map(|a| (*a).to_owned()).collect(),
+        acknowledge,
+    }
+}
+
+async fn wait_state(
+    engine: &Engine,
+    id: PromotionId,
+    want: PromotionState,
+) -> PromotionDetail {
+    let start = Instant::now();
+    loop {
+        let detail = engine.promotion(&Actor::system("test"), id).await.unwrap();
+        if detail.promotion.state == want {
+            return detail;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60) && !detail.promotion.state.is_terminal(),
+            "promotion {id} is {} ({}), waiting for {want}; timeline: {:#?}",
+            detail.promotion.state,
+            detail.promotion.message,
+            detail.events
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn comment(text: &str) -> DecisionRequest {
+    DecisionRequest {
+        comment: text.into(),
+    }
+}
+
+contract_test!(
+    a_promotion_is_planned_approved_by_someone_else_applied_and_verified,
+    |db: TestDatabase| async move {
+        let w = world(&db).await;
+        let e = &w.engine;
+        // Refusals, each with a clear error.
+        assert!(matches!(
+            e.open_promotion(&w.bob, &open("green", "green", &[], false)).await,
+            Err(Error::Invalid(f)) if f[0].field == "target"
+        ));
+        assert!(matches!(
+            e.open_promotion(&w.bob, &open("blue", "green", &["kratos"], false)).await,
+            Err(Error::Invalid(f)) if f[0].message.contains("move together")
+        ));
+        assert!(matches!(
+            e.open_promotion(&w.carol, &open("blue", "green", &["hydra", "kratos"], false)).await,
+            Err(Error::Forbidden(_))
+        ));
+
+        let opened = e
+            .open_promotion(&w.bob, &open("blue", "green", &["hydra", "kratos"], false))
+            .await
+            .unwrap();
+        assert_eq!(opened.state, PromotionState::Planning);
+        assert_eq!(opened.incoming.applications.0["hydra"].revision, Some(412));
+        let review = wait_state(e, opened.id, PromotionState::AwaitingApproval).await;
+        assert_eq!(review.diff.len(), 2);
+        assert!(review.diff.iter().all(|d| d.layer.as_deref() == Some("iam")));
+        assert_eq!(review.plans.len(), 1, "only the iam workspace is affected");
+        assert_eq!(review.plans[0].layer, "iam");
+        assert!(review.plans[0].plan_hash.starts_with("sha256:"));
+        assert_eq!(review.approvals_missing, 1);
+        assert!(review.approvers.contains(&"user:carol".to_owned()));
+        assert!(!review.approvers.contains(&"user:bob".to_owned()), "{:?}", review.approvers);
+        let first_hash = review.promotion.plan_hash.clone().unwrap();
+
+        // The requester never approves, although a group makes him an approver.
+        let as_bob = e.promotion(&w.bob, opened.id).await.unwrap();
+        assert!(!as_bob.viewer_can_approve);
+        assert!(as_bob.viewer_approval_note.contains("someone else"));
+        assert!(matches!(
+            e.approve_promotion(&w.bob, opened.id, &comment("lgtm")).await,
+            Err(Error::Forbidden(m)) if m.contains("someone else")
+        ));
+        // A second promotion into green waits for the first (FIFO).
+        let second = e
+            .open_promotion(&w.bob, &open("blue", "green", &["postgresql"], true))
+            .await
+            .unwrap();
+        let waiting = e.promotion(&w.alice, second.id).await.unwrap();
+        assert_eq!(waiting.waiting_for, Some(opened.id));
+        assert_eq!(waiting.promotion.job, None);
+
+        // An approval binds to the plan: a re-plan voids it.
+        let approver = e.promotion(&w.carol, opened.id).await.unwrap();
+        assert!(approver.viewer_can_approve, "{}", approver.viewer_approval_note);
+        e.replan_promotion(&w.bob, opened.id).await.unwrap();
+        let replanned = wait_state(e, opened.id, PromotionState::AwaitingApproval).await;
+        assert_ne!(replanned.promotion.plan_hash.as_deref(), Some(first_hash.as_str()));
+
+        let approved = e
+            .approve_promotion(&w.carol, opened.id, &comment("looks right"))
+            .await
+            .unwrap();
+        assert_eq!(approved.state, PromotionState::Applying);
+        assert!(matches!(
+            e.approve_promotion(&w.carol, opened.id, &comment("again")).await,
+            Err(Error::Conflict(_))
+        ));
+        let done = wait_state(e, opened.id, PromotionState::Succeeded).await;
+        assert!(done.checks.len() >= 2, "{:?}", done.checks);
+        assert!(done.checks.iter().all(|c| c.passed == Some(true)));
+        let green = e.get_environment(&w.alice, &name("green")).await.unwrap();
+        assert_eq!(green.manifest.0["hydra"].revision, Some(412));
+        assert_eq!(green.manifest.0["postgresql"].revision, Some(460));
+        let releases = e.environment_releases(&w.alice, &name("green")).await.unwrap();
+        let newest = &releases.deployments[0];
+        assert!(newest.verified && !newest.rollback);
+        assert_eq!(newest.promotion, Some(opened.id));
+
+        // Its turn came: the second plans now; a rejection needs a comment
+        // and ends it.
+        wait_state(e, second.id, PromotionState::AwaitingApproval).await;
+        assert!(matches!(
+            e.reject_promotion(&w.carol, second.id, &comment(" ")).await,
+            Err(Error::Invalid(f)) if f[0].field == "comment"
+        ));
+        let rejected = e
+            .reject_promotion(&w.carol, second.id, &comment("not this week"))
+            .await
+            .unwrap();
+        assert_eq!(rejected.state, PromotionState::Rejected);
+        assert!(matches!(
+            e.cancel_promotion(&w.bob, second.id).await,
+            Err(Error::Conflict(_))
+        ));
+        let listed = e
+            .promotions(&w.alice, &PromotionQuery {
+                environment: Some("green".into()),
+                ..PromotionQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [second.id, opened.id]
+        );
+        let audit = e
+            .list_audit(&w.alice, &domain::audit::AuditQuery::default().parse().unwrap())
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit.items.iter().map(|a| a.action.as_str()).collect();
+        for want in ["promotion.open", "promotion.replan", "promotion.approve", "promotion.reject"] {
+            assert!(actions.contains(&want), "{want} missing from {actions:?}");
+        }
+    }
+);
+
+contract_test!(
+    a_bad_revision_fails_verification_is_rolled_back_and_held,
+    |db: TestDatabase| async move {
+        let w = world(&db).await;
+        let e = &w.engine;
+        // red runs the demo's bad hydra revision, released on beta only.
+        let base = {
+            let green = e.get_environment(&w.alice, &name("green")).await.unwrap();
+            green.oidc_issuer.trim_end_matches("/simulated/oidc/green").to_owned()
+        };
+        let (bad_app, bad) = engine::demo::BAD_REVISION;
+        let red = CreateEnvironment {
+            name: "red".into(),
+            tier: "staging".into(),
+            purpose: "bad revisions".into(),
+            channel: "beta".into(),
+            oidc_issuer: engine::demo::simulated_issuer(&base, "red"),
+            layers: vec!["core".into(), "iam".into()],
+            manifest: Some(manifest(&[(bad_app, bad), ("kratos", 522), ("postgresql", 460)])),
+        }
+        .parse()
+        .unwrap();
+        let created = e.create_environment(&w.alice, red).await.unwrap();
+        wait_finished(e.store(), created.job.id, Duration::from_secs(60)).await;
+        let no_approvals = PromotionPolicy {
+            required_approvals: 0,
+            verify_passes: 1,
+            verify_interval_secs: 1,
+            verify_window_secs: 10,
+            auto_rollback: true,
+        };
+        e.set_promotion_policy(&w.alice, &name("green"), &no_approvals)
+            .await
+            .unwrap();
+
+        let request = open("red", "green", &[], false);
+        let preview = e.preview_promotion(&w.bob, &request).await.unwrap();
+        assert_eq!(preview.diff.len(), 2, "hydra and kratos differ: {:?}", preview.diff);
+        assert_eq!(preview.warnings.len(), 2, "{:?}", preview.warnings);
+        assert!(matches!(
+            e.open_promotion(&w.bob, &request).await,
+            Err(Error::Invalid(f)) if f[0].field == "acknowledge"
+        ));
+        let opened = e
+            .open_promotion(&w.bob, &open("red", "green", &[], true))
+            .await
+            .unwrap();
+        assert!(opened.acknowledged);
+        let rolled = wait_state(e, opened.id, PromotionState::RolledBack).await;
+        assert!(rolled
+            .checks
+            .iter()
+            .any(|c| !c.rollback && c.passed == Some(false) && c.failed_rules.contains(&"issuer-match".to_owned())));
+        assert!(rolled.checks.iter().any(|c| c.rollback && c.passed == Some(true)));
+        assert!(!rolled.actions.rollback, "a rollback is never rolled back");
+
+        let green = e.get_environment(&w.alice, &name("green")).await.unwrap();
+        assert_eq!(green.manifest.0["hydra"].revision, Some(398));
+        assert_eq!(green.manifest.0["kratos"].revision, Some(501));
+        let releases = e.environment_releases(&w.alice, &name("green")).await.unwrap();
+        assert!(releases.deployments[0].rollback && releases.deployments[0].verified);
+        assert!(!releases.deployments[1].verified, "the bad set was never verified");
+        let hold = releases
+            .holds
+            .iter()
+            .find(|h| h.application == bad_app)
+            .expect("the bad revision is held");
+        assert_eq!(hold.revision, bad);
+
+        // The hold keeps it out until someone lifts it.
+        assert!(matches!(
+            e.open_promotion(&w.bob, &open("red", "green", &[], true)).await,
+            Err(Error::Conflict(m)) if m.contains("held")
+        ));
+        let key = HoldKey::parse(bad_app, &bad.to_string()).unwrap();
+        assert!(matches!(
+            e.lift_hold(&w.carol, &name("green"), &key).await,
+            Err(Error::Forbidden(_))
+        ));
+        e.lift_hold(&w.bob, &name("green"), &key).await.unwrap();
+        // kratos moved with it, so its revision is held too.
+        let kratos = HoldKey::parse("kratos", "522").unwrap();
+        e.lift_hold(&w.bob, &name("green"), &kratos).await.unwrap();
+        assert!(matches!(
+            e.lift_hold(&w.bob, &name("green"), &kratos).await,
+            Err(Error::NotFound(_))
+        ));
+        let again = e
+            .open_promotion(&w.bob, &open("red", "green", &[], true))
+            .await
+            .unwrap();
+        // Cancelled while it runs, the slot frees.
+        e.cancel_promotion(&w.bob, again.id).await.unwrap();
+        let cancelled = e.promotion(&w.bob, again.id).await.unwrap();
+        assert_eq!(cancelled.promotion.state, PromotionState::Cancelled);
+    }
+);
