@@ -15,7 +15,10 @@
 
 pub mod oidc;
 mod pg;
+mod standin;
 mod telemetry;
+
+pub use standin::standin;
 
 pub use telemetry::{init_tracing, DEFAULT_FILTER};
 

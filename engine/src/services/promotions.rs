@@ -317,9 +317,6 @@ impl Engine {
         query: &PromotionQuery,
     ) -> Result<Page<Promotion, PromotionId>, Error> {
         let filter = query.parse().map_err(Error::Invalid)?;
-        if actor.is_anonymous() {
-            return Err(Error::Unauthenticated);
-        }
         let visible = self.visibility(actor).await?;
         let items = store::list(self.store().pool(), &filter, &visible).await?;
         Ok(Page::from_overfetch(items, filter.limit, |p| p.id))
@@ -348,14 +345,21 @@ impl Engine {
         };
         let can_promote = check("can_promote_to").await;
         let can_approve = check("can_approve_promotion").await;
-        let approvers: Vec<String> = self
-            .authorizer()
-            .list_users(&object, "can_approve_promotion", "user")
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|u| u != &p.requested_by && u != "user:*")
-            .collect();
+        // People first, then the groups whose members approve (expanded
+        // where the authorizer can); the requester is never among them.
+        let mut approvers = Vec::new();
+        for filter in ["user", "group#member"] {
+            let found = self
+                .authorizer()
+                .list_users(&object, "can_approve_promotion", filter)
+                .await
+                .unwrap_or_default();
+            approvers.extend(
+                found
+                    .into_iter()
+                    .filter(|u| u != &p.requested_by && u != "user:*"),
+            );
+        }
         let current_approvals = count_approvals(&approvals);
         let missing = row.policy.required_approvals.saturating_sub(current_approvals);
         let voted = approvals

@@ -278,6 +278,11 @@ contract_test!(
         assert!(review.plans[0].plan_hash.starts_with("sha256:"));
         assert_eq!(review.approvals_missing, 1);
         assert!(review.approvers.contains(&"user:carol".to_owned()));
+        assert!(
+            review.approvers.contains(&"group:green-approvers#member".to_owned()),
+            "{:?}",
+            review.approvers
+        );
         assert!(!review.approvers.contains(&"user:bob".to_owned()), "{:?}", review.approvers);
         let first_hash = review.promotion.plan_hash.clone().unwrap();
 

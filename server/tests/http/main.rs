@@ -11,6 +11,7 @@ mod health;
 mod matrix;
 mod oidc_checks;
 mod pages;
+mod promotions;
 mod parity;
 mod support;
 mod ui;

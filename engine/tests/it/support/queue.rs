@@ -2,7 +2,6 @@
 //! infrastructure trees, and workers in another process.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use domain::{EnvironmentStatus, EnvironmentSummary, Manifest};
@@ -89,32 +88,7 @@ pub async fn wait_finished(store: &Store, job: JobId, timeout: Duration) -> Job 
     wait_for_job(store, job, timeout, |j| j.status.is_finished()).await
 }
 
-/// The stand-in binary, built once per test process.
-pub fn standin() -> PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let out = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "tofu-standin", "--message-format=json"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run cargo build -p tofu-standin");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .find_map(|v| {
-                v.get("executable")
-                    .and_then(|e| e.as_str())
-                    .map(PathBuf::from)
-            })
-            .expect("cargo reported the tofu-standin executable")
-    })
-    .clone()
-}
+pub use testkit::standin;
 
 /// A small infrastructure tree: one scaffold per `(layer, standin.json)`.
 pub fn infra_tree(layers: &[(&str, serde_json::Value)]) -> tempfile::TempDir {
