@@ -183,7 +183,7 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
     let (status, body) = p
         .call(&ci, Method::POST, "/api/v1/promotions", Some(json!({"source": "blue", "target": "green", "bogus": 1})))
         .await;
-    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
 
     let (status, preview) = p
         .call(&ci, Method::POST, "/api/v1/promotions/preview",
