@@ -32,14 +32,14 @@ pub use environment::{
     Tier,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ValidationError};
-pub use manifest::{Manifest, ManifestEntry, ManifestRow};
 pub use job::{JobId, PlanSummary};
+pub use manifest::{Manifest, ManifestEntry, ManifestRow};
 pub use page::{Limit, Page};
 pub use promotion::{
     Approval, DecisionRequest, Deployment, DiffRow, EnvironmentReleases, Hold, HoldKey,
     OpenPromotion, PolicyForm, Promotion, PromotionActions, PromotionDetail, PromotionEvent,
     PromotionFilter, PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery,
-    PromotionRequest, PromotionState, ReleaseSet, ResourceChange, VerificationCheck, Verdict,
+    PromotionRequest, PromotionState, ReleaseSet, ResourceChange, Verdict, VerificationCheck,
     Warning, WarningKind, WorkspacePlan,
 };
 pub use release::Release;

@@ -150,7 +150,12 @@ impl PromotionPolicy {
                 ));
             }
         };
-        bound("required_approvals", self.required_approvals, 0, MAX_APPROVALS);
+        bound(
+            "required_approvals",
+            self.required_approvals,
+            0,
+            MAX_APPROVALS,
+        );
         bound("verify_passes", self.verify_passes, 1, 10);
         bound("verify_interval_secs", self.verify_interval_secs, 1, 600);
         bound("verify_window_secs", self.verify_window_secs, 1, 3600);
@@ -255,8 +260,10 @@ impl OpenPromotion {
     pub fn parse(&self) -> Result<PromotionRequest, Vec<ValidationError>> {
         let mut errors = Vec::new();
         let mut take = Collect(&mut errors);
-        let source = take.ok(EnvironmentName::parse(self.source.trim()).map_err(|e| rename(e, "source")));
-        let target = take.ok(EnvironmentName::parse(self.target.trim()).map_err(|e| rename(e, "target")));
+        let source =
+            take.ok(EnvironmentName::parse(self.source.trim()).map_err(|e| rename(e, "source")));
+        let target =
+            take.ok(EnvironmentName::parse(self.target.trim()).map_err(|e| rename(e, "target")));
         let mut applications: Vec<String> = self
             .applications
             .iter()
@@ -266,7 +273,10 @@ impl OpenPromotion {
         applications.sort();
         applications.dedup();
         if applications.len() > crate::manifest::MAX_APPLICATIONS {
-            errors.push(ValidationError::new("applications", "names too many applications"));
+            errors.push(ValidationError::new(
+                "applications",
+                "names too many applications",
+            ));
         }
         if let (Some(s), Some(t)) = (&source, &target) {
             if s == t {
@@ -593,7 +603,10 @@ impl HoldKey {
             .ok_or_else(|| ValidationError::new("revision", "must be a revision number"))?;
         let application = application.trim();
         if application.is_empty() || application.len() > crate::manifest::MAX_NAME {
-            return Err(ValidationError::new("application", "must name an application"));
+            return Err(ValidationError::new(
+                "application",
+                "must name an application",
+            ));
         }
         Ok(Self {
             application: application.to_owned(),
@@ -670,7 +683,10 @@ mod tests {
             required_approvals: "two".into(),
             ..form
         };
-        assert_eq!(bad.parse().err().unwrap_or_default()[0].field, "required_approvals");
+        assert_eq!(
+            bad.parse().err().unwrap_or_default()[0].field,
+            "required_approvals"
+        );
     }
 
     #[test]
@@ -694,9 +710,14 @@ mod tests {
 
     #[test]
     fn a_rejection_needs_a_comment_and_an_approval_does_not() {
-        let empty = DecisionRequest { comment: "  ".into() };
+        let empty = DecisionRequest {
+            comment: "  ".into(),
+        };
         assert!(empty.parse(false).is_ok());
-        assert_eq!(empty.parse(true).err().map(|e| e.field), Some("comment".into()));
+        assert_eq!(
+            empty.parse(true).err().map(|e| e.field),
+            Some("comment".into())
+        );
         let long = DecisionRequest {
             comment: "x".repeat(MAX_COMMENT + 1),
         };
@@ -706,7 +727,10 @@ mod tests {
     #[test]
     fn hold_keys_need_a_revision_number() {
         assert!(HoldKey::parse("hydra", "401").is_ok());
-        assert_eq!(HoldKey::parse("hydra", "latest").err().map(|e| e.field), Some("revision".into()));
+        assert_eq!(
+            HoldKey::parse("hydra", "latest").err().map(|e| e.field),
+            Some("revision".into())
+        );
         assert!(HoldKey::parse("", "3").is_err());
     }
 }

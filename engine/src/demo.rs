@@ -187,7 +187,10 @@ impl Engine {
     /// endpoint (its issuer is [`simulated_issuer`]); `None` for an
     /// environment that does not exist or is not simulated. It breaks (the
     /// issuer does not match) while the environment runs [`BAD_REVISION`].
-    pub async fn simulated_discovery(&self, name: &EnvironmentName) -> Result<Option<Value>, Error> {
+    pub async fn simulated_discovery(
+        &self,
+        name: &EnvironmentName,
+    ) -> Result<Option<Value>, Error> {
         let Some(env) = environments::get_by_name(self.store().pool(), name).await? else {
             return Ok(None);
         };

@@ -22,8 +22,8 @@ use crate::queue::{self, BackgroundJob, JobContext, JobError, JobKind, NewJob};
 use crate::runner::LayerRunner;
 use crate::store::{promotions, StoreError};
 
-pub use verify::Outcome;
 pub(crate) use stages::rollback_target;
+pub use verify::Outcome;
 
 /// The saved plan a promotion applies, beside the layer jobs' own.
 pub const PLAN_FILE: &str = "palette-promotion.tfplan";
@@ -152,7 +152,10 @@ pub(crate) async fn start_next(
 }
 
 /// The earlier promotion of the same target that `promotion` waits for.
-pub(crate) fn waiting_for(flight: &[Promotion], promotion: &Promotion) -> Option<domain::PromotionId> {
+pub(crate) fn waiting_for(
+    flight: &[Promotion],
+    promotion: &Promotion,
+) -> Option<domain::PromotionId> {
     if promotion.state != PromotionState::Planning || promotion.job.is_some() {
         return None;
     }

@@ -33,8 +33,17 @@ pub(super) async fn run(
         .ok_or_else(|| JobError::failed(format!("promotion {id} does not exist")))?;
     let env = environments::get_by_name(ctx.store().pool(), &row.promotion.target)
         .await?
-        .ok_or_else(|| JobError::failed(format!("environment {} does not exist", row.promotion.target)))?;
-    let stage = Stages { ctx, deps, env: &env };
+        .ok_or_else(|| {
+            JobError::failed(format!(
+                "environment {} does not exist",
+                row.promotion.target
+            ))
+        })?;
+    let stage = Stages {
+        ctx,
+        deps,
+        env: &env,
+    };
     let result = match job.stage {
         Stage::Plan => stage.plan(&row).await,
         Stage::Apply => stage.apply(&row).await,
@@ -97,8 +106,14 @@ impl Stages<'_> {
             } else {
                 message.clone()
             };
-            self.finish(row.promotion.id, &row.promotion.target, row.promotion.state, state, &text)
-                .await?;
+            self.finish(
+                row.promotion.id,
+                &row.promotion.target,
+                row.promotion.state,
+                state,
+                &text,
+            )
+            .await?;
         }
         result
     }
@@ -122,8 +137,10 @@ impl Stages<'_> {
     async fn plan(&self, row: &PromotionRow) -> Result<(), JobError> {
         let p = &row.promotion;
         if p.state != PromotionState::Planning {
-            self.ctx
-                .log(None, format!("promotion {} is {}: nothing to plan", p.id, p.state));
+            self.ctx.log(
+                None,
+                format!("promotion {} is {}: nothing to plan", p.id, p.state),
+            );
             return Ok(());
         }
         let result = self.plan_inner(row).await;
@@ -133,23 +150,36 @@ impl Stages<'_> {
     async fn plan_inner(&self, row: &PromotionRow) -> Result<(), JobError> {
         let p = &row.promotion;
         if let Some(reason) = &self.env.locked_reason {
-            return Err(JobError::failed(format!("{} is locked: {reason}", p.target)));
+            return Err(JobError::failed(format!(
+                "{} is locked: {reason}",
+                p.target
+            )));
         }
         let layers = self.layers(&p.applications);
-        let steps: Vec<(String, Phase)> = layers.iter().map(|l| (l.name.clone(), Phase::Plan)).collect();
+        let steps: Vec<(String, Phase)> = layers
+            .iter()
+            .map(|l| (l.name.clone(), Phase::Plan))
+            .collect();
         self.ctx.ensure_steps(&steps).await?;
         let manifest = overlay(&self.env.summary.manifest, &p.incoming.applications);
         let positions = crate::queue::steps(self.ctx.store().pool(), self.ctx.id()).await?;
         let mut plans = Vec::new();
         for layer in &layers {
-            let Some(step) = positions.iter().find(|s| s.layer == layer.name && s.phase == Phase::Plan) else {
-                return Err(JobError::failed(format!("job has no step for layer {}", layer.name)));
+            let Some(step) = positions
+                .iter()
+                .find(|s| s.layer == layer.name && s.phase == Phase::Plan)
+            else {
+                return Err(JobError::failed(format!(
+                    "job has no step for layer {}",
+                    layer.name
+                )));
             };
             let ws = self.workspace(layer, &manifest).await?;
             let run = self.layer_run(layer, &ws, step.position, step.position);
             let planned = run.plan().await?;
-            let bytes = std::fs::read(ws.join(PLAN_FILE))
-                .map_err(|e| JobError::failed(format!("reading the saved plan of {}: {e}", layer.name)))?;
+            let bytes = std::fs::read(ws.join(PLAN_FILE)).map_err(|e| {
+                JobError::failed(format!("reading the saved plan of {}: {e}", layer.name))
+            })?;
             plans.push(WorkspacePlan {
                 layer: layer.name.clone(),
                 summary: planned.summary,
@@ -223,8 +253,10 @@ impl Stages<'_> {
             // The worker died while verifying: verify again.
             PromotionState::Verifying => self.verify_and_decide(row, false).await,
             other => {
-                self.ctx
-                    .log(None, format!("promotion {} is {other}: nothing to apply", p.id));
+                self.ctx.log(
+                    None,
+                    format!("promotion {} is {other}: nothing to apply", p.id),
+                );
                 Ok(())
             }
         }
@@ -240,27 +272,52 @@ impl Stages<'_> {
     async fn apply_inner(&self, row: &PromotionRow) -> Result<(), JobError> {
         let p = &row.promotion;
         if let Some(reason) = &self.env.locked_reason {
-            return Err(JobError::failed(format!("{} is locked: {reason}", p.target)));
+            return Err(JobError::failed(format!(
+                "{} is locked: {reason}",
+                p.target
+            )));
         }
         let layers = self.layers(&p.applications);
-        let steps: Vec<(String, Phase)> = layers.iter().map(|l| (l.name.clone(), Phase::Apply)).collect();
+        let steps: Vec<(String, Phase)> = layers
+            .iter()
+            .map(|l| (l.name.clone(), Phase::Apply))
+            .collect();
         self.ctx.ensure_steps(&steps).await?;
         let positions = crate::queue::steps(self.ctx.store().pool(), self.ctx.id()).await?;
         let infra = &self.deps.runner.config().infra_dir;
         for layer in &layers {
-            let Some(step) = positions.iter().find(|s| s.layer == layer.name && s.phase == Phase::Apply) else {
-                return Err(JobError::failed(format!("job has no step for layer {}", layer.name)));
+            let Some(step) = positions
+                .iter()
+                .find(|s| s.layer == layer.name && s.phase == Phase::Apply)
+            else {
+                return Err(JobError::failed(format!(
+                    "job has no step for layer {}",
+                    layer.name
+                )));
             };
             if step.status == StepStatus::Succeeded {
-                self.ctx.log(Some(step.position), format!("palette: layer {} already applied; skipped", layer.name));
+                self.ctx.log(
+                    Some(step.position),
+                    format!("palette: layer {} already applied; skipped", layer.name),
+                );
                 continue;
             }
             let Some(plan) = row.plans.iter().find(|w| w.layer == layer.name) else {
-                return Err(JobError::failed(format!("no saved plan for layer {}", layer.name)));
+                return Err(JobError::failed(format!(
+                    "no saved plan for layer {}",
+                    layer.name
+                )));
             };
-            let ws = workspace::prepare(infra, layer, self.env.summary.name.as_str(), self.env.summary.tier.as_str())
-                .map_err(|e| JobError::failed(format!("workspace: {e}")))?;
-            let found = std::fs::read(ws.join(PLAN_FILE)).map(|b| sha256(&b)).unwrap_or_default();
+            let ws = workspace::prepare(
+                infra,
+                layer,
+                self.env.summary.name.as_str(),
+                self.env.summary.tier.as_str(),
+            )
+            .map_err(|e| JobError::failed(format!("workspace: {e}")))?;
+            let found = std::fs::read(ws.join(PLAN_FILE))
+                .map(|b| sha256(&b))
+                .unwrap_or_default();
             if found != plan.plan_hash {
                 return Err(JobError::failed(
                     "Saved plan is stale: the plan file is not the one that was approved",
@@ -305,7 +362,12 @@ impl Stages<'_> {
         Ok(())
     }
 
-    async fn verify(&self, row: &PromotionRow, state: PromotionState, rollback: bool) -> Result<Outcome, JobError> {
+    async fn verify(
+        &self,
+        row: &PromotionRow,
+        state: PromotionState,
+        rollback: bool,
+    ) -> Result<Outcome, JobError> {
         Verification {
             ctx: self.ctx,
             checker: &self.deps.checker,
@@ -336,7 +398,16 @@ impl Stages<'_> {
                 if let Some(d) = row.deployment {
                     promotions::set_verified(&mut *tx, d, true).await?;
                 }
-                promotions::transition(&mut tx, p.id, PromotionState::Verifying, PromotionState::Succeeded, PALETTE, "verified: the target's OIDC endpoint passed every check", now).await?;
+                promotions::transition(
+                    &mut tx,
+                    p.id,
+                    PromotionState::Verifying,
+                    PromotionState::Succeeded,
+                    PALETTE,
+                    "verified: the target's OIDC endpoint passed every check",
+                    now,
+                )
+                .await?;
                 super::start_next(&mut tx, &p.target).await?;
             }
             Outcome::Failed(rules) if row.policy.auto_rollback => {
@@ -348,7 +419,10 @@ impl Stages<'_> {
                     PromotionState::Verifying,
                     PromotionState::RollingBack,
                     PALETTE,
-                    &format!("verification failed ({}); rolling back automatically", rules.join(", ")),
+                    &format!(
+                        "verification failed ({}); rolling back automatically",
+                        rules.join(", ")
+                    ),
                     now,
                 )
                 .await?;
@@ -361,7 +435,10 @@ impl Stages<'_> {
                     PromotionState::Verifying,
                     PromotionState::AwaitingDecision,
                     PALETTE,
-                    &format!("verification failed ({}); auto-rollback is off: accept it or roll back", rules.join(", ")),
+                    &format!(
+                        "verification failed ({}); auto-rollback is off: accept it or roll back",
+                        rules.join(", ")
+                    ),
                     now,
                 )
                 .await?;
@@ -389,11 +466,15 @@ impl Stages<'_> {
     async fn rollback(&self, row: &PromotionRow) -> Result<(), JobError> {
         let p = &row.promotion;
         if p.state != PromotionState::RollingBack {
-            self.ctx.log(None, format!("promotion {} is {}: nothing to roll back", p.id, p.state));
+            self.ctx.log(
+                None,
+                format!("promotion {} is {}: nothing to roll back", p.id, p.state),
+            );
             return Ok(());
         }
         let result = self.rollback_inner(row).await;
-        self.or_end(row, PromotionState::RollbackFailed, result).await?;
+        self.or_end(row, PromotionState::RollbackFailed, result)
+            .await?;
         let row = self.reload(p.id).await?;
         if row.promotion.state != PromotionState::RollingBack {
             return Ok(());
@@ -405,18 +486,33 @@ impl Stages<'_> {
                 if let Some(d) = row.deployment {
                     promotions::set_verified(&mut *tx, d, true).await?;
                 }
-                (PromotionState::RolledBack, "rolled back and verified".to_owned())
+                (
+                    PromotionState::RolledBack,
+                    "rolled back and verified".to_owned(),
+                )
             }
             Outcome::Failed(rules) => (
                 PromotionState::RollbackFailed,
-                format!("the rollback failed verification too ({}); a person must step in", rules.join(", ")),
+                format!(
+                    "the rollback failed verification too ({}); a person must step in",
+                    rules.join(", ")
+                ),
             ),
             Outcome::Undecided(why) => (
                 PromotionState::RollbackFailed,
                 format!("the rollback could not be verified: {why}"),
             ),
         };
-        promotions::transition(&mut tx, p.id, PromotionState::RollingBack, state, PALETTE, &message, now_ms()).await?;
+        promotions::transition(
+            &mut tx,
+            p.id,
+            PromotionState::RollingBack,
+            state,
+            PALETTE,
+            &message,
+            now_ms(),
+        )
+        .await?;
         super::start_next(&mut tx, &p.target).await?;
         tx.commit().await.map_err(StoreError::Database)?;
         Ok(())
@@ -431,15 +527,27 @@ impl Stages<'_> {
         let layers = self.layers(&applications);
         let steps: Vec<(String, Phase)> = layers
             .iter()
-            .flat_map(|l| [(l.name.clone(), Phase::Plan), (l.name.clone(), Phase::Apply)])
+            .flat_map(|l| {
+                [
+                    (l.name.clone(), Phase::Plan),
+                    (l.name.clone(), Phase::Apply),
+                ]
+            })
             .collect();
         self.ctx.ensure_steps(&steps).await?;
         let positions = crate::queue::steps(self.ctx.store().pool(), self.ctx.id()).await?;
         let manifest = overlay(&self.env.summary.manifest, to);
         for layer in &layers {
-            let find = |phase: Phase| positions.iter().find(|s| s.layer == layer.name && s.phase == phase);
+            let find = |phase: Phase| {
+                positions
+                    .iter()
+                    .find(|s| s.layer == layer.name && s.phase == phase)
+            };
             let (Some(plan), Some(apply)) = (find(Phase::Plan), find(Phase::Apply)) else {
-                return Err(JobError::failed(format!("job has no steps for layer {}", layer.name)));
+                return Err(JobError::failed(format!(
+                    "job has no steps for layer {}",
+                    layer.name
+                )));
             };
             if apply.status == StepStatus::Succeeded {
                 continue;
@@ -468,7 +576,9 @@ impl Stages<'_> {
         .await?;
         promotions::set_deployment(&mut *tx, p.id, deployment).await?;
         for (app, entry) in &p.incoming.applications.0 {
-            let Some(revision) = entry.revision else { continue };
+            let Some(revision) = entry.revision else {
+                continue;
+            };
             if to.0.get(app).and_then(|e| e.revision) == Some(revision) {
                 continue;
             }
@@ -522,7 +632,10 @@ impl Stages<'_> {
             Outcome::Passed => (Some(true), "verified again".to_owned()),
             Outcome::Failed(rules) => (
                 Some(false),
-                format!("verification failed again ({}); the deployment is no longer verified", rules.join(", ")),
+                format!(
+                    "verification failed again ({}); the deployment is no longer verified",
+                    rules.join(", ")
+                ),
             ),
             Outcome::Undecided(why) => (None, format!("verification undecided: {why}")),
         };
@@ -535,7 +648,11 @@ impl Stages<'_> {
     }
 
     /// The layer's workspace with `manifest` in its variables.
-    async fn workspace(&self, layer: &LayerSpec, manifest: &Manifest) -> Result<std::path::PathBuf, JobError> {
+    async fn workspace(
+        &self,
+        layer: &LayerSpec,
+        manifest: &Manifest,
+    ) -> Result<std::path::PathBuf, JobError> {
         let s = &self.env.summary;
         let infra = &self.deps.runner.config().infra_dir;
         let ws = workspace::prepare(infra, layer, s.name.as_str(), s.tier.as_str())
@@ -558,7 +675,13 @@ impl Stages<'_> {
         Ok(ws)
     }
 
-    fn layer_run<'r>(&'r self, layer: &'r LayerSpec, ws: &'r Path, plan: i64, apply: i64) -> LayerRun<'r> {
+    fn layer_run<'r>(
+        &'r self,
+        layer: &'r LayerSpec,
+        ws: &'r Path,
+        plan: i64,
+        apply: i64,
+    ) -> LayerRun<'r> {
         LayerRun {
             runner: &self.deps.runner,
             ctx: self.ctx,
@@ -572,7 +695,11 @@ impl Stages<'_> {
         }
     }
 
-    async fn store_outputs(&self, layer: &str, outputs: &Map<String, Value>) -> Result<(), JobError> {
+    async fn store_outputs(
+        &self,
+        layer: &str,
+        outputs: &Map<String, Value>,
+    ) -> Result<(), JobError> {
         let mut tx = self.ctx.begin_fenced().await?;
         layer_outputs::put(&mut *tx, self.env.summary.name.as_str(), layer, outputs).await?;
         tx.commit().await.map_err(StoreError::Database)?;

@@ -86,7 +86,8 @@ impl Verification<'_> {
                 }
             };
             self.ctx.log(None, format!("verification: {message}"));
-            self.record(&report, passed, failed.clone(), message).await?;
+            self.record(&report, passed, failed.clone(), message)
+                .await?;
             match passed {
                 Some(false) => return Ok(Outcome::Failed(failed)),
                 Some(true) if passes >= self.policy.verify_passes => return Ok(Outcome::Passed),

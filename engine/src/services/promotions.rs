@@ -64,7 +64,9 @@ impl Engine {
         let (src, dst) = (&source.summary.manifest.0, &target.summary.manifest.0);
         let mut applications = if req.applications.is_empty() {
             src.iter()
-                .filter(|(app, e)| dst.get(*app).is_some_and(|d| d.revision != e.revision) && e.revision.is_some())
+                .filter(|(app, e)| {
+                    dst.get(*app).is_some_and(|d| d.revision != e.revision) && e.revision.is_some()
+                })
                 .map(|(app, _)| app.clone())
                 .collect()
         } else {
@@ -155,13 +157,9 @@ impl Engine {
                 channel: current.channel.clone(),
                 revision: Some(revision),
             };
-            let released = store::is_released(
-                self.store().pool(),
-                &entry.charm,
-                &entry.channel,
-                revision,
-            )
-            .await?;
+            let released =
+                store::is_released(self.store().pool(), &entry.charm, &entry.channel, revision)
+                    .await?;
             if !released && current.revision != Some(revision) {
                 warnings.push(Warning {
                     kind: WarningKind::Channel,
@@ -228,7 +226,8 @@ impl Engine {
         request: &OpenPromotion,
     ) -> Result<Promotion, Error> {
         let req = request.parse().map_err(Error::Invalid)?;
-        self.authorize(actor, Action::PromoteTo(&req.target)).await?;
+        self.authorize(actor, Action::PromoteTo(&req.target))
+            .await?;
         self.authorize(actor, Action::ViewEnvironment(&req.source))
             .await?;
         let opening = self.opening(&req).await?;
@@ -239,7 +238,11 @@ impl Engine {
             return Err(Error::Conflict(conflict.clone()));
         }
         if !opening.warnings.is_empty() && !req.acknowledge {
-            let list: Vec<&str> = opening.warnings.iter().map(|w| w.message.as_str()).collect();
+            let list: Vec<&str> = opening
+                .warnings
+                .iter()
+                .map(|w| w.message.as_str())
+                .collect();
             return Err(Error::invalid(ValidationError::new(
                 "acknowledge",
                 format!("acknowledge to go on: {}", list.join("; ")),
@@ -273,7 +276,15 @@ impl Engine {
             },
         )
         .await?;
-        store::event(&mut tx, id, PromotionState::Planning, &actor.principal, &message, now).await?;
+        store::event(
+            &mut tx,
+            id,
+            PromotionState::Planning,
+            &actor.principal,
+            &message,
+            now,
+        )
+        .await?;
         let started = promotion::start_next(&mut tx, &req.target).await?;
         if started.is_none() {
             store::event(
@@ -281,7 +292,10 @@ impl Engine {
                 id,
                 PromotionState::Planning,
                 "palette",
-                &format!("waiting: another promotion into {} is in flight", req.target),
+                &format!(
+                    "waiting: another promotion into {} is in flight",
+                    req.target
+                ),
                 now,
             )
             .await?;
@@ -299,7 +313,11 @@ impl Engine {
     }
 
     /// The promotion, if `actor` may view its target (else not found).
-    async fn visible_promotion(&self, actor: &Actor, id: PromotionId) -> Result<PromotionRow, Error> {
+    async fn visible_promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<PromotionRow, Error> {
         let row = self.promotion_row(id).await?;
         self.authorize(actor, Action::ViewEnvironment(&row.promotion.target))
             .await
@@ -323,7 +341,11 @@ impl Engine {
     }
 
     /// Everything a reviewer needs, and what `actor` may do now.
-    pub async fn promotion(&self, actor: &Actor, id: PromotionId) -> Result<PromotionDetail, Error> {
+    pub async fn promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<PromotionDetail, Error> {
         let row = self.visible_promotion(actor, id).await?;
         let p = &row.promotion;
         let pool = self.store().pool();
@@ -361,14 +383,23 @@ impl Engine {
             );
         }
         let current_approvals = count_approvals(&approvals);
-        let missing = row.policy.required_approvals.saturating_sub(current_approvals);
+        let missing = row
+            .policy
+            .required_approvals
+            .saturating_sub(current_approvals);
         let voted = approvals
             .iter()
             .any(|a| a.current && a.approver == actor.principal);
         let (viewer_can_approve, note) = if p.state != PromotionState::AwaitingApproval {
-            (false, format!("it is {}, not awaiting approval", p.state.label()))
+            (
+                false,
+                format!("it is {}, not awaiting approval", p.state.label()),
+            )
         } else if p.requested_by == actor.principal {
-            (false, "you opened it: someone else must approve it".to_owned())
+            (
+                false,
+                "you opened it: someone else must approve it".to_owned(),
+            )
         } else if !can_approve {
             (false, format!("you are not an approver of {}", p.target))
         } else if voted {
@@ -446,7 +477,11 @@ impl Engine {
             self.audit_denial(actor, &action, reason).await;
             return Err(Error::Forbidden(format!(
                 "you opened promotion {id}: someone else must {}",
-                if verdict == Verdict::Approve { "approve" } else { "reject" }
+                if verdict == Verdict::Approve {
+                    "approve"
+                } else {
+                    "reject"
+                }
             )));
         }
         let (PromotionState::AwaitingApproval, Some(plan_hash)) = (p.state, p.plan_hash.clone())
@@ -469,9 +504,9 @@ impl Engine {
         store::insert_approval(&mut *tx, id, &approval)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => {
-                    Error::Conflict(format!("you already decided on this plan of promotion {id}"))
-                }
+                StoreError::Conflict => Error::Conflict(format!(
+                    "you already decided on this plan of promotion {id}"
+                )),
                 other => other.into(),
             })?;
         let said = if comment.is_empty() {
@@ -481,7 +516,14 @@ impl Engine {
         };
         match verdict {
             Verdict::Reject => {
-                transition(&mut tx, &row, PromotionState::Rejected, &actor.principal, &format!("rejected by {}{said}", actor.principal)).await?;
+                transition(
+                    &mut tx,
+                    &row,
+                    PromotionState::Rejected,
+                    &actor.principal,
+                    &format!("rejected by {}{said}", actor.principal),
+                )
+                .await?;
                 promotion::start_next(&mut tx, &p.target).await?;
             }
             Verdict::Approve => {
@@ -490,7 +532,14 @@ impl Engine {
                 let need = row.policy.required_approvals;
                 let message = format!("approved by {} ({have} of {need}){said}", actor.principal);
                 if have >= need {
-                    transition(&mut tx, &row, PromotionState::Applying, &actor.principal, &format!("{message}; applying the approved plan")).await?;
+                    transition(
+                        &mut tx,
+                        &row,
+                        PromotionState::Applying,
+                        &actor.principal,
+                        &format!("{message}; applying the approved plan"),
+                    )
+                    .await?;
                     promotion::enqueue_stage(&mut tx, p, Stage::Apply, &p.requested_by).await?;
                 } else {
                     store::event(&mut tx, id, p.state, &actor.principal, &message, now).await?;
@@ -501,21 +550,33 @@ impl Engine {
             Verdict::Approve => "promotion.approve",
             Verdict::Reject => "promotion.reject",
         };
-        self.audit_promotion(&mut tx, actor, action, &p.target, id, Some(&comment)).await?;
+        self.audit_promotion(&mut tx, actor, action, &p.target, id, Some(&comment))
+            .await?;
         tx.commit().await?;
         Ok(self.promotion_row(id).await?.promotion)
     }
 
     /// Cancels a promotion in any state that is not final; a running stage
     /// stops the way layer jobs do (SIGINT, then SIGKILL).
-    pub async fn cancel_promotion(&self, actor: &Actor, id: PromotionId) -> Result<Promotion, Error> {
+    pub async fn cancel_promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<Promotion, Error> {
         self.act(actor, id, Move::Cancel, |engine, tx, row| {
             Box::pin(async move {
                 if let Some(job) = row.promotion.job {
-                    crate::queue::cancel(&mut **tx, job).await?;
+                    crate::queue::cancel(tx, job).await?;
                 }
                 let message = format!("cancelled by {}", engine_principal(engine));
-                transition(tx, row, PromotionState::Cancelled, engine_principal(engine), &message).await?;
+                transition(
+                    tx,
+                    row,
+                    PromotionState::Cancelled,
+                    engine_principal(engine),
+                    &message,
+                )
+                .await?;
                 promotion::start_next(tx, &row.promotion.target).await?;
                 Ok(())
             })
@@ -525,7 +586,11 @@ impl Engine {
 
     /// Accepts an undecided verification: the promotion succeeds without
     /// its deployment being marked verified.
-    pub async fn accept_promotion(&self, actor: &Actor, id: PromotionId) -> Result<Promotion, Error> {
+    pub async fn accept_promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<Promotion, Error> {
         self.act(actor, id, Move::Accept, |engine, tx, row| {
             Box::pin(async move {
                 let who = engine_principal(engine);
@@ -540,7 +605,11 @@ impl Engine {
 
     /// Rolls back by hand (from awaiting a decision, or a failed apply) to
     /// the last verified revisions; no approval is needed.
-    pub async fn rollback_promotion(&self, actor: &Actor, id: PromotionId) -> Result<Promotion, Error> {
+    pub async fn rollback_promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<Promotion, Error> {
         let row = self.visible_promotion(actor, id).await?;
         let to = crate::promotion::rollback_target(self.store().pool(), &row).await?;
         self.act(actor, id, Move::Rollback, move |engine, tx, row| {
@@ -558,11 +627,16 @@ impl Engine {
 
     /// Plans again (a stale plan, a failed plan, or a fresh look while
     /// awaiting approval); approvals of the old plan no longer count.
-    pub async fn replan_promotion(&self, actor: &Actor, id: PromotionId) -> Result<Promotion, Error> {
+    pub async fn replan_promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<Promotion, Error> {
         self.act(actor, id, Move::Replan, |engine, tx, row| {
             Box::pin(async move {
                 let who = engine_principal(engine);
-                let message = format!("re-plan requested by {who}; earlier approvals no longer count");
+                let message =
+                    format!("re-plan requested by {who}; earlier approvals no longer count");
                 transition(tx, row, PromotionState::Planning, who, &message).await?;
                 sqlx::query("UPDATE promotions SET job_id = NULL, plan_hash = NULL WHERE id = $1")
                     .bind(row.promotion.id.0)
@@ -578,11 +652,23 @@ impl Engine {
 
     /// Runs verification again on a succeeded promotion; a failure marks its
     /// deployment unverified.
-    pub async fn reverify_promotion(&self, actor: &Actor, id: PromotionId) -> Result<Promotion, Error> {
+    pub async fn reverify_promotion(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+    ) -> Result<Promotion, Error> {
         self.act(actor, id, Move::Reverify, |engine, tx, row| {
             Box::pin(async move {
                 let who = engine_principal(engine);
-                store::event(tx, row.promotion.id, row.promotion.state, who, &format!("verification requested by {who}"), now_ms()).await?;
+                store::event(
+                    tx,
+                    row.promotion.id,
+                    row.promotion.state,
+                    who,
+                    &format!("verification requested by {who}"),
+                    now_ms(),
+                )
+                .await?;
                 promotion::enqueue_stage(tx, &row.promotion, Stage::Verify, who).await?;
                 Ok(())
             })
@@ -592,7 +678,13 @@ impl Engine {
 
     /// One person's move on a promotion: authorized with `can_promote_to`,
     /// allowed in the current state, done in one audited transaction.
-    async fn act<F>(&self, actor: &Actor, id: PromotionId, mv: Move, f: F) -> Result<Promotion, Error>
+    async fn act<F>(
+        &self,
+        actor: &Actor,
+        id: PromotionId,
+        mv: Move,
+        f: F,
+    ) -> Result<Promotion, Error>
     where
         F: for<'t> FnOnce(
             &'t Actor,
@@ -624,9 +716,9 @@ impl Engine {
         }
         let mut tx = self.store().pool().begin().await?;
         f(actor, &mut tx, &row).await.map_err(|e| match e {
-            StoreError::Conflict => Error::Conflict(format!(
-                "promotion {id} moved on meanwhile; look again"
-            )),
+            StoreError::Conflict => {
+                Error::Conflict(format!("promotion {id} moved on meanwhile; look again"))
+            }
             other => other.into(),
         })?;
         self.audit_promotion(&mut tx, actor, mv.action(), &row.promotion.target, id, None)
@@ -677,7 +769,9 @@ impl Engine {
             async move {
                 actor.is_system()
                     || matches!(
-                        self.authorizer().check(&actor.principal, relation, &object).await,
+                        self.authorizer()
+                            .check(&actor.principal, relation, &object)
+                            .await,
                         Ok(true)
                     )
             }
@@ -788,7 +882,16 @@ async fn transition(
     actor: &str,
     message: &str,
 ) -> Result<(), StoreError> {
-    store::transition(tx, row.promotion.id, row.promotion.state, to, actor, message, now_ms()).await
+    store::transition(
+        tx,
+        row.promotion.id,
+        row.promotion.state,
+        to,
+        actor,
+        message,
+        now_ms(),
+    )
+    .await
 }
 
 /// What a person does to a promotion with `can_promote_to`.
@@ -835,8 +938,10 @@ fn allows(row: &PromotionRow, mv: Move) -> bool {
         Move::Rollback => {
             state == S::AwaitingDecision || (state == S::Failed && !row.plans.is_empty())
         }
-        Move::Replan => matches!(state, S::Superseded | S::AwaitingApproval)
-            || (state == S::Failed && row.deployment.is_none()),
+        Move::Replan => {
+            matches!(state, S::Superseded | S::AwaitingApproval)
+                || (state == S::Failed && row.deployment.is_none())
+        }
         Move::Reverify => state == S::Succeeded && row.deployment.is_some(),
     }
 }

@@ -128,12 +128,13 @@ pub async fn set_manifest<'e>(
     name: &EnvironmentName,
     manifest: &Manifest,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query("UPDATE environments SET manifest = $1, updated_at = $2 WHERE name = $3")
-        .bind(to_json(manifest)?)
-        .bind(super::now_ms())
-        .bind(name.as_str())
-        .execute(db)
-        .await?;
+    let done =
+        sqlx::query("UPDATE environments SET manifest = $1, updated_at = $2 WHERE name = $3")
+            .bind(to_json(manifest)?)
+            .bind(super::now_ms())
+            .bind(name.as_str())
+            .execute(db)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -4,7 +4,7 @@
 use domain::{
     Approval, Deployment, DiffRow, EnvironmentName, Hold, JobId, Manifest, Promotion,
     PromotionEvent, PromotionFilter, PromotionId, PromotionPolicy, PromotionState, Release,
-    ReleaseSet, VerificationCheck, Verdict, Warning, WorkspacePlan,
+    ReleaseSet, Verdict, VerificationCheck, Warning, WorkspacePlan,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
@@ -55,9 +55,18 @@ fn parse<T>(column: &str, result: Result<T, domain::ValidationError>) -> Result<
 fn decode(row: &AnyRow) -> Result<PromotionRow, StoreError> {
     let promotion = Promotion {
         id: PromotionId(get(row, "id")?),
-        source: parse("source", EnvironmentName::parse(&get::<String>(row, "source")?))?,
-        target: parse("target", EnvironmentName::parse(&get::<String>(row, "target")?))?,
-        state: parse("state", PromotionState::parse(&get::<String>(row, "state")?))?,
+        source: parse(
+            "source",
+            EnvironmentName::parse(&get::<String>(row, "source")?),
+        )?,
+        target: parse(
+            "target",
+            EnvironmentName::parse(&get::<String>(row, "target")?),
+        )?,
+        state: parse(
+            "state",
+            PromotionState::parse(&get::<String>(row, "state")?),
+        )?,
         applications: json("applications", &get::<String>(row, "applications")?)?,
         incoming: ReleaseSet {
             id: get(row, "incoming_id")?,
@@ -80,9 +89,7 @@ fn decode(row: &AnyRow) -> Result<PromotionRow, StoreError> {
         plans: json("plans", &get::<String>(row, "plans")?)?,
         policy: json("policy", &get::<String>(row, "policy")?)?,
         checks: json("checks", &get::<String>(row, "checks")?)?,
-        rollback_to: rollback_to
-            .map(|t| json("rollback_to", &t))
-            .transpose()?,
+        rollback_to: rollback_to.map(|t| json("rollback_to", &t)).transpose()?,
         deployment: get(row, "deployment_id")?,
     })
 }
@@ -154,7 +161,10 @@ pub async fn list<'e>(
     if filter.before.is_some() {
         sql.push_str(&format!(" AND id < ${next}"));
     }
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", filter.limit.overfetch()));
+    sql.push_str(&format!(
+        " ORDER BY id DESC LIMIT {}",
+        filter.limit.overfetch()
+    ));
     let mut query = sqlx::query(&sql);
     for t in &text {
         query = query.bind(t.as_str());

@@ -148,15 +148,25 @@ async fn world(db: &TestDatabase) -> World {
         Tuple::new("user:bob", "viewer", "environment:blue"),
         Tuple::new("user:bob", "viewer", "environment:red"),
         Tuple::new("user:bob", "member", "group:green-approvers"),
-        Tuple::new("group:green-approvers#member", "approver", "environment:green"),
+        Tuple::new(
+            "group:green-approvers#member",
+            "approver",
+            "environment:green",
+        ),
         Tuple::new("user:carol", "approver", "environment:green"),
     ];
     engine.authorizer().write(&tuples, &[]).await.unwrap();
     let base = simulated_endpoints(engine.clone()).await;
     let alice = Actor::user("alice");
     for (env, revisions) in [
-        ("blue", [("hydra", 412), ("kratos", 530), ("postgresql", 470)]),
-        ("green", [("hydra", 398), ("kratos", 501), ("postgresql", 460)]),
+        (
+            "blue",
+            [("hydra", 412), ("kratos", 530), ("postgresql", 470)],
+        ),
+        (
+            "green",
+            [("hydra", 398), ("kratos", 501), ("postgresql", 460)],
+        ),
     ] {
         let new = CreateEnvironment {
             name: env.into(),
@@ -217,11 +227,7 @@ fn open(source: &str, target: &str, apps: &[&str], acknowledge: bool) -> OpenPro
     }
 }
 
-async fn wait_state(
-    engine: &Engine,
-    id: PromotionId,
-    want: PromotionState,
-) -> PromotionDetail {
+async fn wait_state(engine: &Engine, id: PromotionId, want: PromotionState) -> PromotionDetail {
     let start = Instant::now();
     loop {
         let detail = engine.promotion(&Actor::system("test"), id).await.unwrap();
@@ -260,7 +266,11 @@ contract_test!(
             Err(Error::Invalid(f)) if f[0].message.contains("move together")
         ));
         assert!(matches!(
-            e.open_promotion(&w.carol, &open("blue", "green", &["hydra", "kratos"], false)).await,
+            e.open_promotion(
+                &w.carol,
+                &open("blue", "green", &["hydra", "kratos"], false)
+            )
+            .await,
             Err(Error::Forbidden(_))
         ));
 
@@ -272,18 +282,27 @@ contract_test!(
         assert_eq!(opened.incoming.applications.0["hydra"].revision, Some(412));
         let review = wait_state(e, opened.id, PromotionState::AwaitingApproval).await;
         assert_eq!(review.diff.len(), 2);
-        assert!(review.diff.iter().all(|d| d.layer.as_deref() == Some("iam")));
+        assert!(review
+            .diff
+            .iter()
+            .all(|d| d.layer.as_deref() == Some("iam")));
         assert_eq!(review.plans.len(), 1, "only the iam workspace is affected");
         assert_eq!(review.plans[0].layer, "iam");
         assert!(review.plans[0].plan_hash.starts_with("sha256:"));
         assert_eq!(review.approvals_missing, 1);
         assert!(review.approvers.contains(&"user:carol".to_owned()));
         assert!(
-            review.approvers.contains(&"group:green-approvers#member".to_owned()),
+            review
+                .approvers
+                .contains(&"group:green-approvers#member".to_owned()),
             "{:?}",
             review.approvers
         );
-        assert!(!review.approvers.contains(&"user:bob".to_owned()), "{:?}", review.approvers);
+        assert!(
+            !review.approvers.contains(&"user:bob".to_owned()),
+            "{:?}",
+            review.approvers
+        );
         let first_hash = review.promotion.plan_hash.clone().unwrap();
 
         // The requester never approves, although a group makes him an approver.
@@ -305,10 +324,17 @@ contract_test!(
 
         // An approval binds to the plan: a re-plan voids it.
         let approver = e.promotion(&w.carol, opened.id).await.unwrap();
-        assert!(approver.viewer_can_approve, "{}", approver.viewer_approval_note);
+        assert!(
+            approver.viewer_can_approve,
+            "{}",
+            approver.viewer_approval_note
+        );
         e.replan_promotion(&w.bob, opened.id).await.unwrap();
         let replanned = wait_state(e, opened.id, PromotionState::AwaitingApproval).await;
-        assert_ne!(replanned.promotion.plan_hash.as_deref(), Some(first_hash.as_str()));
+        assert_ne!(
+            replanned.promotion.plan_hash.as_deref(),
+            Some(first_hash.as_str())
+        );
 
         let approved = e
             .approve_promotion(&w.carol, opened.id, &comment("looks right"))
@@ -316,7 +342,8 @@ contract_test!(
             .unwrap();
         assert_eq!(approved.state, PromotionState::Applying);
         assert!(matches!(
-            e.approve_promotion(&w.carol, opened.id, &comment("again")).await,
+            e.approve_promotion(&w.carol, opened.id, &comment("again"))
+                .await,
             Err(Error::Conflict(_))
         ));
         let done = wait_state(e, opened.id, PromotionState::Succeeded).await;
@@ -325,7 +352,10 @@ contract_test!(
         let green = e.get_environment(&w.alice, &name("green")).await.unwrap();
         assert_eq!(green.manifest.0["hydra"].revision, Some(412));
         assert_eq!(green.manifest.0["postgresql"].revision, Some(460));
-        let releases = e.environment_releases(&w.alice, &name("green")).await.unwrap();
+        let releases = e
+            .environment_releases(&w.alice, &name("green"))
+            .await
+            .unwrap();
         let newest = &releases.deployments[0];
         assert!(newest.verified && !newest.rollback);
         assert_eq!(newest.promotion, Some(opened.id));
@@ -347,10 +377,13 @@ contract_test!(
             Err(Error::Conflict(_))
         ));
         let listed = e
-            .promotions(&w.alice, &PromotionQuery {
-                environment: Some("green".into()),
-                ..PromotionQuery::default()
-            })
+            .promotions(
+                &w.alice,
+                &PromotionQuery {
+                    environment: Some("green".into()),
+                    ..PromotionQuery::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -358,11 +391,19 @@ contract_test!(
             [second.id, opened.id]
         );
         let audit = e
-            .list_audit(&w.alice, &domain::audit::AuditQuery::default().parse().unwrap())
+            .list_audit(
+                &w.alice,
+                &domain::audit::AuditQuery::default().parse().unwrap(),
+            )
             .await
             .unwrap();
         let actions: Vec<&str> = audit.items.iter().map(|a| a.action.as_str()).collect();
-        for want in ["promotion.open", "promotion.replan", "promotion.approve", "promotion.reject"] {
+        for want in [
+            "promotion.open",
+            "promotion.replan",
+            "promotion.approve",
+            "promotion.reject",
+        ] {
             assert!(actions.contains(&want), "{want} missing from {actions:?}");
         }
     }
@@ -376,7 +417,10 @@ contract_test!(
         // red runs the demo's bad hydra revision, released on beta only.
         let base = {
             let green = e.get_environment(&w.alice, &name("green")).await.unwrap();
-            green.oidc_issuer.trim_end_matches("/simulated/oidc/green").to_owned()
+            green
+                .oidc_issuer
+                .trim_end_matches("/simulated/oidc/green")
+                .to_owned()
         };
         let (bad_app, bad) = engine::demo::BAD_REVISION;
         let red = CreateEnvironment {
@@ -386,7 +430,11 @@ contract_test!(
             channel: "beta".into(),
             oidc_issuer: engine::demo::simulated_issuer(&base, "red"),
             layers: vec!["core".into(), "iam".into()],
-            manifest: Some(manifest(&[(bad_app, bad), ("kratos", 522), ("postgresql", 460)])),
+            manifest: Some(manifest(&[
+                (bad_app, bad),
+                ("kratos", 522),
+                ("postgresql", 460),
+            ])),
         }
         .parse()
         .unwrap();
@@ -405,7 +453,12 @@ contract_test!(
 
         let request = open("red", "green", &[], false);
         let preview = e.preview_promotion(&w.bob, &request).await.unwrap();
-        assert_eq!(preview.diff.len(), 2, "hydra and kratos differ: {:?}", preview.diff);
+        assert_eq!(
+            preview.diff.len(),
+            2,
+            "hydra and kratos differ: {:?}",
+            preview.diff
+        );
         assert_eq!(preview.warnings.len(), 2, "{:?}", preview.warnings);
         assert!(matches!(
             e.open_promotion(&w.bob, &request).await,
@@ -417,19 +470,27 @@ contract_test!(
             .unwrap();
         assert!(opened.acknowledged);
         let rolled = wait_state(e, opened.id, PromotionState::RolledBack).await;
+        assert!(rolled.checks.iter().any(|c| !c.rollback
+            && c.passed == Some(false)
+            && c.failed_rules.contains(&"issuer-match".to_owned())));
         assert!(rolled
             .checks
             .iter()
-            .any(|c| !c.rollback && c.passed == Some(false) && c.failed_rules.contains(&"issuer-match".to_owned())));
-        assert!(rolled.checks.iter().any(|c| c.rollback && c.passed == Some(true)));
+            .any(|c| c.rollback && c.passed == Some(true)));
         assert!(!rolled.actions.rollback, "a rollback is never rolled back");
 
         let green = e.get_environment(&w.alice, &name("green")).await.unwrap();
         assert_eq!(green.manifest.0["hydra"].revision, Some(398));
         assert_eq!(green.manifest.0["kratos"].revision, Some(501));
-        let releases = e.environment_releases(&w.alice, &name("green")).await.unwrap();
+        let releases = e
+            .environment_releases(&w.alice, &name("green"))
+            .await
+            .unwrap();
         assert!(releases.deployments[0].rollback && releases.deployments[0].verified);
-        assert!(!releases.deployments[1].verified, "the bad set was never verified");
+        assert!(
+            !releases.deployments[1].verified,
+            "the bad set was never verified"
+        );
         let hold = releases
             .holds
             .iter()

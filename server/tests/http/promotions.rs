@@ -20,7 +20,13 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    async fn call(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -39,7 +45,12 @@ impl Pipeline {
         let start = Instant::now();
         loop {
             let (status, body) = self
-                .call(token, Method::GET, &format!("/api/v1/promotions/{id}"), None)
+                .call(
+                    token,
+                    Method::GET,
+                    &format!("/api/v1/promotions/{id}"),
+                    None,
+                )
                 .await;
             assert_eq!(status, StatusCode::OK, "{body}");
             if body["state"] == want {
@@ -93,7 +104,10 @@ async fn pipeline() -> Pipeline {
         ("PALETTE_OIDC_CLIENT_SECRET", secret(PALETTE_CLIENT)),
         ("PALETTE_API_AUDIENCE", AUDIENCE.to_owned()),
         ("PALETTE_ADMINS", "user:admin".to_owned()),
-        ("PALETTE_LAYER_BIN", testkit::standin().display().to_string()),
+        (
+            "PALETTE_LAYER_BIN",
+            testkit::standin().display().to_string(),
+        ),
         ("PALETTE_INFRA_DIR", infra.path().display().to_string()),
         ("PALETTE_WORKERS", "2".to_owned()),
         ("PALETTE_OIDC_CHECK_INTERVAL", "0".to_owned()),
@@ -132,7 +146,12 @@ async fn pipeline() -> Pipeline {
 fn assert_error(status: StatusCode, body: &Value, want: StatusCode, code: &str) {
     assert_eq!(status, want, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,11 +172,21 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
         "verify_interval_secs": 1, "verify_window_secs": 60,
     });
     let (status, body) = p
-        .call(&ci, Method::PUT, "/api/v1/environments/green/promotion-policy", Some(policy.clone()))
+        .call(
+            &ci,
+            Method::PUT,
+            "/api/v1/environments/green/promotion-policy",
+            Some(policy.clone()),
+        )
         .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = p
-        .call(&admin, Method::PUT, "/api/v1/environments/green/promotion-policy", Some(policy))
+        .call(
+            &admin,
+            Method::PUT,
+            "/api/v1/environments/green/promotion-policy",
+            Some(policy),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let bad_policy = json!({
@@ -165,44 +194,88 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
         "verify_interval_secs": 1, "verify_window_secs": 60,
     });
     let (status, body) = p
-        .call(&admin, Method::PUT, "/api/v1/environments/green/promotion-policy", Some(bad_policy))
+        .call(
+            &admin,
+            Method::PUT,
+            "/api/v1/environments/green/promotion-policy",
+            Some(bad_policy),
+        )
         .await;
-    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+    );
     assert_eq!(body["error"]["fields"][0]["field"], "required_approvals");
 
     // Refusals when opening.
     let (status, body) = p
-        .call(&ci, Method::POST, "/api/v1/promotions", Some(json!({"source": "green", "target": "green"})))
+        .call(
+            &ci,
+            Method::POST,
+            "/api/v1/promotions",
+            Some(json!({"source": "green", "target": "green"})),
+        )
         .await;
-    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+    );
     assert_eq!(body["error"]["fields"][0]["field"], "target");
     let (status, body) = p
-        .call(&approver, Method::POST, "/api/v1/promotions", Some(json!({"source": "blue", "target": "green"})))
+        .call(
+            &approver,
+            Method::POST,
+            "/api/v1/promotions",
+            Some(json!({"source": "blue", "target": "green"})),
+        )
         .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = p
-        .call(&ci, Method::POST, "/api/v1/promotions", Some(json!({"source": "blue", "target": "green", "bogus": 1})))
+        .call(
+            &ci,
+            Method::POST,
+            "/api/v1/promotions",
+            Some(json!({"source": "blue", "target": "green", "bogus": 1})),
+        )
         .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
 
     let (status, preview) = p
-        .call(&ci, Method::POST, "/api/v1/promotions/preview",
-            Some(json!({"source": "blue", "target": "green", "applications": ["hydra", "kratos"]})))
+        .call(
+            &ci,
+            Method::POST,
+            "/api/v1/promotions/preview",
+            Some(json!({"source": "blue", "target": "green", "applications": ["hydra", "kratos"]})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{preview}");
-    assert_eq!(preview["diff"].as_array().map(Vec::len), Some(2), "{preview}");
+    assert_eq!(
+        preview["diff"].as_array().map(Vec::len),
+        Some(2),
+        "{preview}"
+    );
     assert_eq!(preview["refusals"], json!([]));
 
     let (status, opened) = p
-        .call(&ci, Method::POST, "/api/v1/promotions",
-            Some(json!({"source": "blue", "target": "green", "applications": ["hydra", "kratos"]})))
+        .call(
+            &ci,
+            Method::POST,
+            "/api/v1/promotions",
+            Some(json!({"source": "blue", "target": "green", "applications": ["hydra", "kratos"]})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{opened}");
     let id = opened["id"].as_i64().unwrap();
     assert_eq!(opened["requested_by"], "user:ci-pipeline");
     let review = p.wait_state(&ci, id, "awaiting_approval").await;
     assert_eq!(review["plans"][0]["layer"], "iam", "{review}");
-    assert!(review["plan_hash"].as_str().is_some_and(|h| h.starts_with("sha256:")));
+    assert!(review["plan_hash"]
+        .as_str()
+        .is_some_and(|h| h.starts_with("sha256:")));
     assert_eq!(review["viewer_can_approve"], false);
 
     // The pipeline cannot approve its own promotion; a rejection needs words.
@@ -210,17 +283,37 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
     let (status, body) = p.call(&ci, Method::POST, &approve, None).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = p
-        .call(&approver, Method::POST, &format!("/api/v1/promotions/{id}/reject"), Some(json!({"comment": ""})))
+        .call(
+            &approver,
+            Method::POST,
+            &format!("/api/v1/promotions/{id}/reject"),
+            Some(json!({"comment": ""})),
+        )
         .await;
-    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+    );
     assert_eq!(body["error"]["fields"][0]["field"], "comment");
     let (status, body) = p
-        .call(&approver, Method::POST, &format!("/api/v1/promotions/{id}/accept"), None)
+        .call(
+            &approver,
+            Method::POST,
+            &format!("/api/v1/promotions/{id}/accept"),
+            None,
+        )
         .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
     let (status, body) = p
-        .call(&approver, Method::POST, &approve, Some(json!({"comment": "ship it"})))
+        .call(
+            &approver,
+            Method::POST,
+            &approve,
+            Some(json!({"comment": "ship it"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "applying");
@@ -229,23 +322,46 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
 
     let done = p.wait_state(&ci, id, "succeeded").await;
     assert!(done["checks"][0]["passed"] == true, "{done}");
-    let (_, green) = p.call(&admin, Method::GET, "/api/v1/environments/green", None).await;
-    assert_eq!(green["manifest"]["hydra"]["revision"], done["incoming"]["applications"]["hydra"]["revision"]);
+    let (_, green) = p
+        .call(&admin, Method::GET, "/api/v1/environments/green", None)
+        .await;
+    assert_eq!(
+        green["manifest"]["hydra"]["revision"],
+        done["incoming"]["applications"]["hydra"]["revision"]
+    );
     let (_, releases) = p
-        .call(&admin, Method::GET, "/api/v1/environments/green/releases", None)
+        .call(
+            &admin,
+            Method::GET,
+            "/api/v1/environments/green/releases",
+            None,
+        )
         .await;
     assert_eq!(releases["deployments"][0]["verified"], true, "{releases}");
     assert_eq!(releases["deployments"][0]["promotion"], id);
-    let (_, audit) = p.call(&admin, Method::GET, "/api/v1/audit?limit=200", None).await;
+    let (_, audit) = p
+        .call(&admin, Method::GET, "/api/v1/audit?limit=200", None)
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|a| a["action"].as_str())
         .collect();
-    for want in ["promotion.open", "promotion.approve", "promotion_policy.update"] {
+    for want in [
+        "promotion.open",
+        "promotion.approve",
+        "promotion_policy.update",
+    ] {
         assert!(actions.contains(&want), "{want} not in {actions:?}");
     }
-    let (status, body) = p.call(&ci, Method::POST, &format!("/api/v1/promotions/{id}/cancel"), None).await;
+    let (status, body) = p
+        .call(
+            &ci,
+            Method::POST,
+            &format!("/api/v1/promotions/{id}/cancel"),
+            None,
+        )
+        .await;
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
 }

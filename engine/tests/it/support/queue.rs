@@ -1,7 +1,7 @@
 //! Shared by the queue and runner tests: databases, the stand-in, example
 //! infrastructure trees, and workers in another process.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use domain::{EnvironmentStatus, EnvironmentSummary, Manifest};

@@ -6,8 +6,8 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use domain::{
-    DecisionRequest, EnvironmentName, EnvironmentReleases, HoldKey, OpenPromotion, Page,
-    Promotion, PromotionDetail, PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery,
+    DecisionRequest, EnvironmentName, EnvironmentReleases, HoldKey, OpenPromotion, Page, Promotion,
+    PromotionDetail, PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery,
 };
 use engine::{Actor, Engine};
 
@@ -17,8 +17,7 @@ use super::ApiError;
 
 /// A promotion id from the path; anything else names no promotion.
 fn promotion_id(id: &str) -> Result<PromotionId, ApiError> {
-    PromotionId::parse(id)
-        .ok_or_else(|| engine::Error::NotFound(format!("promotion {id}")).into())
+    PromotionId::parse(id).ok_or_else(|| engine::Error::NotFound(format!("promotion {id}")).into())
 }
 
 /// Promotions into (or out of) environments the caller may view, newest first.
