@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 
 use super::verify::{Outcome, Verification};
 use super::{overlay, release_set, sha256, PromotionDeps, PromotionJob, Stage, PLAN_FILE};
+
+/// The check plan of a resumed apply.
+const RESUME_FILE: &str = "palette-promotion-resume.tfplan";
 use crate::queue::{JobContext, JobError, Phase, StepStatus};
 use crate::runner::layer::{LayerRun, LayerSteps};
 use crate::runner::workspace::{self, RunVars};
@@ -315,6 +318,29 @@ impl Stages<'_> {
                 self.env.summary.tier.as_str(),
             )
             .map_err(|e| JobError::failed(format!("workspace: {e}")))?;
+            if step.status == StepStatus::Running && self.ctx.attempt() > 1 {
+                // A worker died while applying this layer: its process may
+                // have finished the apply. When a fresh plan of the same
+                // revisions changes nothing, what was approved is in place.
+                let manifest = overlay(&self.env.summary.manifest, &p.incoming.applications);
+                let ws = self.workspace(layer, &manifest).await?;
+                let mut run = self.layer_run(layer, &ws, step.position, step.position);
+                run.plan_file = RESUME_FILE;
+                let planned = run.plan().await?;
+                let s = planned.summary;
+                if s.add + s.change + s.destroy == 0 {
+                    self.ctx.log(
+                        Some(step.position),
+                        format!(
+                            "palette: the interrupted apply of {} had completed; nothing left to change",
+                            layer.name
+                        ),
+                    );
+                    let outputs = run.apply(s).await?;
+                    self.store_outputs(&layer.name, &outputs).await?;
+                    continue;
+                }
+            }
             let found = std::fs::read(ws.join(PLAN_FILE))
                 .map(|b| sha256(&b))
                 .unwrap_or_default();
