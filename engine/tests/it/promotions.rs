@@ -753,3 +753,61 @@ contract_test!(
         assert_eq!(green.manifest.0["hydra"].revision, Some(412));
     }
 );
+
+contract_test!(
+    an_unreachable_endpoint_leaves_verification_undecided_until_someone_accepts,
+    |db: TestDatabase| async move {
+        let w = world(&db).await;
+        let e = &w.engine;
+        // teal's issuer answers nothing: checks error, they do not fail.
+        let teal = CreateEnvironment {
+            name: "teal".into(),
+            tier: "staging".into(),
+            purpose: "unreachable issuer".into(),
+            channel: "stable".into(),
+            oidc_issuer: "http://127.0.0.1:9/simulated/oidc/teal".into(),
+            layers: vec!["core".into(), "iam".into()],
+            manifest: Some(manifest(&[
+                ("hydra", 398),
+                ("kratos", 501),
+                ("postgresql", 460),
+            ])),
+        }
+        .parse()
+        .unwrap();
+        let created = e.create_environment(&w.alice, teal).await.unwrap();
+        wait_finished(e.store(), created.job.id, Duration::from_secs(60)).await;
+        let policy = PromotionPolicy {
+            verify_passes: 2,
+            verify_window_secs: 2,
+            ..fast_policy()
+        };
+        e.set_promotion_policy(&w.alice, &name("teal"), &policy)
+            .await
+            .unwrap();
+        let opened = e
+            .open_promotion(&w.alice, &open("blue", "teal", &["hydra", "kratos"], false))
+            .await
+            .unwrap();
+        let undecided = wait_state(e, opened.id, PromotionState::AwaitingDecision).await;
+        assert!(!undecided.checks.is_empty());
+        assert!(
+            undecided.checks.iter().all(|c| c.passed.is_none()),
+            "{:?}",
+            undecided.checks
+        );
+        assert!(undecided.actions.accept && undecided.actions.rollback);
+        assert!(matches!(
+            e.reverify_promotion(&w.alice, opened.id).await,
+            Err(Error::Conflict(_))
+        ));
+        let accepted = e.accept_promotion(&w.alice, opened.id).await.unwrap();
+        assert_eq!(accepted.state, PromotionState::Succeeded);
+        let releases = e
+            .environment_releases(&w.alice, &name("teal"))
+            .await
+            .unwrap();
+        assert!(!releases.deployments[0].verified, "accepted, not verified");
+        assert_eq!(releases.policy, policy);
+    }
+);
