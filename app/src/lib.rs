@@ -23,8 +23,10 @@ use pages::environments::EnvironmentsPage;
 use pages::job::JobPage;
 use pages::jobs::JobsPage;
 use pages::new_environment::NewEnvironmentPage;
-use pages::not_found::{NotBuiltYet, NotFound};
+use pages::not_found::NotFound;
 use pages::oidc::OidcPage;
+use pages::promotion::PromotionPage;
+use pages::promotions::PromotionsPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,10 +60,8 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=EnvironmentsPage ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/promotions")
-                        view=|| view! { <NotBuiltYet title="Promotions" what="Promoting application versions between environments, with approvals, verification and rollback" /> }
-                    />
+                    <Route path=path!("/promotions") view=PromotionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/promotions/:id") view=PromotionPage ssr=SsrMode::Async />
                     <Route path=path!("/oidc") view=OidcPage ssr=SsrMode::Async />
                     <Route path=path!("/environments/new") view=NewEnvironmentPage ssr=SsrMode::Async />
                     <Route path=path!("/environments/:name") view=EnvironmentPage ssr=SsrMode::Async />

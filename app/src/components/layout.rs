@@ -60,8 +60,11 @@ pub fn Layout(children: Children) -> impl IntoView {
     let dev_login = use_session().dev_login;
     view! {
         <Show when=move || dev_login>
-            <div class="dev-banner" role="note">
-                "Dev login is on: anyone on this machine can act as any seeded user. Configure PALETTE_OIDC_ISSUER for real logins."
+            // A named region, so that no content sits outside a landmark.
+            <div role="region" aria-label="Dev login">
+                <div class="dev-banner" role="note">
+                    "Dev login is on: anyone on this machine can act as any seeded user. Configure PALETTE_OIDC_ISSUER for real logins."
+                </div>
             </div>
         </Show>
         <header class="topbar">

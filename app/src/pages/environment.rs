@@ -4,12 +4,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::environment_actions::EnvironmentActions;
+use crate::components::releases::Releases;
 use crate::components::time::format_ms;
 use crate::server_fns::environment_ops::{
     ApplyEnvironment, DestroyEnvironment, LockEnvironment, UnlockEnvironment,
 };
 use crate::server_fns::environments::get_environment;
 use crate::server_fns::jobs::{get_job, list_jobs};
+use crate::server_fns::promotions::{environment_releases, LiftHold, SetPromotionPolicy};
 use domain::job::{Job, JobDetail, JobQuery, StepStatus};
 use domain::EnvironmentDetail;
 
@@ -46,6 +48,12 @@ pub fn EnvironmentPage() -> impl IntoView {
         |(name, _, _)| get_environment(name),
     );
     let runs = Resource::new(name, recent_runs);
+    let set_policy = ServerAction::<SetPromotionPolicy>::new();
+    let lift = ServerAction::<LiftHold>::new();
+    let releases = Resource::new(
+        move || (name(), set_policy.version().get(), lift.version().get()),
+        |(name, _, _)| environment_releases(name),
+    );
 
     view! {
         <Title text=name />
@@ -57,11 +65,18 @@ pub fn EnvironmentPage() -> impl IntoView {
                         Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(view) => {
                             let runs = runs.await.unwrap_or_default();
+                            let env_name = view.environment.name.to_string();
+                            // Shown to those who may view the environment;
+                            // an error leaves the section out.
+                            let releases = releases.await.ok().map(|releases| view! {
+                                <Releases env=env_name.clone() releases set_policy lift />
+                            });
                             view! {
                                 <EnvironmentHead view=view.clone() />
                                 <EnvironmentActions view=view.clone() apply lock unlock destroy />
                                 <LayerRuns layers=view.layers.clone() runs=runs.1 />
                                 <ManifestTable view=view.clone() />
+                                {releases}
                                 <RecentJobs jobs=runs.0 env=view.environment.name.to_string() />
                             }.into_any()
                         }

@@ -7,3 +7,5 @@ pub mod jobs;
 pub mod new_environment;
 pub mod not_found;
 pub mod oidc;
+pub mod promotion;
+pub mod promotions;

@@ -10,6 +10,7 @@ mod form_return;
 pub mod jobs;
 pub mod list_environments;
 pub mod oidc;
+pub mod promotions;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {
