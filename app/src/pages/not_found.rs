@@ -16,17 +16,3 @@ pub fn NotFound() -> impl IntoView {
         </section>
     }
 }
-
-/// A page that is in the navigation but not built yet, saying so plainly.
-#[component]
-pub fn NotBuiltYet(title: &'static str, what: &'static str) -> impl IntoView {
-    view! {
-        <Title text=title />
-        <section class="page">
-            <h1>{title}</h1>
-            <p class="notice" role="status">
-                "This page is not built yet. It will show: " {what} "."
-            </p>
-        </section>
-    }
-}

@@ -408,14 +408,16 @@ impl Engine {
             (true, format!("you are an approver of {}", p.target))
         };
         let flight = store::in_flight(pool, &p.target).await?;
+        // Moves that start a job wait while another promotion holds the slot.
+        let slot_free = !flight.iter().any(|o| o.id != id && o.job.is_some());
         let actions = PromotionActions {
             approve: viewer_can_approve,
             reject: viewer_can_approve,
             cancel: can_promote && allows(&row, Move::Cancel),
             accept: can_promote && allows(&row, Move::Accept),
-            rollback: can_promote && allows(&row, Move::Rollback),
+            rollback: can_promote && slot_free && allows(&row, Move::Rollback),
             replan: can_promote && allows(&row, Move::Replan),
-            reverify: can_promote && allows(&row, Move::Reverify),
+            reverify: can_promote && slot_free && allows(&row, Move::Reverify),
         };
         Ok(PromotionDetail {
             waiting_for: promotion::waiting_for(&flight, p),

@@ -11,7 +11,7 @@ mod health;
 mod matrix;
 mod oidc_checks;
 mod pages;
-mod promotions;
 mod parity;
+mod promotions;
 mod support;
 mod ui;

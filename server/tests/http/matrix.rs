@@ -183,6 +183,108 @@ const REST: &[Row] = &[
         "",
         [200, 200, 200, 200, 200, 200, 200],
     ),
+    // Promotions into blue (workers are off: promotion 1, opened by the
+    // system in the setup, stays planning, so every state-bound move after
+    // authorization answers 409; promotion 2 waits behind it and is the one
+    // cancelled).
+    (
+        "get",
+        "/environments/{name}/releases",
+        "/api/v1/environments/blue/releases",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "put",
+        "/environments/{name}/promotion-policy",
+        "/api/v1/environments/blue/promotion-policy",
+        r#"{"required_approvals":1,"auto_rollback":true,"verify_passes":2,"verify_interval_secs":15,"verify_window_secs":300}"#,
+        [401, 403, 403, 403, 200, 200, 404],
+    ),
+    (
+        "delete",
+        "/environments/{name}/holds/{application}/{revision}",
+        "/api/v1/environments/blue/holds/hydra/999",
+        "",
+        [401, 403, 404, 403, 404, 404, 404],
+    ),
+    (
+        "post",
+        "/promotions/preview",
+        "/api/v1/promotions/preview",
+        r#"{"source":"red","target":"blue"}"#,
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/promotions",
+        "/api/v1/promotions",
+        r#"{"source":"red","target":"blue","acknowledge":true}"#,
+        [401, 403, 201, 403, 201, 201, 404],
+    ),
+    (
+        "get",
+        "/promotions",
+        "/api/v1/promotions",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/promotions/{id}",
+        "/api/v1/promotions/1",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/approve",
+        "/api/v1/promotions/1/approve",
+        r#"{"comment":"matrix"}"#,
+        [401, 403, 403, 409, 409, 409, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/reject",
+        "/api/v1/promotions/1/reject",
+        r#"{"comment":"matrix"}"#,
+        [401, 403, 403, 409, 409, 409, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/accept",
+        "/api/v1/promotions/1/accept",
+        "",
+        [401, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/rollback",
+        "/api/v1/promotions/1/rollback",
+        "",
+        [401, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/replan",
+        "/api/v1/promotions/1/replan",
+        "",
+        [401, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/reverify",
+        "/api/v1/promotions/1/reverify",
+        "",
+        [401, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "post",
+        "/promotions/{id}/cancel",
+        "/api/v1/promotions/2/cancel",
+        "",
+        [401, 403, 200, 403, 409, 409, 404],
+    ),
     (
         "delete",
         "/environments/{name}",
@@ -264,6 +366,105 @@ const SERVER_FNS: &[Row] = &[
         "/_fn/request_oidc_check",
         "env=blue",
         [403, 200, 200, 200, 200, 200, 404],
+    ),
+    // Promotions (see the REST rows): 1 stays planning, 3 is cancelled here.
+    (
+        "GET",
+        "/_fn/list_promotions",
+        "/_fn/list_promotions",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/_fn/preview_promotion",
+        "/_fn/preview_promotion?source=red&target=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/open_promotion",
+        "/_fn/open_promotion",
+        "source=red&target=blue&acknowledge=on",
+        [403, 403, 200, 403, 200, 200, 404],
+    ),
+    (
+        "GET",
+        "/_fn/get_promotion",
+        "/_fn/get_promotion?id=1",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/approve_promotion",
+        "/_fn/approve_promotion",
+        "id=1&comment=matrix",
+        [403, 403, 403, 409, 409, 409, 404],
+    ),
+    (
+        "POST",
+        "/_fn/reject_promotion",
+        "/_fn/reject_promotion",
+        "id=1&comment=matrix",
+        [403, 403, 403, 409, 409, 409, 404],
+    ),
+    (
+        "POST",
+        "/_fn/accept_promotion",
+        "/_fn/accept_promotion",
+        "id=1",
+        [403, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "POST",
+        "/_fn/rollback_promotion",
+        "/_fn/rollback_promotion",
+        "id=1",
+        [403, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "POST",
+        "/_fn/replan_promotion",
+        "/_fn/replan_promotion",
+        "id=1",
+        [403, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "POST",
+        "/_fn/reverify_promotion",
+        "/_fn/reverify_promotion",
+        "id=1",
+        [403, 403, 409, 403, 409, 409, 404],
+    ),
+    (
+        "POST",
+        "/_fn/cancel_promotion",
+        "/_fn/cancel_promotion",
+        "id=3",
+        [403, 403, 200, 403, 409, 409, 404],
+    ),
+    (
+        "GET",
+        "/_fn/environment_releases",
+        "/_fn/environment_releases?name=blue",
+        "",
+        [404, 200, 200, 200, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/set_promotion_policy",
+        "/_fn/set_promotion_policy",
+        "name=blue&policy%5Brequired_approvals%5D=1&policy%5Bauto_rollback%5D=on&policy%5Bverify_passes%5D=2&policy%5Bverify_interval_secs%5D=15&policy%5Bverify_window_secs%5D=300",
+        [403, 403, 403, 403, 200, 200, 404],
+    ),
+    (
+        "POST",
+        "/_fn/lift_hold",
+        "/_fn/lift_hold",
+        "name=blue&application=hydra&revision=999",
+        [403, 403, 404, 403, 404, 404, 404],
     ),
     // Environments, jobs and audit pages. After the REST rows each principal
     // runs these in order: create, apply, lock before unlock, cancel before
@@ -436,6 +637,23 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
             subject: domain::access::Subject::parse(&format!("user:{who}")).unwrap(),
         };
         engine.grant(&system, &blue, &grant).await.unwrap();
+        // Promotions come from red: everyone who sees blue sees red.
+        let red = domain::EnvironmentName::parse("red").unwrap();
+        let sees = domain::access::Grant {
+            relation: domain::access::Relation::parse("viewer").unwrap(),
+            subject: domain::access::Subject::parse(&format!("user:{who}")).unwrap(),
+        };
+        engine.grant(&system, &red, &sees).await.unwrap();
+    }
+    // Promotions 1 (stays planning: no workers), 2 and 3 (wait behind it).
+    for _ in 0..3 {
+        let open = domain::OpenPromotion {
+            source: "red".into(),
+            target: "blue".into(),
+            applications: vec![],
+            acknowledge: true,
+        };
+        engine.open_promotion(&system, &open).await.unwrap();
     }
     // One stored OIDC check of blue, for the comparison row.
     let report = engine::oidc::Report::new(

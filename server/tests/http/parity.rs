@@ -215,3 +215,64 @@ contract_test!(
         );
     }
 );
+
+contract_test!(
+    promotions_are_the_same_through_rest_and_the_promotion_pages,
+    |db| async move {
+        let app = alice(db).await;
+        let csrf = app.csrf().await;
+        let response = app
+            .client
+            .post(app.url("/api/v1/promotions"))
+            .header("origin", app.origin())
+            .header("x-csrf-token", &csrf)
+            .header("content-type", "application/json")
+            .body(r#"{"source":"red","target":"blue","acknowledge":true}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let opened: Value = response.json().await.unwrap();
+        let id = opened["id"].as_i64().unwrap();
+
+        let (rest, ui) = both(
+            &app,
+            &format!("/api/v1/promotions/{id}"),
+            &format!("/_fn/get_promotion?id={id}"),
+        )
+        .await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.1["target"], "blue");
+        assert!(rest.1["diff"].as_array().is_some_and(|d| !d.is_empty()));
+
+        let (rest, ui) = both(
+            &app,
+            "/api/v1/promotions?environment=blue&state=planning",
+            "/_fn/list_promotions?query[environment]=blue&query[state]=planning",
+        )
+        .await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.1["items"][0]["id"], id);
+
+        let (rest, ui) = both(
+            &app,
+            "/api/v1/environments/blue/releases",
+            "/_fn/environment_releases?name=blue",
+        )
+        .await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.1["policy"]["required_approvals"], 1, "blue is production");
+
+        let (rest, ui) = both(&app, "/api/v1/promotions/999", "/_fn/get_promotion?id=999").await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.0, 404);
+        let (rest, ui) = both(
+            &app,
+            "/api/v1/promotions?state=sideways",
+            "/_fn/list_promotions?query[state]=sideways",
+        )
+        .await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.1["fields"][0]["field"], "state");
+    }
+);
