@@ -51,7 +51,7 @@ contract_test!(
         let html = response.text().await.unwrap();
         for expected in [
             "Bleeding edge",
-            "https://iam.blue.canonical.com",
+            "/simulated/oidc/blue",
             "juju-jimm-k8s",
             "Destroy",
             "Lock",
