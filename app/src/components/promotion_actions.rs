@@ -137,7 +137,7 @@ pub fn MoveButtons(detail: PromotionDetail, moves: Moves) -> impl IntoView {
     }
     view! {
         <div class="promotion-moves">
-            {a.accept.then(|| move_button!(moves.accept, id, "Accept as verified", ""))}
+            {a.accept.then(|| move_button!(moves.accept, id, "Accept without verification", ""))}
             {a.reverify.then(|| move_button!(moves.reverify, id, "Verify again", ""))}
             {a.replan.then(|| move_button!(moves.replan, id, "Plan again", ""))}
             {a.rollback.then(|| move_button!(moves.rollback, id, "Roll back", "danger"))}
