@@ -73,15 +73,18 @@ contract_test!(overview_filter_works_as_a_plain_get_form, |db| async move {
     assert!(!html.contains(r#"data-environment="blue""#));
 });
 
-contract_test!(the_promotions_page_asks_anonymous_visitors_to_log_in, |db| async move {
-    let app = spawn_app(db, false).await;
-    let response = app.get("/promotions").await;
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
-    assert!(html.contains("<h1>Promotions</h1>"), "{html}");
-    assert!(!html.contains("not built yet"), "{html}");
-    assert!(html.contains("/auth/login"), "a way to log in: {html}");
-});
+contract_test!(
+    the_promotions_page_asks_anonymous_visitors_to_log_in,
+    |db| async move {
+        let app = spawn_app(db, false).await;
+        let response = app.get("/promotions").await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("<h1>Promotions</h1>"), "{html}");
+        assert!(!html.contains("not built yet"), "{html}");
+        assert!(html.contains("/auth/login"), "a way to log in: {html}");
+    }
+);
 
 contract_test!(unknown_pages_are_404, |db| async move {
     let app = spawn_app(db, false).await;

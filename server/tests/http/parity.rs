@@ -261,7 +261,10 @@ contract_test!(
         )
         .await;
         assert_eq!(rest, ui);
-        assert_eq!(rest.1["policy"]["required_approvals"], 1, "blue is production");
+        assert_eq!(
+            rest.1["policy"]["required_approvals"], 1,
+            "blue is production"
+        );
 
         let (rest, ui) = both(&app, "/api/v1/promotions/999", "/_fn/get_promotion?id=999").await;
         assert_eq!(rest, ui);
