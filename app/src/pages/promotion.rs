@@ -121,12 +121,29 @@ fn Approvals(detail: PromotionDetail) -> impl IntoView {
     let approvers = if detail.approvers.is_empty() {
         "nobody (the requester cannot approve their own promotion)".to_owned()
     } else {
-        detail.approvers.join(", ")
+        detail
+            .approvers
+            .iter()
+            .map(|a| approver_label(a.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     view! {
         <p data-testid="approvals-missing">{summary}</p>
         <p><span class="muted">"Who could approve: "</span>{approvers}</p>
         {(!detail.approvals.is_empty()).then(|| view! { <ApprovalTable approvals=detail.approvals.clone() /> })}
+    }
+}
+
+/// `user:carol` as "carol", `group:release-approvers#member` as "members
+/// of release-approvers".
+fn approver_label(principal: &str) -> String {
+    match principal.strip_prefix("group:") {
+        Some(group) => format!("members of {}", group.trim_end_matches("#member")),
+        None => principal
+            .strip_prefix("user:")
+            .unwrap_or(principal)
+            .to_owned(),
     }
 }
 

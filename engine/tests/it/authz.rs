@@ -94,18 +94,18 @@ contract_test!(
     groups_from_login_grant_and_later_logins_revoke,
     |db: TestDatabase| async move {
         let engine = demo(&db).await;
-        let bob = login(&engine, "bob", &["blue-operators"]).await;
+        let erin = login(&engine, "erin", &["blue-operators"]).await;
         let visible: Vec<_> = engine
-            .list_environments(&bob)
+            .list_environments(&erin)
             .await
             .unwrap()
             .into_iter()
             .map(|e| e.name.to_string())
             .collect();
         assert_eq!(visible, ["blue"], "an operator of blue views blue only");
-        let bob = login(&engine, "bob", &[]).await;
+        let erin = login(&engine, "erin", &[]).await;
         assert!(
-            engine.list_environments(&bob).await.unwrap().is_empty(),
+            engine.list_environments(&erin).await.unwrap().is_empty(),
             "membership removed at the next login"
         );
     }
