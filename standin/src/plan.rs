@@ -104,9 +104,9 @@ impl Ctx {
         if let Some(manifest) = self.tfvars.value.get("manifest").and_then(Value::as_object) {
             let revisions: Map<String, Value> = manifest
                 .iter()
-                .map(|(app, entry)| {
-                    let revision = entry.get("revision").cloned().unwrap_or(Value::Null);
-                    (app.clone(), revision)
+                .filter_map(|(app, entry)| {
+                    let revision = entry.as_object()?.get("revision")?.clone();
+                    Some((app.clone(), revision))
                 })
                 .collect();
             if !revisions.is_empty() {

@@ -261,3 +261,34 @@ fn version_prints_opentofu_text_or_json() {
     assert_eq!(doc["standin"], true);
     assert!(doc["platform"].is_string());
 }
+
+#[test]
+fn the_applied_charm_revisions_are_reported_in_the_outputs() {
+    let ws = Ws::new("blue", iam_knobs());
+    let vars = json!({
+        "environment": "blue", "tier": "production", "channel": "edge",
+        "manifest": {
+            "hydra": {"charm": "hydra", "channel": "edge", "revision": 412},
+            "kratos": {"charm": "kratos", "channel": "edge", "revision": null}
+        },
+        "upstream": {}
+    });
+    ws.write("palette.auto.tfvars.json", &vars.to_string());
+    ws.init();
+    ws.plan(&[]);
+    assert_eq!(ws.apply().code, 0);
+    let out = ws.run(&["output", "-json"]).json();
+    assert_eq!(
+        out["charm_revisions"]["value"],
+        json!({"hydra": 412, "kratos": null})
+    );
+    // A new revision is a change the next plan shows.
+    let vars = json!({
+        "environment": "blue", "tier": "production", "channel": "edge",
+        "manifest": {"hydra": {"charm": "hydra", "channel": "edge", "revision": 413}},
+        "upstream": {}
+    });
+    ws.write("palette.auto.tfvars.json", &vars.to_string());
+    let plan = ws.plan(&["-detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "detailed exit code 2 means changes");
+}
