@@ -14,7 +14,14 @@ pub mod promotion;
 pub mod queue;
 pub mod runner;
 pub mod services;
+// The repository layer is the engine's own: outside it, only the opaque
+// `Store` handle (connect, migrate) is public. The integration tests of
+// this crate and the server's reach inside with the `test-support` feature
+// (their dev-dependencies turn it on); no build of the server does.
+#[cfg(feature = "test-support")]
 pub mod store;
+#[cfg(not(feature = "test-support"))]
+pub(crate) mod store;
 
 pub use actor::Actor;
 pub use error::Error;
@@ -111,7 +118,14 @@ impl Engine {
         self.simulated_layers
     }
 
+    /// The database handle, for the tests' fixtures (`test-support`).
+    #[cfg(feature = "test-support")]
     pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 

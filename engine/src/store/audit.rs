@@ -44,7 +44,8 @@ pub async fn append<'e>(
     Ok(())
 }
 
-/// The most recent events for an object, newest first.
+/// The most recent events for an object, newest first (tests' fixtures).
+#[cfg(feature = "test-support")]
 pub async fn for_object<'e>(
     db: impl Executor<'e, Database = Any>,
     object: &str,

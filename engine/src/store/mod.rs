@@ -21,7 +21,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
-pub use audit::{AuditRecord, NewAuditEvent};
+pub use audit::NewAuditEvent;
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +134,14 @@ impl Store {
         self.backend
     }
 
+    /// The connection pool, for the tests' fixtures (`test-support`).
+    #[cfg(feature = "test-support")]
     pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

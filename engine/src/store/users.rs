@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-pub use domain::user::{UserKind, UserProfile};
+pub use domain::user::UserProfile;
 
 use super::{get, json, to_json, StoreError};
 

@@ -2,9 +2,9 @@
 //! invisible objects are not found, refusals are audited. Both databases.
 
 use domain::access::{Grant, Permission, Relation, Subject};
+use domain::user::{UserKind, UserProfile};
 use domain::{EnvironmentName, NewEnvironment};
 use engine::services::identity::MembershipChange;
-use engine::store::users::{UserKind, UserProfile};
 use engine::{Actor, Engine, Error, Store};
 use testkit::{contract_test, TestDatabase};
 
