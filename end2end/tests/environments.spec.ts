@@ -1,20 +1,9 @@
 import { expect, Page, test } from "@playwright/test";
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
-import { devLogin } from "./helpers";
+import { devLogin, screenshot } from "./helpers";
 
 // Both projects share one server: each gets its own colours.
 const names = (project: string) =>
   project === "js" ? { env: "teal", flaky: "flaky-teal" } : { env: "teal-2", flaky: "flaky-teal-2" };
-
-const shots = resolve(__dirname, "../../docs/screenshots");
-
-async function screenshot(page: Page, javaScriptEnabled: boolean, file: string) {
-  if (!javaScriptEnabled) return;
-  mkdirSync(shots, { recursive: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: resolve(shots, file), fullPage: true });
-}
 
 /** Creates an environment through the form and returns on its job page. */
 async function create(page: Page, name: string) {

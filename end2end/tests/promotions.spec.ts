@@ -1,22 +1,11 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
-import { devLogin } from "./helpers";
+import { devLogin, screenshot } from "./helpers";
 
 // Both projects share one server and its demo: the run with JavaScript
 // moves hydra and kratos from blue into green, the run without moves vault,
 // so each finds revisions that still differ. Green is production: one
 // approval, two passing checks 15 s apart.
 const happyApps = (project: string) => (project === "js" ? ["hydra", "kratos"] : ["vault"]);
-
-const shots = resolve(__dirname, "../../docs/screenshots");
-
-async function screenshot(page: Page, javaScriptEnabled: boolean, file: string) {
-  if (!javaScriptEnabled) return;
-  mkdirSync(shots, { recursive: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: resolve(shots, file), fullPage: true });
-}
 
 /** Waits until the promotion on the page is in `state`: live with
  * JavaScript, by reloading without. */

@@ -15,7 +15,7 @@ use super::{overlay, release_set, sha256, PromotionDeps, PromotionJob, Stage, PL
 const RESUME_FILE: &str = "palette-promotion-resume.tfplan";
 use crate::queue::{JobContext, JobError, Phase, StepStatus};
 use crate::runner::layer::{LayerRun, LayerSteps};
-use crate::runner::workspace::{self, RunVars};
+use crate::runner::workspace;
 use crate::runner::LayerSpec;
 use crate::store::environments::{self, EnvironmentRow};
 use crate::store::promotions::{self, NewDeployment, PromotionRow};
@@ -679,26 +679,14 @@ impl Stages<'_> {
         layer: &LayerSpec,
         manifest: &Manifest,
     ) -> Result<std::path::PathBuf, JobError> {
-        let s = &self.env.summary;
-        let infra = &self.deps.runner.config().infra_dir;
-        let ws = workspace::prepare(infra, layer, s.name.as_str(), s.tier.as_str())
-            .map_err(|e| JobError::failed(format!("workspace: {e}")))?;
-        let all = layer_outputs::for_environment(self.ctx.store().pool(), s.name.as_str()).await?;
-        let upstream: Map<String, Value> = layer
-            .depends_on
-            .iter()
-            .filter_map(|d| all.get(d).map(|o| (d.clone(), o.clone())))
-            .collect();
-        let vars = RunVars {
-            environment: s.name.as_str(),
-            tier: s.tier.as_str(),
-            channel: s.channel.as_str(),
-            manifest: serde_json::to_value(manifest).unwrap_or(Value::Null),
-            upstream,
-        };
-        workspace::write_vars(&ws, &vars)
-            .map_err(|e| JobError::failed(format!("writing variables: {e}")))?;
-        Ok(ws)
+        crate::runner::handlers::prepare_workspace(
+            self.ctx,
+            &self.deps.runner,
+            layer,
+            &self.env.summary,
+            manifest,
+        )
+        .await
     }
 
     fn layer_run<'r>(

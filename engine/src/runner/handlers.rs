@@ -130,28 +130,7 @@ async fn run_environment(
             continue;
         }
         let outcome = async {
-            let infra = &runner.config().infra_dir;
-            let ws = workspace::prepare(infra, layer, summary.name.as_str(), summary.tier.as_str())
-                .map_err(|e| JobError::Failed {
-                    message: format!("workspace: {e}"),
-                    stopped_at: Some(format!("{}/plan", layer.name)),
-                })?;
-            let all =
-                layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?;
-            let upstream: Map<String, Value> = layer
-                .depends_on
-                .iter()
-                .filter_map(|d| all.get(d).map(|o| (d.clone(), o.clone())))
-                .collect();
-            let vars = RunVars {
-                environment: summary.name.as_str(),
-                tier: summary.tier.as_str(),
-                channel: summary.channel.as_str(),
-                manifest: serde_json::to_value(&summary.manifest).unwrap_or(Value::Null),
-                upstream,
-            };
-            workspace::write_vars(&ws, &vars)
-                .map_err(|e| JobError::failed(format!("writing variables: {e}")))?;
+            let ws = prepare_workspace(ctx, runner, layer, summary, &summary.manifest).await?;
             let run = LayerRun {
                 runner,
                 ctx,
@@ -253,4 +232,37 @@ async fn record_deployment(
         .await
         .map_err(|e| JobError::Transient(e.to_string()))?;
     Ok(())
+}
+
+/// The workspace of `layer` for the environment, with `manifest` and the
+/// outputs of the layers it depends on in its variables.
+pub(crate) async fn prepare_workspace(
+    ctx: &JobContext,
+    runner: &LayerRunner,
+    layer: &super::LayerSpec,
+    summary: &domain::EnvironmentSummary,
+    manifest: &domain::Manifest,
+) -> Result<std::path::PathBuf, JobError> {
+    let infra = &runner.config().infra_dir;
+    let ws = workspace::prepare(infra, layer, summary.name.as_str(), summary.tier.as_str())
+        .map_err(|e| JobError::Failed {
+            message: format!("workspace: {e}"),
+            stopped_at: Some(format!("{}/plan", layer.name)),
+        })?;
+    let all = layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?;
+    let upstream: Map<String, Value> = layer
+        .depends_on
+        .iter()
+        .filter_map(|d| all.get(d).map(|o| (d.clone(), o.clone())))
+        .collect();
+    let vars = RunVars {
+        environment: summary.name.as_str(),
+        tier: summary.tier.as_str(),
+        channel: summary.channel.as_str(),
+        manifest: serde_json::to_value(manifest).unwrap_or(Value::Null),
+        upstream,
+    };
+    workspace::write_vars(&ws, &vars)
+        .map_err(|e| JobError::failed(format!("writing variables: {e}")))?;
+    Ok(ws)
 }

@@ -12,7 +12,7 @@
 
 mod blueprint;
 mod config;
-mod handlers;
+pub(crate) mod handlers;
 pub(crate) mod jsonui;
 pub(crate) mod layer;
 pub mod process;

@@ -18,7 +18,6 @@ use engine::runner::{self, Blueprint, LayerBin, LayerRunner, LayerSpec, RunnerCo
 use engine::{Actor, Engine, Error, Store};
 use serde_json::json;
 use testkit::{contract_test, TestDatabase};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::queue::{
     assert_running, child_env, fast_config, infra_tree, path_str, pids_mentioning, spawn_child,
@@ -58,47 +57,25 @@ fn manifest(revisions: &[(&str, u32)]) -> Manifest {
 
 /// Serves `/simulated/oidc/{env}/…` from the engine, like the demo server.
 async fn simulated_endpoints(engine: Engine) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let engine = engine.clone();
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&request).into_owned();
-                let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let rest = path.strip_prefix("/simulated/oidc/").unwrap_or("");
-                let (env, tail) = rest.split_once('/').unwrap_or((rest, ""));
-                let body = match (EnvironmentName::parse(env), tail) {
-                    (Ok(env), ".well-known/openid-configuration") => {
-                        engine.simulated_discovery(&env).await.unwrap()
-                    }
-                    (Ok(_), ".well-known/jwks.json") => Some(Engine::simulated_jwks()),
-                    _ => None,
-                };
-                let (status, body) = match body {
-                    Some(doc) => ("200 OK", doc.to_string()),
-                    None => ("404 Not Found", "{}".to_owned()),
-                };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
+    crate::support::oidc_provider::serve(move |path| {
+        let engine = engine.clone();
+        async move {
+            let rest = path.strip_prefix("/simulated/oidc/")?;
+            let (env, tail) = rest.split_once('/')?;
+            let env = EnvironmentName::parse(env).ok()?;
+            match tail {
+                ".well-known/openid-configuration" => engine
+                    .simulated_discovery(&env)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|d| d.to_string()),
+                ".well-known/jwks.json" => Some(Engine::simulated_jwks().to_string()),
+                _ => None,
+            }
         }
-    });
-    base
+    })
+    .await
 }
 
 struct World {
