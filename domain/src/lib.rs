@@ -39,7 +39,7 @@ pub use promotion::{
     Approval, DecisionRequest, Deployment, DiffRow, EnvironmentReleases, Hold, HoldKey,
     OpenPromotion, PolicyForm, Promotion, PromotionActions, PromotionDetail, PromotionEvent,
     PromotionFilter, PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery,
-    PromotionRequest, PromotionState, ReleaseSet, ResourceChange, Verdict, VerificationCheck,
-    Warning, WarningKind, WorkspacePlan,
+    PromotionRequest, PromotionState, PromotionStream, ReleaseSet, ResourceChange, Verdict,
+    VerificationCheck, Warning, WarningKind, WorkspacePlan,
 };
 pub use release::Release;

@@ -628,6 +628,51 @@ pub struct EnvironmentReleases {
     pub holds: Vec<Hold>,
 }
 
+/// One server-sent event of `GET /promotions/{id}/events`. The SSE
+/// `event:` field is [`PromotionStream::name`], `data:` the JSON of the
+/// payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+pub enum PromotionStream {
+    /// The promotion as `GET /promotions/{id}` answers it: first, then
+    /// whenever it changes (a state, an approval, a check, a timeline line).
+    Promotion(Box<PromotionDetail>),
+    /// The promotion in a final state; the stream then closes.
+    End(Box<PromotionDetail>),
+    /// It can no longer be read; the stream then closes.
+    Error(crate::ErrorBody),
+}
+
+impl PromotionStream {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Promotion(_) => "promotion",
+            Self::End(_) => "end",
+            Self::Error(_) => "error",
+        }
+    }
+
+    /// The JSON of the event's payload (its `data:`).
+    pub fn data(&self) -> String {
+        let json = match self {
+            Self::Promotion(d) | Self::End(d) => serde_json::to_string(d),
+            Self::Error(e) => serde_json::to_string(e),
+        };
+        json.unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// An event as a browser's `EventSource` delivers it.
+    pub fn parse(name: &str, data: &str) -> Option<Self> {
+        match name {
+            "promotion" => serde_json::from_str(data).ok().map(Self::Promotion),
+            "end" => serde_json::from_str(data).ok().map(Self::End),
+            "error" => serde_json::from_str(data).ok().map(Self::Error),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,6 +237,13 @@ const REST: &[Row] = &[
         [401, 200, 200, 200, 200, 200, 404],
     ),
     (
+        "get",
+        "/promotions/{id}/events",
+        "/api/v1/promotions/1/events",
+        "",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    (
         "post",
         "/promotions/{id}/approve",
         "/api/v1/promotions/1/approve",

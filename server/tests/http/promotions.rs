@@ -271,6 +271,22 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
     assert_eq!(status, StatusCode::CREATED, "{opened}");
     let id = opened["id"].as_i64().unwrap();
     assert_eq!(opened["requested_by"], "user:ci-pipeline");
+    // Follow it live, as the page does: the events until it ends.
+    let events = {
+        let request = p
+            .http
+            .get(format!("{}/api/v1/promotions/{id}/events", p.base))
+            .bearer_auth(&ci);
+        tokio::spawn(async move {
+            let mut response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let mut text = String::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+            text
+        })
+    };
     let review = p.wait_state(&ci, id, "awaiting_approval").await;
     assert_eq!(review["plans"][0]["layer"], "iam", "{review}");
     assert!(review["plan_hash"]
@@ -321,6 +337,28 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
 
     let done = p.wait_state(&ci, id, "succeeded").await;
+    let stream = tokio::time::timeout(Duration::from_secs(30), events)
+        .await
+        .expect("the event stream closes once the promotion is final")
+        .unwrap();
+    let names: Vec<&str> = stream
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(names.first(), Some(&"promotion"), "{stream}");
+    assert_eq!(names.last(), Some(&"end"), "{stream}");
+    let states: Vec<String> = stream
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .map(|d| d["state"].as_str().unwrap_or("").to_owned())
+        .collect();
+    for state in ["awaiting_approval", "applying", "succeeded"] {
+        assert!(
+            states.iter().any(|s| s == state),
+            "{state} not streamed: {states:?}"
+        );
+    }
     assert!(done["checks"][0]["passed"] == true, "{done}");
     let (_, green) = p
         .call(&admin, Method::GET, "/api/v1/environments/green", None)

@@ -13,6 +13,7 @@ mod extract;
 mod jobs;
 mod oidc_checks;
 pub mod openapi;
+mod promotion_events;
 mod promotions;
 
 use axum::extract::Extension;
@@ -61,6 +62,7 @@ api_routes! {
     post "/promotions" => promotions::open,
     post "/promotions/preview" => promotions::preview,
     get "/promotions/{id}" => promotions::get,
+    get "/promotions/{id}/events" => promotion_events::stream,
     post "/promotions/{id}/approve" => promotions::approve,
     post "/promotions/{id}/reject" => promotions::reject,
     post "/promotions/{id}/cancel" => promotions::cancel,

@@ -8,7 +8,7 @@ use axum::response::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{access, audit, environments, events, jobs, oidc_checks, promotions};
+use super::{access, audit, environments, events, jobs, oidc_checks, promotion_events, promotions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ use super::{access, audit, environments, events, jobs, oidc_checks, promotions};
         access::list, access::grant, access::revoke, access::explain,
         oidc_checks::request, oidc_checks::history,
         promotions::list, promotions::open, promotions::preview, promotions::get,
+        promotion_events::stream,
         promotions::approve, promotions::reject, promotions::cancel, promotions::accept,
         promotions::rollback, promotions::replan, promotions::reverify,
         promotions::releases, promotions::set_policy, promotions::lift_hold,
