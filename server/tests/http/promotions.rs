@@ -271,8 +271,10 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
     assert_eq!(status, StatusCode::CREATED, "{opened}");
     let id = opened["id"].as_i64().unwrap();
     assert_eq!(opened["requested_by"], "user:ci-pipeline");
-    // Follow it live, as the page does: the events until it ends.
-    let events = {
+    // Follow it live, as the page does: each event's name and state, as it
+    // arrives, until the stream ends.
+    let (seen, mut events) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+    let streaming = {
         let request = p
             .http
             .get(format!("{}/api/v1/promotions/{id}/events", p.base))
@@ -280,12 +282,35 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
         tokio::spawn(async move {
             let mut response = request.send().await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
-            let mut text = String::new();
+            let mut buffer = String::new();
             while let Ok(Some(chunk)) = response.chunk().await {
-                text.push_str(&String::from_utf8_lossy(&chunk));
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buffer.find("\n\n") {
+                    let event: String = buffer.drain(..end + 2).collect();
+                    let field = |name: &str| {
+                        event
+                            .lines()
+                            .find_map(|l| l.strip_prefix(name))
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    let data: Value = serde_json::from_str(&field("data: ")).unwrap_or(Value::Null);
+                    let state = data["state"].as_str().unwrap_or("").to_owned();
+                    let _ = seen.send((field("event: "), state));
+                }
             }
-            text
         })
+    };
+    let mut streamed = Vec::new();
+    let mut wait_streamed = async |want: &str, streamed: &mut Vec<(String, String)>| {
+        while !streamed.iter().any(|(_, s)| s == want) {
+            let next = tokio::time::timeout(Duration::from_secs(30), events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{want} was not streamed: {streamed:?}"));
+            streamed.push(
+                next.unwrap_or_else(|| panic!("the stream ended before {want}: {streamed:?}")),
+            );
+        }
     };
     let review = p.wait_state(&ci, id, "awaiting_approval").await;
     assert_eq!(review["plans"][0]["layer"], "iam", "{review}");
@@ -323,6 +348,7 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
         .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
+    wait_streamed("awaiting_approval", &mut streamed).await;
     let (status, body) = p
         .call(
             &approver,
@@ -337,28 +363,21 @@ async fn a_pipeline_promotes_blue_to_green_and_someone_else_approves() {
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
 
     let done = p.wait_state(&ci, id, "succeeded").await;
-    let stream = tokio::time::timeout(Duration::from_secs(30), events)
+    wait_streamed("succeeded", &mut streamed).await;
+    tokio::time::timeout(Duration::from_secs(30), streaming)
         .await
         .expect("the event stream closes once the promotion is final")
         .unwrap();
-    let names: Vec<&str> = stream
-        .lines()
-        .filter_map(|l| l.strip_prefix("event: "))
-        .collect();
-    assert_eq!(names.first(), Some(&"promotion"), "{stream}");
-    assert_eq!(names.last(), Some(&"end"), "{stream}");
-    let states: Vec<String> = stream
-        .lines()
-        .filter_map(|l| l.strip_prefix("data: "))
-        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
-        .map(|d| d["state"].as_str().unwrap_or("").to_owned())
-        .collect();
-    for state in ["awaiting_approval", "applying", "succeeded"] {
-        assert!(
-            states.iter().any(|s| s == state),
-            "{state} not streamed: {states:?}"
-        );
-    }
+    assert_eq!(
+        streamed.first().map(|e| e.0.as_str()),
+        Some("promotion"),
+        "{streamed:?}"
+    );
+    assert_eq!(
+        streamed.last(),
+        Some(&("end".to_owned(), "succeeded".to_owned())),
+        "{streamed:?}"
+    );
     assert!(done["checks"][0]["passed"] == true, "{done}");
     let (_, green) = p
         .call(&admin, Method::GET, "/api/v1/environments/green", None)
