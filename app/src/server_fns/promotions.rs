@@ -220,17 +220,17 @@ macro_rules! promotion_move {
 }
 
 promotion_move!(
-    /// Cancels a promotion that has not applied yet.
+    /// Cancels a promotion in any state that is not final.
     cancel_promotion,
     "cancel_promotion"
 );
 promotion_move!(
-    /// Accepts a promotion whose verification ran out of time undecided.
+    /// Accepts a promotion awaiting a decision, without verification.
     accept_promotion,
     "accept_promotion"
 );
 promotion_move!(
-    /// Rolls the target back to what it ran before the promotion.
+    /// Rolls the target back to its last verified revisions.
     rollback_promotion,
     "rollback_promotion"
 );

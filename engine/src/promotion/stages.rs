@@ -251,10 +251,10 @@ impl Stages<'_> {
                 let result = self.apply_inner(row).await;
                 self.or_end(row, PromotionState::Failed, result).await?;
                 let row = self.reload(p.id).await?;
-                self.verify_and_decide(&row, false).await
+                self.verify_and_decide(&row).await
             }
             // The worker died while verifying: verify again.
-            PromotionState::Verifying => self.verify_and_decide(row, false).await,
+            PromotionState::Verifying => self.verify_and_decide(row).await,
             other => {
                 self.ctx.log(
                     None,
@@ -411,7 +411,7 @@ impl Stages<'_> {
 
     /// Verifies the applied promotion and moves it on: succeeded, rolling
     /// back (a failed rule with auto-rollback on) or awaiting a decision.
-    async fn verify_and_decide(&self, row: &PromotionRow, _resumed: bool) -> Result<(), JobError> {
+    async fn verify_and_decide(&self, row: &PromotionRow) -> Result<(), JobError> {
         let p = &row.promotion;
         if p.state != PromotionState::Verifying {
             return Ok(());

@@ -178,9 +178,6 @@ impl Engine {
     }
 
     async fn environment_must_exist(&self, env: &EnvironmentName) -> Result<(), Error> {
-        crate::store::environments::get_by_name(self.store().pool(), env)
-            .await?
-            .map(drop)
-            .ok_or_else(|| Error::NotFound(format!("environment {env}")))
+        self.environment_row(env).await.map(drop)
     }
 }

@@ -5,7 +5,6 @@ use domain::{Actions, EnvironmentDetail, EnvironmentName, Limit, Permissions};
 
 use crate::authz::{environment_object, Action};
 use crate::queue::{self, JobFilter, Visible};
-use crate::store::environments;
 use crate::{Actor, Engine, Error};
 
 /// How many recent jobs [`Engine::environment_detail`] returns.
@@ -22,9 +21,7 @@ impl Engine {
         name: &EnvironmentName,
     ) -> Result<EnvironmentDetail, Error> {
         self.authorize(actor, Action::ViewEnvironment(name)).await?;
-        let row = environments::get_by_name(self.store().pool(), name)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("environment {name}")))?;
+        let row = self.environment_row(name).await?;
         let filter = JobFilter {
             environment: Some(name.clone()),
             limit: Limit::clamped(RECENT_JOBS),
@@ -48,7 +45,7 @@ impl Engine {
     }
 
     /// Whether `actor` holds `relation` on `env`; false when unsure.
-    async fn may(&self, actor: &Actor, relation: &str, env: &EnvironmentName) -> bool {
+    pub(crate) async fn may(&self, actor: &Actor, relation: &str, env: &EnvironmentName) -> bool {
         if actor.is_system() {
             return true;
         }

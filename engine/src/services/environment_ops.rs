@@ -136,9 +136,7 @@ impl Engine {
         &self,
         name: &EnvironmentName,
     ) -> Result<environments::EnvironmentRow, Error> {
-        let env = environments::get_by_name(self.store().pool(), name)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("environment {name}")))?;
+        let env = self.environment_row(name).await?;
         if let Some(reason) = &env.locked_reason {
             return Err(Error::Conflict(format!("{name} is locked: {reason}")));
         }

@@ -55,9 +55,16 @@ impl Engine {
         name: &EnvironmentName,
     ) -> Result<EnvironmentSummary, Error> {
         self.authorize(actor, Action::ViewEnvironment(name)).await?;
+        Ok(self.environment_row(name).await?.summary)
+    }
+
+    /// The stored environment, or not found.
+    pub(crate) async fn environment_row(
+        &self,
+        name: &EnvironmentName,
+    ) -> Result<environments::EnvironmentRow, Error> {
         environments::get_by_name(self.store().pool(), name)
             .await?
-            .map(|row| row.summary)
             .ok_or_else(|| Error::NotFound(format!("environment {name}")))
     }
 

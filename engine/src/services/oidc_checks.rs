@@ -25,9 +25,7 @@ impl Engine {
         env: &EnvironmentName,
     ) -> Result<JobId, Error> {
         self.authorize(actor, Action::ViewEnvironment(env)).await?;
-        let row = environments::get_by_name(self.store().pool(), env)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("environment {env}")))?;
+        let row = self.environment_row(env).await?;
         if row.summary.status == EnvironmentStatus::Destroyed {
             return Err(Error::Conflict(format!("environment {env} is destroyed")));
         }

@@ -14,7 +14,7 @@ use domain::{
 
 use crate::authz::{environment_object, Action};
 use crate::promotion::{self, release_set, Stage};
-use crate::store::environments::{self, EnvironmentRow};
+use crate::store::environments::EnvironmentRow;
 use crate::store::promotions::{self as store, NewPromotion, PromotionRow};
 use crate::store::{audit, now_ms, NewAuditEvent, StoreError};
 use crate::{Actor, Engine, Error};
@@ -36,12 +36,6 @@ struct Opening {
 }
 
 impl Engine {
-    async fn environment(&self, name: &EnvironmentName) -> Result<EnvironmentRow, Error> {
-        environments::get_by_name(self.store().pool(), name)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("environment {name}")))
-    }
-
     /// The policy that governs promotions into `env`.
     async fn policy_of(&self, env: &EnvironmentRow) -> Result<PromotionPolicy, Error> {
         Ok(store::policy(self.store().pool(), &env.summary.name)
@@ -51,8 +45,8 @@ impl Engine {
 
     /// The diff, the warnings and every reason to refuse.
     async fn opening(&self, req: &PromotionRequest) -> Result<Opening, Error> {
-        let source = self.environment(&req.source).await?;
-        let target = self.environment(&req.target).await?;
+        let source = self.environment_row(&req.source).await?;
+        let target = self.environment_row(&req.target).await?;
         let mut refusals = Vec::new();
         let mut conflicts = Vec::new();
         if let Some(reason) = &target.locked_reason {
@@ -352,21 +346,8 @@ impl Engine {
         let approvals = store::approvals(pool, id, p.plan_hash.as_deref()).await?;
         let events = store::events(pool, id).await?;
         let object = environment_object(&p.target);
-        let check = |relation: &'static str| {
-            let object = object.clone();
-            async move {
-                !actor.is_anonymous()
-                    && (actor.is_system()
-                        || matches!(
-                            self.authorizer()
-                                .check(&actor.principal, relation, &object)
-                                .await,
-                            Ok(true)
-                        ))
-            }
-        };
-        let can_promote = check("can_promote_to").await;
-        let can_approve = check("can_approve_promotion").await;
+        let can_promote = self.may(actor, "can_promote_to", &p.target).await;
+        let can_approve = self.may(actor, "can_approve_promotion", &p.target).await;
         // People first, then the groups whose members approve (expanded
         // where the authorizer can); the requester is never among them.
         let mut approvers = Vec::new();
@@ -409,7 +390,7 @@ impl Engine {
         };
         let flight = store::in_flight(pool, &p.target).await?;
         // Moves that start a job wait while another promotion holds the slot.
-        let slot_free = !flight.iter().any(|o| o.id != id && o.job.is_some());
+        let slot_free = slot_holder(&flight, id).is_none();
         let actions = PromotionActions {
             approve: viewer_can_approve,
             reject: viewer_can_approve,
@@ -565,17 +546,17 @@ impl Engine {
         actor: &Actor,
         id: PromotionId,
     ) -> Result<Promotion, Error> {
-        self.act(actor, id, Move::Cancel, |engine, tx, row| {
+        self.act(actor, id, Move::Cancel, |actor, tx, row| {
             Box::pin(async move {
                 if let Some(job) = row.promotion.job {
                     crate::queue::cancel(tx, job).await?;
                 }
-                let message = format!("cancelled by {}", engine_principal(engine));
+                let message = format!("cancelled by {}", &actor.principal);
                 transition(
                     tx,
                     row,
                     PromotionState::Cancelled,
-                    engine_principal(engine),
+                    &actor.principal,
                     &message,
                 )
                 .await?;
@@ -593,9 +574,9 @@ impl Engine {
         actor: &Actor,
         id: PromotionId,
     ) -> Result<Promotion, Error> {
-        self.act(actor, id, Move::Accept, |engine, tx, row| {
+        self.act(actor, id, Move::Accept, |actor, tx, row| {
             Box::pin(async move {
-                let who = engine_principal(engine);
+                let who = actor.principal.as_str();
                 let message = format!("accepted by {who} without a passing verification");
                 transition(tx, row, PromotionState::Succeeded, who, &message).await?;
                 promotion::start_next(tx, &row.promotion.target).await?;
@@ -614,9 +595,9 @@ impl Engine {
     ) -> Result<Promotion, Error> {
         let row = self.visible_promotion(actor, id).await?;
         let to = crate::promotion::rollback_target(self.store().pool(), &row).await?;
-        self.act(actor, id, Move::Rollback, move |engine, tx, row| {
+        self.act(actor, id, Move::Rollback, move |actor, tx, row| {
             Box::pin(async move {
-                let who = engine_principal(engine);
+                let who = actor.principal.as_str();
                 store::set_rollback(&mut **tx, row.promotion.id, &to).await?;
                 let message = format!("rollback requested by {who}");
                 transition(tx, row, PromotionState::RollingBack, who, &message).await?;
@@ -634,17 +615,13 @@ impl Engine {
         actor: &Actor,
         id: PromotionId,
     ) -> Result<Promotion, Error> {
-        self.act(actor, id, Move::Replan, |engine, tx, row| {
+        self.act(actor, id, Move::Replan, |actor, tx, row| {
             Box::pin(async move {
-                let who = engine_principal(engine);
+                let who = actor.principal.as_str();
                 let message =
                     format!("re-plan requested by {who}; earlier approvals no longer count");
                 transition(tx, row, PromotionState::Planning, who, &message).await?;
-                sqlx::query("UPDATE promotions SET job_id = NULL, plan_hash = NULL WHERE id = $1")
-                    .bind(row.promotion.id.0)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(StoreError::Database)?;
+                store::clear_plan(&mut **tx, row.promotion.id).await?;
                 promotion::start_next(tx, &row.promotion.target).await?;
                 Ok(())
             })
@@ -659,9 +636,9 @@ impl Engine {
         actor: &Actor,
         id: PromotionId,
     ) -> Result<Promotion, Error> {
-        self.act(actor, id, Move::Reverify, |engine, tx, row| {
+        self.act(actor, id, Move::Reverify, |actor, tx, row| {
             Box::pin(async move {
-                let who = engine_principal(engine);
+                let who = actor.principal.as_str();
                 store::event(
                     tx,
                     row.promotion.id,
@@ -704,12 +681,11 @@ impl Engine {
                 mv.past()
             )));
         }
-        if mv == Move::Rollback || mv == Move::Replan || mv == Move::Reverify {
+        // A rollback or a verification starts a job at once; a re-plan
+        // waits its turn like a new promotion.
+        if mv == Move::Rollback || mv == Move::Reverify {
             let flight = store::in_flight(self.store().pool(), &row.promotion.target).await?;
-            if let Some(other) = flight
-                .iter()
-                .find(|p| p.id != id && p.job.is_some() && mv != Move::Replan)
-            {
+            if let Some(other) = slot_holder(&flight, id) {
                 return Err(Error::Conflict(format!(
                     "promotion {} into {} is in flight: wait for it to finish",
                     other.id, row.promotion.target
@@ -763,25 +739,12 @@ impl Engine {
         name: &EnvironmentName,
     ) -> Result<EnvironmentReleases, Error> {
         self.authorize(actor, Action::ViewEnvironment(name)).await?;
-        let env = self.environment(name).await?;
+        let env = self.environment_row(name).await?;
         let pool = self.store().pool();
-        let object = environment_object(name);
-        let allowed = |relation: &'static str| {
-            let object = object.clone();
-            async move {
-                actor.is_system()
-                    || matches!(
-                        self.authorizer()
-                            .check(&actor.principal, relation, &object)
-                            .await,
-                        Ok(true)
-                    )
-            }
-        };
         Ok(EnvironmentReleases {
             policy: self.policy_of(&env).await?,
-            can_edit_policy: allowed("can_manage_access").await,
-            can_lift_holds: allowed("can_promote_to").await,
+            can_edit_policy: self.may(actor, "can_manage_access", name).await,
+            can_lift_holds: self.may(actor, "can_promote_to", name).await,
             deployments: store::deployments(pool, name, 20).await?,
             holds: store::holds(pool, name).await?,
         })
@@ -796,7 +759,7 @@ impl Engine {
     ) -> Result<PromotionPolicy, Error> {
         policy.validate().map_err(Error::Invalid)?;
         self.authorize(actor, Action::ManageAccess(name)).await?;
-        let env = self.environment(name).await?;
+        let env = self.environment_row(name).await?;
         let before = self.policy_of(&env).await?;
         let mut tx = self.store().pool().begin().await?;
         store::put_policy(&mut *tx, name, policy).await?;
@@ -861,8 +824,10 @@ impl Engine {
     }
 }
 
-fn engine_principal(actor: &Actor) -> &str {
-    &actor.principal
+/// The other promotion of the same target that holds the slot (a job of
+/// its own), if any.
+fn slot_holder(flight: &[Promotion], id: PromotionId) -> Option<&Promotion> {
+    flight.iter().find(|p| p.id != id && p.job.is_some())
 }
 
 /// Distinct approvers of the current plan.

@@ -267,6 +267,19 @@ pub async fn set_job<'e>(
     Ok(())
 }
 
+/// Forgets the plan and the job, for a re-plan: it waits its turn again
+/// and no earlier approval is current.
+pub async fn clear_plan<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: PromotionId,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE promotions SET job_id = NULL, plan_hash = NULL WHERE id = $1")
+        .bind(id.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Stores the plans, the hash approvals bind to and the warnings.
 pub async fn set_plans<'e>(
     db: impl Executor<'e, Database = Any>,
