@@ -94,49 +94,76 @@ crate::string_enum!(
     }
 );
 
-/// The Charmhub channel an environment tracks: a risk, optionally with a
-/// track (`edge`, `stable`, `2/edge`).
+/// A Charmhub channel, `[track/]risk[/branch]`: a risk (edge, beta,
+/// candidate, stable), optionally after a track (`2/edge`, `latest/edge`)
+/// and before a branch (`edge/fix-123`). No track means `latest`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Channel(String);
 
 const RISKS: &[&str] = &["edge", "beta", "candidate", "stable"];
 
+/// The parts of a channel: (track, risk, branch).
+fn channel_parts(input: &str) -> Option<(Option<&str>, &str, Option<&str>)> {
+    let part = |p: &str, max: usize, extra: &[char]| {
+        !p.is_empty()
+            && p.len() <= max
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || extra.contains(&c))
+    };
+    let parts: Vec<&str> = input.split('/').collect();
+    let (track, risk, branch) = match parts.as_slice() {
+        [risk] => (None, *risk, None),
+        [a, b] if RISKS.contains(a) => (None, *a, Some(*b)),
+        [track, risk] => (Some(*track), *risk, None),
+        [track, risk, branch] => (Some(*track), *risk, Some(*branch)),
+        _ => return None,
+    };
+    let fine = RISKS.contains(&risk)
+        && track.is_none_or(|t| part(t, 20, &[]))
+        && branch.is_none_or(|b| part(b, 64, &['_']));
+    fine.then_some((track, risk, branch))
+}
+
 impl Channel {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let err = || {
-            Err(ValidationError::new(
+        match channel_parts(input) {
+            Some(_) => Ok(Self(input.to_owned())),
+            None => Err(ValidationError::new(
                 "channel",
-                "must be a risk (edge, beta, candidate, stable), optionally with a track such as 2/edge",
-            ))
-        };
-        let (track, risk) = match input.split_once('/') {
-            Some((track, risk)) => (Some(track), risk),
-            None => (None, input),
-        };
-        if !RISKS.contains(&risk) {
-            return err();
+                "must be [track/]risk[/branch] with a risk of edge, beta, candidate or stable, \
+                 such as edge, 2/edge or latest/edge/fix-1",
+            )),
         }
-        if let Some(track) = track {
-            let valid = !track.is_empty()
-                && track.len() <= 20
-                && track
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-            if !valid {
-                return err();
-            }
-        }
-        Ok(Self(input.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// The risk part: `edge` for both `edge` and `2/edge`.
+    /// The risk part: `edge` for `edge`, `2/edge` and `edge/fix`.
     pub fn risk(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or(&self.0)
+        channel_parts(&self.0).map_or(&self.0, |(_, risk, _)| risk)
+    }
+
+    /// The channel with its track spelled out: `latest/edge` for `edge`.
+    /// Two channels are the same channel when these are equal.
+    pub fn canonical(&self) -> String {
+        match channel_parts(&self.0) {
+            Some((track, risk, branch)) => {
+                let track = track.unwrap_or("latest");
+                match branch {
+                    Some(branch) => format!("{track}/{risk}/{branch}"),
+                    None => format!("{track}/{risk}"),
+                }
+            }
+            None => self.0.clone(),
+        }
+    }
+
+    /// Whether `other` names the same channel (`edge` is `latest/edge`).
+    pub fn is_same(&self, other: &Channel) -> bool {
+        self.canonical() == other.canonical()
     }
 }
 
@@ -476,7 +503,27 @@ mod tests {
         assert_eq!(Channel::parse("edge").unwrap().risk(), "edge");
         assert_eq!(Channel::parse("2/edge").unwrap().risk(), "edge");
         assert_eq!(Channel::parse("latest/stable").unwrap().risk(), "stable");
-        for bad in ["", "nightly", "2/", "/edge", "a b/edge", "2/edge/x"] {
+        assert_eq!(Channel::parse("edge/fix-1").unwrap().risk(), "edge");
+        assert_eq!(Channel::parse("3/beta/hot_fix").unwrap().risk(), "beta");
+        let edge = Channel::parse("edge").unwrap();
+        assert_eq!(edge.canonical(), "latest/edge");
+        assert!(edge.is_same(&Channel::parse("latest/edge").unwrap()));
+        assert!(!edge.is_same(&Channel::parse("2/edge").unwrap()));
+        assert!(!edge.is_same(&Channel::parse("edge/fix").unwrap()));
+        assert_eq!(
+            Channel::parse("edge/fix").unwrap().canonical(),
+            "latest/edge/fix"
+        );
+        for bad in [
+            "",
+            "nightly",
+            "2/",
+            "/edge",
+            "a b/edge",
+            "2/edge/x/y",
+            "edge/",
+            "2/nightly/x",
+        ] {
             assert!(Channel::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -39,7 +39,11 @@ pub use promotion::{
     Approval, DecisionRequest, Deployment, DiffRow, EnvironmentReleases, Hold, HoldKey,
     OpenPromotion, PolicyForm, Promotion, PromotionActions, PromotionDetail, PromotionEvent,
     PromotionFilter, PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery,
-    PromotionRequest, PromotionState, PromotionStream, ReleaseSet, ResourceChange, Verdict,
-    VerificationCheck, Warning, WarningKind, WorkspacePlan,
+    PromotionRequest, PromotionSource, PromotionState, PromotionStream, ReleaseSet, ResourceChange,
+    Verdict, VerificationCheck, Warning, WarningKind, WorkspacePlan,
 };
-pub use release::Release;
+pub use release::{
+    upstream_order, ChannelRelease, MatrixCell, MatrixEnvironment, MatrixRow, NewQuarantine,
+    NewRelease, Quarantine, QuarantineKey, QuarantineRequest, RecordRelease, RecordedRelease,
+    Release, ReleaseFilter, ReleaseId, ReleaseMatrix, ReleaseOutcome, ReleaseQuery, ReleaseRef,
+};

@@ -46,7 +46,7 @@ pub struct ManifestRow {
 }
 
 /// A name of lowercase letters, digits and '-', starting with a letter or digit.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_NAME
         && !name.starts_with('-')

@@ -88,7 +88,7 @@ impl PromotionState {
             Self::Rejected => "rejected",
             Self::Cancelled => "cancelled",
             Self::Failed => "failed",
-            Self::Superseded => "superseded (stale plan)",
+            Self::Superseded => "superseded",
             Self::AwaitingDecision => "awaiting decision",
             Self::RollingBack => "rolling back",
             Self::RolledBack => "rolled back",
@@ -103,7 +103,7 @@ pub const MAX_APPROVALS: u32 = 5;
 pub const MAX_COMMENT: usize = 2000;
 
 /// How promotions into one environment are governed. Owners change it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PromotionPolicy {
@@ -121,6 +121,14 @@ pub struct PromotionPolicy {
     /// Seconds verification may take before a person must decide, 1 to 3600.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3600))]
     pub verify_window_secs: u32,
+    /// A release recorded on the channel it tracks opens a promotion into
+    /// it (off when absent).
+    #[serde(default)]
+    pub auto_deploy: bool,
+    /// The environment it is promoted from: orders the release matrix and
+    /// is the New promotion form's first choice of source.
+    #[serde(default)]
+    pub upstream: Option<EnvironmentName>,
 }
 
 impl PromotionPolicy {
@@ -136,6 +144,8 @@ impl PromotionPolicy {
             verify_passes: 2,
             verify_interval_secs: 15,
             verify_window_secs: 300,
+            auto_deploy: false,
+            upstream: None,
         }
     }
 
@@ -185,11 +195,20 @@ pub struct PolicyForm {
     pub verify_passes: String,
     pub verify_interval_secs: String,
     pub verify_window_secs: String,
+    pub auto_deploy: Option<String>,
+    /// Empty: none.
+    pub upstream: String,
 }
 
 impl PolicyForm {
     pub fn parse(&self) -> Result<PromotionPolicy, Vec<ValidationError>> {
         let mut errors = Vec::new();
+        let upstream = match self.upstream.trim() {
+            "" => None,
+            name => EnvironmentName::parse(name)
+                .map_err(|e| errors.push(rename(e, "upstream")))
+                .ok(),
+        };
         let mut number = |field: &str, text: &str| match text.trim().parse::<u32>() {
             Ok(n) => n,
             Err(_) => {
@@ -203,6 +222,8 @@ impl PolicyForm {
             verify_passes: number("verify_passes", &self.verify_passes),
             verify_interval_secs: number("verify_interval_secs", &self.verify_interval_secs),
             verify_window_secs: number("verify_window_secs", &self.verify_window_secs),
+            auto_deploy: self.auto_deploy.is_some(),
+            upstream,
         };
         if !errors.is_empty() {
             return Err(errors);
@@ -440,12 +461,50 @@ pub struct PromotionEvent {
     pub message: String,
 }
 
+/// Where a promotion's revisions come from: another environment, or a
+/// release recorded by CI (`{"environment": "blue"}` or `{"release": {…}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionSource {
+    Environment(EnvironmentName),
+    Release(crate::ReleaseRef),
+}
+
+impl PromotionSource {
+    /// The source environment, when the source is one.
+    pub fn environment(&self) -> Option<&EnvironmentName> {
+        match self {
+            Self::Environment(name) => Some(name),
+            Self::Release(_) => None,
+        }
+    }
+
+    /// Where people read more about it: the environment's or the
+    /// release's page.
+    pub fn href(&self) -> String {
+        match self {
+            Self::Environment(name) => format!("/environments/{name}"),
+            Self::Release(r) => format!("/releases#release-{}", r.id),
+        }
+    }
+}
+
+impl fmt::Display for PromotionSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Environment(name) => name.fmt(f),
+            Self::Release(r) => r.fmt(f),
+        }
+    }
+}
+
 /// A promotion as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Promotion {
     pub id: PromotionId,
-    pub source: EnvironmentName,
+    pub source: PromotionSource,
     pub target: EnvironmentName,
     pub state: PromotionState,
     pub applications: Vec<String>,
@@ -720,18 +779,30 @@ mod tests {
             verify_passes: "1".into(),
             verify_interval_secs: "5".into(),
             verify_window_secs: "60".into(),
+            auto_deploy: Some("on".into()),
+            upstream: " blue ".into(),
         };
         let policy = form.parse().unwrap_or_else(|e| panic!("{e:?}"));
         assert!(!policy.auto_rollback);
+        assert!(policy.auto_deploy);
+        assert_eq!(
+            policy.upstream.map(|u| u.to_string()).as_deref(),
+            Some("blue")
+        );
         assert_eq!(policy.required_approvals, 2);
         let bad = PolicyForm {
             required_approvals: "two".into(),
+            upstream: "Not A Name".into(),
             ..form
         };
-        assert_eq!(
-            bad.parse().err().unwrap_or_default()[0].field,
-            "required_approvals"
-        );
+        let fields: Vec<String> = bad
+            .parse()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["upstream", "required_approvals"]);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Demo data: the four environments of the write-up, seeded once.
 
-use domain::{CreateEnvironment, EnvironmentName, Manifest, Release};
+use domain::{
+    Channel, CreateEnvironment, EnvironmentName, Manifest, NewRelease, PromotionPolicy, Tier,
+};
 use serde_json::{json, Value};
 
 use crate::authz::Tuple;
-use crate::store::{environments, now_ms, promotions, settings};
+use crate::store::{environments, now_ms, promotions, releases, settings};
 use crate::{Actor, Engine, Error};
 
 /// The revision that breaks an identity stack in the demo: an environment
@@ -103,6 +105,20 @@ const DEMO_GRANTS: &[(&str, &str, &str)] = &[
     ),
     // bob owns releases into green: he promotes, someone else approves.
     ("user:bob", "operator", "environment:green"),
+    // The demo's CI pipeline records releases (its token is printed at start).
+    (DEMO_CI, "releaser", "platform:default"),
+];
+
+/// The principal of the demo's CI pipeline.
+pub const DEMO_CI: &str = "user:palette-demo-ci";
+
+/// (environment, upstream, auto-deploy): blue takes edge releases as they
+/// come, without an approval; the others are promoted from blue.
+const DEMO_POLICIES: &[(&str, Option<&str>, bool)] = &[
+    ("blue", None, true),
+    ("green", Some("blue"), false),
+    ("red", Some("blue"), false),
+    ("yellow", Some("red"), false),
 ];
 
 /// The layers every demo environment has, in the write-up's order.
@@ -139,6 +155,7 @@ impl Engine {
             }
         }
         self.seed_releases().await?;
+        self.seed_policies().await?;
         let grants: Vec<Tuple> = DEMO_GRANTS
             .iter()
             .map(|(user, relation, object)| Tuple::new(*user, *relation, *object))
@@ -158,6 +175,7 @@ impl Engine {
     async fn seed_releases(&self) -> Result<(), Error> {
         let at = now_ms();
         let stack = Manifest::identity_stack("edge");
+        let mut tx = self.store().pool().begin().await?;
         for (app, entry) in &stack.0 {
             for (risk, also) in [
                 ("edge", None),
@@ -165,20 +183,43 @@ impl Engine {
                 ("candidate", None),
                 ("stable", Some("edge")),
             ] {
+                let channel = Channel::parse(risk).map_err(Error::invalid)?;
                 for from in std::iter::once(risk).chain(also) {
                     let Some(revision) = revision_for(app, from) else {
                         continue;
                     };
-                    let release = Release {
+                    let release = NewRelease {
+                        application: app.clone(),
                         charm: entry.charm.clone(),
-                        channel: risk.to_owned(),
                         revision,
-                        at,
-                        by: "palette:demo".to_owned(),
+                        channel: channel.clone(),
+                        resources: Default::default(),
                     };
-                    promotions::insert_release(self.store().pool(), &release).await?;
+                    releases::insert(&mut tx, &release, at, "palette:demo").await?;
                 }
             }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Blue auto-deploys edge releases with no approval and verifies
+    /// quickly; green, red and yellow name the environment they come from.
+    async fn seed_policies(&self) -> Result<(), Error> {
+        for (name, upstream, auto_deploy) in DEMO_POLICIES {
+            let env = EnvironmentName::parse(name).map_err(Error::invalid)?;
+            let mut policy = PromotionPolicy::default_for(Tier::Production);
+            policy.auto_deploy = *auto_deploy;
+            policy.upstream = upstream
+                .map(EnvironmentName::parse)
+                .transpose()
+                .map_err(Error::invalid)?;
+            if *auto_deploy {
+                policy.required_approvals = 0;
+                policy.verify_interval_secs = 5;
+                policy.verify_window_secs = 60;
+            }
+            promotions::put_policy(self.store().pool(), &env, &policy).await?;
         }
         Ok(())
     }

@@ -143,7 +143,7 @@ fn PromotionTable(promotions: Vec<Promotion>) -> impl IntoView {
                     <tr data-promotion=p.id.0>
                         <th scope="row"><a href=format!("/promotions/{}", p.id)>{format!("#{}", p.id)}</a></th>
                         <td>
-                            <a href=format!("/environments/{}", p.source)>{p.source.to_string()}</a>
+                            <a href=p.source.href()>{p.source.to_string()}</a>
                             " → "
                             <a href=format!("/environments/{}", p.target)>{p.target.to_string()}</a>
                         </td>

@@ -23,6 +23,8 @@ pub const PLATFORM: &str = "platform:default";
 pub enum Action<'a> {
     CreateEnvironment,
     ReadAudit,
+    /// Record releases from CI, quarantine revisions and lift quarantines.
+    ManageReleases,
     ViewEnvironment(&'a EnvironmentName),
     ApplyEnvironment(&'a EnvironmentName),
     DestroyEnvironment(&'a EnvironmentName),
@@ -36,6 +38,7 @@ impl Action<'_> {
         match self {
             Self::CreateEnvironment => "creator",
             Self::ReadAudit => "auditor",
+            Self::ManageReleases => "releaser",
             Self::ViewEnvironment(_) => "can_view",
             Self::ApplyEnvironment(_) => "can_apply",
             Self::DestroyEnvironment(_) => "can_destroy",
@@ -47,7 +50,7 @@ impl Action<'_> {
 
     pub fn object(&self) -> String {
         match self {
-            Self::CreateEnvironment | Self::ReadAudit => PLATFORM.to_owned(),
+            Self::CreateEnvironment | Self::ReadAudit | Self::ManageReleases => PLATFORM.to_owned(),
             Self::ViewEnvironment(env)
             | Self::ApplyEnvironment(env)
             | Self::DestroyEnvironment(env)

@@ -21,7 +21,7 @@ impl Action<'_> {
             | Self::PromoteTo(e)
             | Self::ApprovePromotion(e)
             | Self::ManageAccess(e) => Some(e),
-            Self::CreateEnvironment | Self::ReadAudit => None,
+            Self::CreateEnvironment | Self::ReadAudit | Self::ManageReleases => None,
         }
     }
 }

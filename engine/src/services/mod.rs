@@ -10,4 +10,5 @@ pub mod jobs;
 pub mod oidc_checks;
 pub mod operations;
 pub mod promotions;
+pub mod releases;
 pub mod sessions;

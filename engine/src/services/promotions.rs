@@ -9,18 +9,33 @@ use domain::{
     DecisionRequest, DiffRow, EnvironmentName, EnvironmentReleases, EnvironmentStatus, HoldKey,
     Manifest, ManifestEntry, OpenPromotion, Page, Promotion, PromotionActions, PromotionDetail,
     PromotionId, PromotionPolicy, PromotionPreview, PromotionQuery, PromotionRequest,
-    PromotionState, ValidationError, Verdict, Warning, WarningKind,
+    PromotionSource, PromotionState, ValidationError, Verdict, Warning, WarningKind,
 };
 
 use crate::authz::{environment_object, Action};
 use crate::promotion::{self, release_set, Stage};
 use crate::store::environments::EnvironmentRow;
 use crate::store::promotions::{self as store, NewPromotion, PromotionRow};
+use crate::store::releases;
 use crate::store::{audit, now_ms, NewAuditEvent, StoreError};
 use crate::{Actor, Engine, Error};
 
 /// kratos and hydra are one identity service: they move together.
 const MOVE_TOGETHER: &[(&str, &str)] = &[("kratos", "hydra")];
+
+/// A promotion about to be stored: what [`Engine::insert_promotion`] takes.
+pub(crate) struct Opened<'a> {
+    pub source: PromotionSource,
+    pub target: &'a EnvironmentName,
+    pub applications: &'a [String],
+    pub incoming: Manifest,
+    pub previous: &'a Manifest,
+    pub diff: &'a [DiffRow],
+    pub warnings: &'a [Warning],
+    pub acknowledged: bool,
+    pub message: &'a str,
+    pub policy: &'a PromotionPolicy,
+}
 
 /// What opening would do, worked out once for the preview and the open.
 struct Opening {
@@ -37,10 +52,20 @@ struct Opening {
 
 impl Engine {
     /// The policy that governs promotions into `env`.
-    async fn policy_of(&self, env: &EnvironmentRow) -> Result<PromotionPolicy, Error> {
+    pub(crate) async fn policy_of(&self, env: &EnvironmentRow) -> Result<PromotionPolicy, Error> {
         Ok(store::policy(self.store().pool(), &env.summary.name)
             .await?
             .unwrap_or_else(|| PromotionPolicy::default_for(env.summary.tier)))
+    }
+
+    /// The layer of `env` that deploys `app`.
+    pub(crate) fn layer_for(&self, env: &EnvironmentRow, app: &str) -> Option<String> {
+        self.blueprint()
+            .order()
+            .iter()
+            .filter(|l| env.layers.is_empty() || env.layers.contains(&l.name))
+            .find(|l| l.applications.iter().any(|a| a == app))
+            .map(|l| l.name.clone())
     }
 
     /// The diff, the warnings and every reason to refuse.
@@ -98,7 +123,6 @@ impl Engine {
                 ),
             ));
         }
-        let layers = self.blueprint().order();
         let holds = store::holds(self.store().pool(), &req.target).await?;
         let mut diff = Vec::new();
         let mut incoming = Manifest::default();
@@ -126,11 +150,7 @@ impl Engine {
                 ));
                 continue;
             };
-            let layer = layers
-                .iter()
-                .filter(|l| target.layers.is_empty() || target.layers.contains(&l.name))
-                .find(|l| l.applications.contains(app))
-                .map(|l| l.name.clone());
+            let layer = self.layer_for(&target, app);
             if layer.is_none() {
                 refusals.push(ValidationError::new(
                     "applications",
@@ -151,9 +171,21 @@ impl Engine {
                 channel: current.channel.clone(),
                 revision: Some(revision),
             };
-            let released =
-                store::is_released(self.store().pool(), &entry.charm, &entry.channel, revision)
-                    .await?;
+            if let Some(q) =
+                releases::quarantine(self.store().pool(), &entry.charm, revision).await?
+            {
+                conflicts.push(format!(
+                    "{} revision {revision} is quarantined: {} (lift the quarantine first)",
+                    entry.charm, q.reason
+                ));
+            }
+            let released = match domain::Channel::parse(&entry.channel) {
+                Ok(channel) => {
+                    releases::is_released(self.store().pool(), &entry.charm, &channel, revision)
+                        .await?
+                }
+                Err(_) => false,
+            };
             if !released && current.revision != Some(revision) {
                 warnings.push(Warning {
                     kind: WarningKind::Channel,
@@ -243,8 +275,6 @@ impl Engine {
             )));
         }
         let policy = self.policy_of(&opening.target).await?;
-        let incoming = release_set(opening.incoming);
-        let now = now_ms();
         let message = format!(
             "opened by {}: {} from {}",
             actor.principal,
@@ -252,52 +282,83 @@ impl Engine {
             opening.source.summary.name
         );
         let mut tx = self.store().pool().begin().await?;
+        let id = self
+            .insert_promotion(
+                &mut tx,
+                actor,
+                Opened {
+                    source: PromotionSource::Environment(req.source.clone()),
+                    target: &req.target,
+                    applications: &opening.applications,
+                    incoming: opening.incoming,
+                    previous: &opening.previous,
+                    diff: &opening.diff,
+                    warnings: &opening.warnings,
+                    acknowledged: req.acknowledge && !opening.warnings.is_empty(),
+                    message: &message,
+                    policy: &policy,
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(self.promotion_row(id).await?.promotion)
+    }
+
+    /// Stores a promotion that may be opened, audited as `promotion.open`:
+    /// it plans at once, or waits for the target's earlier promotions.
+    pub(crate) async fn insert_promotion(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        opened: Opened<'_>,
+    ) -> Result<PromotionId, Error> {
+        let incoming = release_set(opened.incoming);
+        let now = now_ms();
         let id = store::insert(
-            &mut *tx,
+            &mut **tx,
             &NewPromotion {
-                source: &req.source,
-                target: &req.target,
-                applications: &opening.applications,
+                source: &opened.source,
+                target: opened.target,
+                applications: opened.applications,
                 incoming: &incoming,
-                previous: &opening.previous,
-                diff: &opening.diff,
-                warnings: &opening.warnings,
-                policy: &policy,
-                acknowledged: req.acknowledge && !opening.warnings.is_empty(),
+                previous: opened.previous,
+                diff: opened.diff,
+                warnings: opened.warnings,
+                policy: opened.policy,
+                acknowledged: opened.acknowledged,
                 requested_by: &actor.principal,
-                message: &message,
+                message: opened.message,
                 at: now,
             },
         )
         .await?;
         store::event(
-            &mut tx,
+            tx,
             id,
             PromotionState::Planning,
             &actor.principal,
-            &message,
+            opened.message,
             now,
         )
         .await?;
-        let started = promotion::start_next(&mut tx, &req.target).await?;
+        let started = promotion::start_next(tx, opened.target).await?;
         if started.is_none() {
             store::event(
-                &mut tx,
+                tx,
                 id,
                 PromotionState::Planning,
                 "palette",
                 &format!(
                     "waiting: another promotion into {} is in flight",
-                    req.target
+                    opened.target
                 ),
                 now,
             )
             .await?;
         }
-        self.audit_promotion(&mut tx, actor, "promotion.open", &req.target, id, None)
+        self.audit_promotion(tx, actor, "promotion.open", opened.target, id, None)
             .await?;
-        tx.commit().await?;
-        Ok(self.promotion_row(id).await?.promotion)
+        Ok(id)
     }
 
     async fn promotion_row(&self, id: PromotionId) -> Result<PromotionRow, Error> {
@@ -615,6 +676,20 @@ impl Engine {
         actor: &Actor,
         id: PromotionId,
     ) -> Result<Promotion, Error> {
+        let row = self.visible_promotion(actor, id).await?;
+        for entry in row.promotion.incoming.applications.0.values() {
+            let Some(revision) = entry.revision else {
+                continue;
+            };
+            if let Some(q) =
+                releases::quarantine(self.store().pool(), &entry.charm, revision).await?
+            {
+                return Err(Error::Conflict(format!(
+                    "{} revision {revision} is quarantined: {} (lift the quarantine first)",
+                    entry.charm, q.reason
+                )));
+            }
+        }
         self.act(actor, id, Move::Replan, |actor, tx, row| {
             Box::pin(async move {
                 let who = actor.principal.as_str();
@@ -760,6 +835,9 @@ impl Engine {
         policy.validate().map_err(Error::Invalid)?;
         self.authorize(actor, Action::ManageAccess(name)).await?;
         let env = self.environment_row(name).await?;
+        if let Some(upstream) = &policy.upstream {
+            self.check_upstream(name, upstream).await?;
+        }
         let before = self.policy_of(&env).await?;
         let mut tx = self.store().pool().begin().await?;
         store::put_policy(&mut *tx, name, policy).await?;
@@ -779,7 +857,47 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
-        Ok(*policy)
+        Ok(policy.clone())
+    }
+
+    /// An upstream must be another existing environment, and following
+    /// upstreams from it must never come back to `name`.
+    async fn check_upstream(
+        &self,
+        name: &EnvironmentName,
+        upstream: &EnvironmentName,
+    ) -> Result<(), Error> {
+        let refuse =
+            |message: String| Err(Error::invalid(ValidationError::new("upstream", message)));
+        if upstream == name {
+            return refuse(format!("{name} cannot be promoted from itself"));
+        }
+        let pool = self.store().pool();
+        if crate::store::environments::get_by_name(pool, upstream)
+            .await?
+            .is_none()
+        {
+            return refuse(format!("there is no environment named {upstream}"));
+        }
+        let mut seen = vec![upstream.clone()];
+        let mut at = upstream.clone();
+        while let Some(next) = store::policy(pool, &at).await?.and_then(|p| p.upstream) {
+            if &next == name {
+                return refuse(format!(
+                    "{upstream} is promoted from {name} already (through {}): a cycle",
+                    seen.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ← ")
+                ));
+            }
+            if seen.contains(&next) {
+                break;
+            }
+            seen.push(next.clone());
+            at = next;
+        }
+        Ok(())
     }
 
     /// Lifts a hold (`can_promote_to`), so promotions may bring the
@@ -905,8 +1023,11 @@ fn allows(row: &PromotionRow, mv: Move) -> bool {
         Move::Rollback => {
             state == S::AwaitingDecision || (state == S::Failed && !row.plans.is_empty())
         }
+        // A promotion superseded before it was planned (a newer release
+        // took its place) stays superseded.
         Move::Replan => {
-            matches!(state, S::Superseded | S::AwaitingApproval)
+            state == S::AwaitingApproval
+                || (state == S::Superseded && !row.plans.is_empty())
                 || (state == S::Failed && row.deployment.is_none())
         }
         Move::Reverify => state == S::Succeeded && row.deployment.is_some(),

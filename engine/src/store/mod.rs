@@ -11,6 +11,7 @@ pub mod environments;
 pub mod layer_outputs;
 pub mod oidc_checks;
 pub mod promotions;
+pub mod releases;
 pub mod sessions;
 pub mod settings;
 pub mod tuples;

@@ -3,7 +3,7 @@
 
 use domain::{
     Approval, Deployment, DiffRow, EnvironmentName, Hold, JobId, Manifest, Promotion,
-    PromotionEvent, PromotionFilter, PromotionId, PromotionPolicy, PromotionState, Release,
+    PromotionEvent, PromotionFilter, PromotionId, PromotionPolicy, PromotionSource, PromotionState,
     ReleaseSet, Verdict, VerificationCheck, Warning, WorkspacePlan,
 };
 use sqlx::any::AnyRow;
@@ -30,7 +30,7 @@ pub struct PromotionRow {
 /// What opening a promotion stores.
 #[derive(Debug, Clone)]
 pub struct NewPromotion<'a> {
-    pub source: &'a EnvironmentName,
+    pub source: &'a PromotionSource,
     pub target: &'a EnvironmentName,
     pub applications: &'a [String],
     pub incoming: &'a ReleaseSet,
@@ -44,9 +44,10 @@ pub struct NewPromotion<'a> {
     pub at: i64,
 }
 
-const COLUMNS: &str = "id, source, target, state, applications, incoming, incoming_id, previous, \
-                       rollback_to, diff, warnings, plans, plan_hash, policy, checks, acknowledged, \
-                       requested_by, message, job_id, deployment_id, created_at, updated_at";
+const COLUMNS: &str = "id, source, source_release, target, state, applications, incoming, \
+                       incoming_id, previous, rollback_to, diff, warnings, plans, plan_hash, policy, \
+                       checks, acknowledged, requested_by, message, job_id, deployment_id, \
+                       created_at, updated_at";
 
 fn parse<T>(column: &str, result: Result<T, domain::ValidationError>) -> Result<T, StoreError> {
     result.map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
@@ -55,10 +56,13 @@ fn parse<T>(column: &str, result: Result<T, domain::ValidationError>) -> Result<
 fn decode(row: &AnyRow) -> Result<PromotionRow, StoreError> {
     let promotion = Promotion {
         id: PromotionId(get(row, "id")?),
-        source: parse(
-            "source",
-            EnvironmentName::parse(&get::<String>(row, "source")?),
-        )?,
+        source: match get::<Option<String>>(row, "source_release")? {
+            Some(release) => PromotionSource::Release(json("source_release", &release)?),
+            None => PromotionSource::Environment(parse(
+                "source",
+                EnvironmentName::parse(&get::<String>(row, "source")?),
+            )?),
+        },
         target: parse(
             "target",
             EnvironmentName::parse(&get::<String>(row, "target")?),
@@ -101,11 +105,11 @@ pub async fn insert<'e>(
     let row = sqlx::query(
         "INSERT INTO promotions (source, target, state, applications, incoming, incoming_id, \
          previous, diff, warnings, plans, policy, checks, acknowledged, requested_by, message, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '[]', $10, '[]', $11, $12, $13, $14, $14) \
-         RETURNING id",
+         created_at, updated_at, release_id, source_release) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '[]', $10, '[]', $11, $12, $13, $14, $14, \
+         $15, $16) RETURNING id",
     )
-    .bind(new.source.as_str())
+    .bind(new.source.environment().map_or("", EnvironmentName::as_str))
     .bind(new.target.as_str())
     .bind(PromotionState::Planning.as_str())
     .bind(to_json(&new.applications)?)
@@ -119,6 +123,14 @@ pub async fn insert<'e>(
     .bind(new.requested_by)
     .bind(new.message)
     .bind(new.at)
+    .bind(match new.source {
+        PromotionSource::Release(r) => Some(r.id.0),
+        PromotionSource::Environment(_) => None,
+    })
+    .bind(match new.source {
+        PromotionSource::Release(r) => Some(to_json(r)?),
+        PromotionSource::Environment(_) => None,
+    })
     .fetch_one(db)
     .await?;
     Ok(PromotionId(row.try_get("id")?))
@@ -648,44 +660,4 @@ pub async fn put_policy<'e>(
     .execute(db)
     .await?;
     Ok(())
-}
-
-// ---- releases ----------------------------------------------------------
-
-/// Records a release; recording it again changes nothing (idempotent on
-/// charm, channel and revision). Returns whether it was new.
-pub async fn insert_release<'e>(
-    db: impl Executor<'e, Database = Any>,
-    release: &Release,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO releases (charm, channel, revision, at, by_actor) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(&release.charm)
-    .bind(&release.channel)
-    .bind(i64::from(release.revision))
-    .bind(release.at)
-    .bind(&release.by)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-/// Whether `charm` revision `revision` is known to be released on `channel`.
-pub async fn is_released<'e>(
-    db: impl Executor<'e, Database = Any>,
-    charm: &str,
-    channel: &str,
-    revision: u32,
-) -> Result<bool, StoreError> {
-    let row = sqlx::query(
-        "SELECT 1 AS found FROM releases WHERE charm = $1 AND channel = $2 AND revision = $3",
-    )
-    .bind(charm)
-    .bind(channel)
-    .bind(i64::from(revision))
-    .fetch_optional(db)
-    .await?;
-    Ok(row.is_some())
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use domain::{
     CreateEnvironment, DecisionRequest, EnvironmentName, HoldKey, Manifest, ManifestEntry,
     OpenPromotion, PromotionDetail, PromotionId, PromotionPolicy, PromotionQuery, PromotionState,
-    Release, Tier,
+    RecordRelease, Tier,
 };
 use engine::authz::Tuple;
 use engine::oidc::CheckSettings;
@@ -195,18 +195,14 @@ async fn world_with(db: &TestDatabase, iam_delay_ms: u64) -> World {
         .await
         .unwrap();
     for (charm, revision) in [("hydra", 412), ("kratos", 530)] {
-        engine::store::promotions::insert_release(
-            store.pool(),
-            &Release {
-                charm: charm.into(),
-                channel: "stable".into(),
-                revision,
-                at: 1,
-                by: "user:ci".into(),
-            },
-        )
-        .await
-        .unwrap();
+        let release = RecordRelease {
+            application: charm.into(),
+            charm: charm.into(),
+            revision,
+            channel: "stable".into(),
+            ..RecordRelease::default()
+        };
+        engine.record_release(&alice, &release).await.unwrap();
     }
     World {
         engine,
@@ -446,6 +442,7 @@ contract_test!(
             verify_interval_secs: 1,
             verify_window_secs: 10,
             auto_rollback: true,
+            ..PromotionPolicy::default_for(Tier::Staging)
         };
         e.set_promotion_policy(&w.alice, &name("green"), &no_approvals)
             .await
@@ -560,6 +557,7 @@ fn fast_policy() -> PromotionPolicy {
         verify_passes: 1,
         verify_interval_secs: 1,
         verify_window_secs: 20,
+        ..PromotionPolicy::default_for(Tier::Staging)
     }
 }
 

@@ -15,6 +15,7 @@ mod oidc_checks;
 pub mod openapi;
 mod promotion_events;
 mod promotions;
+mod releases;
 
 use axum::extract::Extension;
 use axum::response::Json;
@@ -70,6 +71,13 @@ api_routes! {
     post "/promotions/{id}/rollback" => promotions::rollback,
     post "/promotions/{id}/replan" => promotions::replan,
     post "/promotions/{id}/reverify" => promotions::reverify,
+    get "/releases" => releases::list,
+    post "/releases" => releases::record,
+    get "/releases/{id}" => releases::get,
+    get "/release-matrix" => releases::matrix,
+    get "/quarantines" => releases::quarantines,
+    post "/quarantines" => releases::quarantine,
+    delete "/quarantines/{charm}/{revision}" => releases::lift,
     get "/jobs" => jobs::list,
     get "/jobs/{id}" => jobs::get,
     get "/jobs/{id}/logs" => jobs::logs,

@@ -8,14 +8,16 @@ use axum::response::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{access, audit, environments, events, jobs, oidc_checks, promotion_events, promotions};
+use super::{
+    access, audit, environments, events, jobs, oidc_checks, promotion_events, promotions, releases,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Palette REST API",
         version = "1",
-        description = "Environments, promotions, jobs, access, OIDC checks and audit for pipelines and scripts. \
+        description = "Environments, promotions, releases, jobs, access, OIDC checks and audit for pipelines and scripts. \
                        Authenticate with `Authorization: Bearer <token>`; see docs/api.md. Errors \
                        are `{\"error\": {\"code\", \"message\", \"fields\"?}}`."
     ),
@@ -31,6 +33,8 @@ use super::{access, audit, environments, events, jobs, oidc_checks, promotion_ev
         promotions::approve, promotions::reject, promotions::cancel, promotions::accept,
         promotions::rollback, promotions::replan, promotions::reverify,
         promotions::releases, promotions::set_policy, promotions::lift_hold,
+        releases::list, releases::record, releases::get, releases::matrix,
+        releases::quarantines, releases::quarantine, releases::lift,
         jobs::list, jobs::get, jobs::logs, events::stream, jobs::cancel, jobs::retry,
         audit::list, document,
     ),
