@@ -1,4 +1,4 @@
-//! The command line: `palette [serve|migrate|config check]`.
+//! The command line: `palette [serve|worker|migrate|check-oidc|release record|config check]`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -35,6 +35,13 @@ pub enum Command {
     /// Exit 0 when no rule fails, 1 when one does, 2 for a usage error.
     #[command(name = "check-oidc")]
     CheckOidc(palette_oidc_check::cli::Args),
+    /// Talk to a running Palette as a pipeline does (`release record`).
+    /// Exit 0 when it worked, 1 when a promotion failed, 2 for a usage or
+    /// authentication error.
+    Release {
+        #[command(subcommand)]
+        command: crate::client::ReleaseCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -72,6 +79,8 @@ fn load_config(file: Option<&std::path::Path>) -> Result<Config, ExitCode> {
 pub async fn run(cli: Cli) -> ExitCode {
     let file = cli.config;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        // A client of a running server: needs no database and no configuration.
+        Command::Release { command } => crate::client::run(command).await,
         // Needs no database and no configuration.
         Command::CheckOidc(args) => {
             let code = palette_oidc_check::cli::run(args).await;
@@ -164,6 +173,16 @@ async fn serve(config: &Config, options: &ServeOptions) -> ExitCode {
     };
     if let Some(addr) = server.local_addr() {
         tracing::info!(%addr, "palette is listening on http://{addr}");
+        if let Some(token) = server.demo_ci_token() {
+            // On stdout, for a person to copy; never in the logs.
+            println!(
+                "\nDemo CI token (dev login only; valid until this process stops), for the \
+                 demo CI principal user:palette-demo-ci, which may record releases:\n\n  \
+                 export PALETTE_URL=http://{addr} PALETTE_TOKEN={token}\n  \
+                 palette release record --application kratos --charm kratos --revision 531 \
+                 --channel latest/edge --wait\n"
+            );
+        }
     }
     match server.run(crate::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

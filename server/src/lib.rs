@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -91,7 +92,10 @@ pub async fn build_engine(config: &Config, store: Store) -> Result<Engine, Start
         }
     };
     let engine = engine.with_blueprint(workers::load_blueprint(config)?);
-    engine.bootstrap_admins(&config.admins).await?;
+    engine.bootstrap_platform("admin", &config.admins).await?;
+    engine
+        .bootstrap_platform("releaser", &config.releasers)
+        .await?;
     Ok(engine)
 }
 
@@ -116,6 +120,7 @@ pub struct Server {
     engine: Engine,
     workers: Option<engine::queue::Workers>,
     cancel_grace: std::time::Duration,
+    demo_ci: Option<auth::DemoCiToken>,
 }
 
 impl Server {
@@ -173,19 +178,38 @@ impl Server {
         let metrics = Arc::new(metrics::Metrics::new(
             workers.as_ref().map(engine::queue::Workers::metrics),
         ));
-        let router = http::router(config, engine.clone(), bound, metrics)?;
+        // The demo's CI pipeline gets a token, only with the dev login.
+        let demo_ci = (options.demo && config.oidc.is_none()).then(auth::DemoCiToken::new);
+        if demo_ci.is_some() {
+            let profile = domain::user::UserProfile {
+                subject: auth::DemoCiToken::subject().to_owned(),
+                kind: domain::user::UserKind::Machine,
+                email: None,
+                name: Some("Demo CI pipeline".to_owned()),
+                username: None,
+                groups: Vec::new(),
+            };
+            engine.record_login(&profile, None).await?;
+        }
+        let router = http::router(config, engine.clone(), bound, metrics, demo_ci.clone())?;
         spawn_session_cleanup(engine.sessions());
         Ok(Self {
             listener,
             router,
             engine,
             workers,
+            demo_ci,
             cancel_grace: std::time::Duration::from_secs(config.cancel_grace_secs),
         })
     }
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The demo CI token, when `--demo` runs with the dev login.
+    pub fn demo_ci_token(&self) -> Option<&str> {
+        self.demo_ci.as_ref().map(auth::DemoCiToken::reveal)
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {

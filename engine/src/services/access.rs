@@ -140,17 +140,21 @@ impl Engine {
         })
     }
 
-    /// Makes the configured principals (`user:<sub>` or `group:<name>`)
-    /// platform admins. Called at start with `PALETTE_ADMINS`.
-    pub async fn bootstrap_admins(&self, admins: &[String]) -> Result<(), Error> {
-        let mut tuples = Vec::with_capacity(admins.len());
-        for admin in admins {
-            tuples.push(Tuple::new(parse_subject(admin)?, "admin", PLATFORM));
+    /// Gives the configured principals (`user:<sub>` or `group:<name>`)
+    /// `relation` on the platform. Called at start with `PALETTE_ADMINS`
+    /// (`admin`) and `PALETTE_RELEASERS` (`releaser`).
+    pub async fn bootstrap_platform(
+        &self,
+        relation: &str,
+        principals: &[String],
+    ) -> Result<(), Error> {
+        let mut tuples = Vec::with_capacity(principals.len());
+        for principal in principals {
+            tuples.push(Tuple::new(parse_subject(principal)?, relation, PLATFORM));
         }
-        self.authorizer()
-            .write(&tuples, &[])
-            .await
-            .map_err(|e| Error::Unavailable(format!("cannot record the platform admins: {e}")))
+        self.authorizer().write(&tuples, &[]).await.map_err(|e| {
+            Error::Unavailable(format!("cannot record the platform's {relation}s: {e}"))
+        })
     }
 
     /// Mirrors a login's group changes into `group:<g>#member@user:<sub>` tuples.

@@ -116,7 +116,7 @@ contract_test!(
     |db: TestDatabase| async move {
         let engine = demo(&db).await;
         engine
-            .bootstrap_admins(&["user:root".into(), "group:sre".into()])
+            .bootstrap_platform("admin", &["user:root".into(), "group:sre".into()])
             .await
             .unwrap();
         assert_eq!(
@@ -134,7 +134,10 @@ contract_test!(
             "through group:sre"
         );
         assert!(
-            engine.bootstrap_admins(&["nobody".into()]).await.is_err(),
+            engine
+                .bootstrap_platform("admin", &["nobody".into()])
+                .await
+                .is_err(),
             "bad subjects are refused"
         );
     }

@@ -8,6 +8,7 @@ mod authz;
 mod oidc_checks;
 mod promotions;
 mod queue;
+mod releases;
 mod runner;
 mod store;
 mod support;

@@ -83,7 +83,7 @@ contract_test!(
             "alice holds no grant yet: {asked:?}"
         );
         engine
-            .bootstrap_admins(&["user:alice".into()])
+            .bootstrap_platform("admin", &["user:alice".into()])
             .await
             .unwrap();
         let asked = engine

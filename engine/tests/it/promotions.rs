@@ -24,7 +24,7 @@ use crate::support::queue::{
     standin, wait_finished,
 };
 
-fn name(n: &str) -> EnvironmentName {
+pub(crate) fn name(n: &str) -> EnvironmentName {
     EnvironmentName::parse(n).unwrap()
 }
 
@@ -78,13 +78,13 @@ async fn simulated_endpoints(engine: Engine) -> String {
     .await
 }
 
-struct World {
-    engine: Engine,
-    workers: Option<Workers>,
-    infra: tempfile::TempDir,
-    alice: Actor,
-    bob: Actor,
-    carol: Actor,
+pub(crate) struct World {
+    pub engine: Engine,
+    pub workers: Option<Workers>,
+    pub infra: tempfile::TempDir,
+    pub alice: Actor,
+    pub bob: Actor,
+    pub carol: Actor,
 }
 
 fn blueprint() -> Blueprint {
@@ -119,7 +119,7 @@ fn registry(infra: &std::path::Path, bin: std::path::PathBuf) -> Registry {
     engine::promotion::register(registry, runner, checker)
 }
 
-async fn world(db: &TestDatabase) -> World {
+pub(crate) async fn world(db: &TestDatabase) -> World {
     world_with(db, 5).await
 }
 
@@ -223,7 +223,11 @@ fn open(source: &str, target: &str, apps: &[&str], acknowledge: bool) -> OpenPro
     }
 }
 
-async fn wait_state(engine: &Engine, id: PromotionId, want: PromotionState) -> PromotionDetail {
+pub(crate) async fn wait_state(
+    engine: &Engine,
+    id: PromotionId,
+    want: PromotionState,
+) -> PromotionDetail {
     let start = Instant::now();
     loop {
         let detail = engine.promotion(&Actor::system("test"), id).await.unwrap();
@@ -241,7 +245,7 @@ async fn wait_state(engine: &Engine, id: PromotionId, want: PromotionState) -> P
     }
 }
 
-fn comment(text: &str) -> DecisionRequest {
+pub(crate) fn comment(text: &str) -> DecisionRequest {
     DecisionRequest {
         comment: text.into(),
     }
@@ -550,7 +554,7 @@ async fn wait_applying(e: &Engine, id: PromotionId) -> domain::JobId {
     }
 }
 
-fn fast_policy() -> PromotionPolicy {
+pub(crate) fn fast_policy() -> PromotionPolicy {
     PromotionPolicy {
         required_approvals: 0,
         auto_rollback: true,

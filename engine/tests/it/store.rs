@@ -10,7 +10,7 @@ async fn engine(db: &TestDatabase) -> Engine {
     store.migrate().await.expect("migrate");
     let engine = Engine::new(store);
     engine
-        .bootstrap_admins(&["user:anne".to_owned()])
+        .bootstrap_platform("admin", &["user:anne".to_owned()])
         .await
         .expect("admins");
     engine

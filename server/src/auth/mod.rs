@@ -33,7 +33,7 @@ use engine::Engine;
 
 pub use redirect::{encode_query, safe_return_to};
 pub use session::{SessionUser, COOKIE_NAME, CSRF_KEY, FLOW_KEY, USER_KEY};
-pub use settings::{Auth, AuthError, Login};
+pub use settings::{Auth, AuthError, DemoCiToken, Login};
 
 /// The `/auth/*` routes.
 pub fn routes<S>() -> Router<S>

@@ -32,6 +32,16 @@ pub async fn resolve(
     let is_api = request.uri().path().starts_with("/api/");
 
     if let Some(token) = token_from(request.headers()) {
+        if auth
+            .demo_ci
+            .as_ref()
+            .is_some_and(|demo| demo.matches(&token))
+        {
+            let actor = Actor::user(super::DemoCiToken::subject()).with_request_id(request_id);
+            request.extensions_mut().insert(actor);
+            request.extensions_mut().insert(SessionView::default());
+            return next.run(request).await;
+        }
         let Some(verifier) = auth.bearer.as_ref() else {
             return unauthorized(
                 "bearer tokens are not accepted: PALETTE_API_AUDIENCE is not configured",

@@ -21,11 +21,54 @@ pub enum Login {
     Dev,
 }
 
+/// The demo's CI token: a random bearer token for the demo CI principal,
+/// made at start and printed, accepted only while the dev login is on (so
+/// only on loopback) and only by this process.
+#[derive(Clone)]
+pub struct DemoCiToken {
+    token: Arc<secrecy::SecretString>,
+}
+
+impl DemoCiToken {
+    /// The subject the token stands for: the demo's CI principal, which
+    /// the demo grants `releaser`.
+    pub fn subject() -> &'static str {
+        let principal = engine::demo::DEMO_CI;
+        principal.strip_prefix("user:").unwrap_or(principal)
+    }
+
+    pub fn new() -> Self {
+        Self {
+            token: Arc::new(super::session::new_token().into()),
+        }
+    }
+
+    /// The token, to print.
+    pub fn reveal(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.token.expose_secret()
+    }
+
+    /// Whether `presented` is this token (in constant time).
+    pub fn matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.reveal().as_bytes().ct_eq(presented.as_bytes()).into()
+    }
+}
+
+impl Default for DemoCiToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Authentication settings and providers, shared by handlers.
 #[derive(Clone)]
 pub struct Auth {
     pub login: Login,
     pub bearer: Option<Arc<bearer::Verifier>>,
+    /// The demo CI token; only with the dev login.
+    pub demo_ci: Option<DemoCiToken>,
     /// The external base URL, no trailing slash.
     pub public_base: String,
     pub absolute_secs: i64,
@@ -46,7 +89,12 @@ pub enum AuthError {
 }
 
 impl Auth {
-    pub fn new(config: &Config, bound: SocketAddr) -> Result<Self, AuthError> {
+    /// `demo_ci` is kept only when the dev login is on.
+    pub fn new(
+        config: &Config,
+        bound: SocketAddr,
+        demo_ci: Option<DemoCiToken>,
+    ) -> Result<Self, AuthError> {
         let public_base = config.public_base(bound);
         let (login, bearer) = match &config.oidc {
             Some(oidc) => {
@@ -67,9 +115,11 @@ impl Auth {
                 (Login::Dev, None)
             }
         };
+        let demo_ci = demo_ci.filter(|_| matches!(login, Login::Dev));
         Ok(Self {
             login,
             bearer,
+            demo_ci,
             public_base,
             absolute_secs: i64::try_from(config.session_absolute_secs).unwrap_or(i64::MAX),
             idle_secs: i64::try_from(config.session_idle_secs).unwrap_or(i64::MAX),

@@ -11,8 +11,8 @@ use super::keys::{
     OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
     OIDC_INTROSPECTION_CLIENT_ID, OIDC_INTROSPECTION_CLIENT_SECRET, OIDC_INTROSPECTION_URL,
     OIDC_ISSUER, OIDC_SCOPES, OPENFGA_MODEL_ID, OPENFGA_STORE_ID, OPENFGA_TIMEOUT_MS,
-    OPENFGA_TOKEN, OPENFGA_URL, PUBLIC_URL, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT,
-    WORKERS,
+    OPENFGA_TOKEN, OPENFGA_URL, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
+    SITE_ROOT, WORKERS,
 };
 use super::layers::Layers;
 use super::value::Value;
@@ -23,13 +23,16 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
     let public_url = layers.get(&PUBLIC_URL)?;
     let (oidc, introspection) = login(layers, listen, public_url.is_some())?;
     let admins = layers.get(&ADMINS)?;
-    for admin in &admins {
-        engine::services::access::parse_subject(admin).map_err(|_| {
-            invalid(
-                layers.label(&ADMINS),
-                format!("{admin:?} is not user:<id> or group:<name>"),
-            )
-        })?;
+    let releasers = layers.get(&RELEASERS)?;
+    for (key, principals) in [(&ADMINS, &admins), (&RELEASERS, &releasers)] {
+        for principal in principals {
+            engine::services::access::parse_subject(principal).map_err(|_| {
+                invalid(
+                    layers.label(key),
+                    format!("{principal:?} is not user:<id> or group:<name>"),
+                )
+            })?;
+        }
     }
     Ok(Config {
         listen,
@@ -44,6 +47,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         session_idle_secs: layers.get(&SESSION_IDLE_SECS)?,
         session_absolute_secs: layers.get(&SESSION_ABSOLUTE_SECS)?,
         admins,
+        releasers,
         openfga: openfga(layers)?,
         workers: layers.get(&WORKERS)?,
         job_lease_secs: layers.get(&JOB_LEASE_SECS)?,

@@ -38,6 +38,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &SESSION_IDLE_SECS,
     &SESSION_ABSOLUTE_SECS,
     &ADMINS,
+    &RELEASERS,
     &OPENFGA_URL,
     &OPENFGA_STORE_ID,
     &OPENFGA_MODEL_ID,
@@ -60,6 +61,12 @@ pub(super) const KEYS: &[&dyn Entry] = &[
 pub(super) const READ_ELSEWHERE: &[(&str, &str)] = &[
     ("PALETTE_CONFIG", "the --config flag (cli.rs)"),
     ("PALETTE_LOG", "the log filter (telemetry.rs)"),
+    ("PALETTE_URL", "palette release (client.rs)"),
+    ("PALETTE_TOKEN", "palette release (client.rs)"),
+    ("PALETTE_ISSUER", "palette release (client.rs)"),
+    ("PALETTE_CLIENT_ID", "palette release (client.rs)"),
+    ("PALETTE_CLIENT_SECRET", "palette release (client.rs)"),
+    ("PALETTE_AUDIENCE", "palette release (client.rs)"),
 ];
 
 pub(super) const LISTEN: Key<SocketAddr> = Key {
@@ -247,6 +254,17 @@ pub(super) const ADMINS: Key<Vec<String>> = Key {
     parse: parse::list,
     default: Vec::new,
     effective: |c| Some(c.admins.clone()),
+};
+
+pub(super) const RELEASERS: Key<Vec<String>> = Key {
+    name: "releasers",
+    env: "PALETTE_RELEASERS",
+    aliases: &[],
+    secret: false,
+    help: "who records releases at start (CI clients): user:<sub> or group:<name>",
+    parse: parse::list,
+    default: Vec::new,
+    effective: |c| Some(c.releasers.clone()),
 };
 
 pub(super) const OPENFGA_URL: Key<Option<String>> = Key {

@@ -59,6 +59,8 @@ pub struct Config {
     pub session_absolute_secs: u64,
     /// Platform admins at start: `user:<sub>` or `group:<name>`.
     pub admins: Vec<String>,
+    /// Releasers at start (CI clients): `user:<sub>` or `group:<name>`.
+    pub releasers: Vec<String>,
     /// The OpenFGA server; the embedded authorizer when unset.
     pub openfga: Option<OpenFgaSettings>,
     /// Job workers per process.
@@ -148,7 +150,7 @@ impl Default for Config {
             ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
             JOB_LEASE_SECS, LAYER_BIN, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP,
             OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, PUBLIC_URL,
-            SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT, WORKERS,
+            RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT, WORKERS,
         };
         // The groups (login, introspection, OpenFGA) are off by default.
         Self {
@@ -164,6 +166,7 @@ impl Default for Config {
             session_idle_secs: SESSION_IDLE_SECS.default_value(),
             session_absolute_secs: SESSION_ABSOLUTE_SECS.default_value(),
             admins: ADMINS.default_value(),
+            releasers: RELEASERS.default_value(),
             openfga: None,
             workers: WORKERS.default_value(),
             job_lease_secs: JOB_LEASE_SECS.default_value(),

@@ -26,7 +26,7 @@ use leptos_axum::{
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{self, Auth, AuthError};
+use crate::auth::{self, Auth, AuthError, DemoCiToken};
 use crate::metrics::Metrics;
 use crate::request_id;
 use crate::Config;
@@ -51,12 +51,13 @@ pub fn router(
     engine: Engine,
     bound: SocketAddr,
     metrics: Arc<Metrics>,
+    demo_ci: Option<DemoCiToken>,
 ) -> Result<Router, AuthError> {
     let state = AppState {
         leptos_options: leptos_options(config, bound),
         engine,
         metrics,
-        auth: Auth::new(config, bound)?,
+        auth: Auth::new(config, bound, demo_ci)?,
     };
     let context_engine = state.engine.clone();
     let options = state.leptos_options.clone();
