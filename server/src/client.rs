@@ -73,9 +73,16 @@ pub struct Connection {
     /// Read from the environment only, so that it stays out of process lists.
     #[arg(skip = std::env::var("PALETTE_CLIENT_SECRET").ok().map(SecretString::from))]
     pub client_secret: Option<SecretString>,
-    /// The `audience` to ask the token for (Palette's API audience).
+    /// The `audience` to ask the token for (Hydra's way of naming
+    /// Palette's API audience).
     #[arg(long, env = "PALETTE_AUDIENCE", value_name = "AUDIENCE")]
     pub audience: Option<String>,
+    /// The `resource` to ask the token for (RFC 8707 resource indicators).
+    #[arg(long = "token-resource", env = "PALETTE_RESOURCE", value_name = "URI")]
+    pub resource: Option<String>,
+    /// The `scope` to ask the token for, space-separated.
+    #[arg(long = "token-scope", env = "PALETTE_SCOPE", value_name = "SCOPES")]
+    pub scope: Option<String>,
 }
 
 /// `90s`, `30m`, `2h`, or a number of seconds.
@@ -237,8 +244,14 @@ async fn token(http: &reqwest::Client, c: &Connection) -> Result<SecretString, F
         .await
         .map_err(|e| Failure::usage(format!("{discovery_url} has no token_endpoint: {e}")))?;
     let mut form = vec![("grant_type", "client_credentials")];
-    if let Some(audience) = &c.audience {
-        form.push(("audience", audience.as_str()));
+    for (name, value) in [
+        ("audience", &c.audience),
+        ("resource", &c.resource),
+        ("scope", &c.scope),
+    ] {
+        if let Some(value) = value {
+            form.push((name, value.as_str()));
+        }
     }
     let response = http
         .post(&discovery.token_endpoint)
@@ -385,6 +398,12 @@ async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
 
     #[test]
     fn timeouts_take_a_unit() {

@@ -67,6 +67,8 @@ pub(super) const READ_ELSEWHERE: &[(&str, &str)] = &[
     ("PALETTE_CLIENT_ID", "palette release (client.rs)"),
     ("PALETTE_CLIENT_SECRET", "palette release (client.rs)"),
     ("PALETTE_AUDIENCE", "palette release (client.rs)"),
+    ("PALETTE_RESOURCE", "palette release (client.rs)"),
+    ("PALETTE_SCOPE", "palette release (client.rs)"),
 ];
 
 pub(super) const LISTEN: Key<SocketAddr> = Key {

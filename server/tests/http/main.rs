@@ -13,5 +13,6 @@ mod oidc_checks;
 mod pages;
 mod parity;
 mod promotions;
+mod releases;
 mod support;
 mod ui;

@@ -11,16 +11,16 @@ use serde_json::{json, Value};
 use server::{Config, ServeOptions, Server};
 use testkit::oidc::{secret, SigningKey, AUDIENCE, PALETTE_CLIENT};
 
-struct Pipeline {
-    base: String,
+pub(crate) struct Pipeline {
+    pub base: String,
     http: reqwest::Client,
-    _provider: testkit::oidc::OidcProvider,
+    pub _provider: testkit::oidc::OidcProvider,
     _infra: tempfile::TempDir,
     _db: testkit::TestDatabase,
 }
 
 impl Pipeline {
-    async fn call(
+    pub async fn call(
         &self,
         token: &str,
         method: Method,
@@ -41,7 +41,7 @@ impl Pipeline {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn wait_state(&self, token: &str, id: i64, want: &str) -> Value {
+    pub async fn wait_state(&self, token: &str, id: i64, want: &str) -> Value {
         let start = Instant::now();
         loop {
             let (status, body) = self
@@ -91,6 +91,11 @@ fn infra_copy() -> tempfile::TempDir {
 }
 
 async fn pipeline() -> Pipeline {
+    pipeline_with(&[]).await
+}
+
+/// [`pipeline`] with more configuration.
+pub(crate) async fn pipeline_with(extra: &[(&str, &str)]) -> Pipeline {
     testkit::init_tracing();
     let db = testkit::sqlite();
     let infra = infra_copy();
@@ -113,6 +118,7 @@ async fn pipeline() -> Pipeline {
         ("PALETTE_OIDC_CHECK_INTERVAL", "0".to_owned()),
     ]
     .into_iter()
+    .chain(extra.iter().map(|(k, v)| (*k, (*v).to_owned())))
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     let config = Config::load(None, &env).unwrap();
@@ -143,7 +149,7 @@ async fn pipeline() -> Pipeline {
     }
 }
 
-fn assert_error(status: StatusCode, body: &Value, want: StatusCode, code: &str) {
+pub(crate) fn assert_error(status: StatusCode, body: &Value, want: StatusCode, code: &str) {
     assert_eq!(status, want, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
     assert!(
