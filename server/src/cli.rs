@@ -40,7 +40,7 @@ pub enum Command {
     /// authentication error.
     Release {
         #[command(subcommand)]
-        command: crate::client::ReleaseCommand,
+        command: Box<crate::client::ReleaseCommand>,
     },
     /// Inspect the configuration.
     Config {
@@ -80,7 +80,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let file = cli.config;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         // A client of a running server: needs no database and no configuration.
-        Command::Release { command } => crate::client::run(command).await,
+        Command::Release { command } => crate::client::run(*command).await,
         // Needs no database and no configuration.
         Command::CheckOidc(args) => {
             let code = palette_oidc_check::cli::run(args).await;

@@ -24,8 +24,18 @@ enum Fate {
     Open {
         current: ManifestEntry,
         layer: String,
+        policy: domain::PromotionPolicy,
     },
     Skip(String),
+}
+
+/// One auto-deploy to open: the release, what the environment runs now,
+/// the layer that deploys it and the environment's policy.
+struct AutoDeploy<'a> {
+    release: &'a ReleaseRef,
+    current: ManifestEntry,
+    layer: String,
+    policy: domain::PromotionPolicy,
 }
 
 impl Engine {
@@ -74,10 +84,18 @@ impl Engine {
             let name = &env.summary.name;
             let (promotion, note) = match fate {
                 Fate::Skip(note) => (None, note),
-                Fate::Open { current, layer } => {
-                    let id = self
-                        .auto_deploy(&mut tx, actor, &env, &source, current, layer)
-                        .await?;
+                Fate::Open {
+                    current,
+                    layer,
+                    policy,
+                } => {
+                    let deploy = AutoDeploy {
+                        release: &source,
+                        current,
+                        layer,
+                        policy,
+                    };
+                    let id = self.auto_deploy(&mut tx, actor, &env, deploy).await?;
                     opened.push(id);
                     (Some(id), String::new())
                 }
@@ -168,6 +186,7 @@ impl Engine {
         Ok(Some(Fate::Open {
             current: current.clone(),
             layer,
+            policy,
         }))
     }
 
@@ -178,10 +197,14 @@ impl Engine {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         actor: &Actor,
         env: &EnvironmentRow,
-        release: &ReleaseRef,
-        current: ManifestEntry,
-        layer: String,
+        deploy: AutoDeploy<'_>,
     ) -> Result<PromotionId, Error> {
+        let AutoDeploy {
+            release,
+            current,
+            layer,
+            policy,
+        } = deploy;
         let name = &env.summary.name;
         let app = &release.application;
         let applications = vec![app.clone()];
@@ -215,7 +238,6 @@ impl Engine {
         }];
         let incoming = Manifest([(app.clone(), entry)].into());
         let previous = Manifest([(app.clone(), current)].into());
-        let policy = self.policy_of(env).await?;
         let message = format!(
             "opened by {} (auto-deploy): {app} {} from {release}",
             actor.principal, release.revision
