@@ -36,6 +36,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("session_idle_secs", "600"),
     ("session_absolute_secs", "86400"),
     ("admins", "user:alice,group:ops"),
+    ("releasers", "user:ci,group:release-bots"),
     ("openfga_url", "http://openfga:8080"),
     ("openfga_store_id", "01STORE"),
     ("openfga_model_id", "01MODEL"),
