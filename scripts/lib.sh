@@ -69,3 +69,13 @@ ensure_e2e() {
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
+
+# The real servers the Rust suites run against (built once per machine into
+# /var/tmp/palette-servers; see scripts/servers). Needs Go.
+ensure_servers() {
+  if ! command -v go >/dev/null 2>&1; then
+    echo "The tests need Go to build the real OpenFGA server (scripts/servers)" >&2
+    exit 1
+  fi
+  "$ROOT/scripts/servers" openfga
+}

@@ -14,6 +14,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod oidc;
+pub mod openfga;
 mod pg;
 mod standin;
 mod telemetry;

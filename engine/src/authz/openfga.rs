@@ -63,6 +63,16 @@ impl OpenFgaAuthorizer {
     fn model(&self) -> Option<&str> {
         Some(&self.model_id)
     }
+
+    /// The store Palette's tuples are in (found by name, or created).
+    pub fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    /// The model version in use (written only when the model changed).
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
 }
 
 impl Authorizer for OpenFgaAuthorizer {

@@ -6,6 +6,7 @@
 
 mod authz;
 mod oidc_checks;
+mod openfga;
 mod promotions;
 mod queue;
 mod releases;

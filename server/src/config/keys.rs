@@ -61,6 +61,10 @@ pub(super) const KEYS: &[&dyn Entry] = &[
 pub(super) const READ_ELSEWHERE: &[(&str, &str)] = &[
     ("PALETTE_CONFIG", "the --config flag (cli.rs)"),
     ("PALETTE_LOG", "the log filter (telemetry.rs)"),
+    (
+        "PALETTE_SERVERS_DIR",
+        "the tests' real servers (scripts/servers, testkit)",
+    ),
     ("PALETTE_URL", "palette release (client.rs)"),
     ("PALETTE_TOKEN", "palette release (client.rs)"),
     ("PALETTE_ISSUER", "palette release (client.rs)"),

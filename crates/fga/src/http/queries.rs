@@ -122,7 +122,9 @@ impl OpenFgaClient {
     }
 
     /// `POST /stores/{store_id}/write`: writes and deletes in one transaction
-    /// (OpenFGA allows 100 tuples per request by default).
+    /// (OpenFGA allows 100 tuples per request by default). Idempotent:
+    /// writing a tuple that exists or deleting one that does not is a no-op,
+    /// so a retried or repeated write (bootstrap at every start) succeeds.
     pub async fn write(
         &self,
         store_id: &str,
@@ -130,14 +132,16 @@ impl OpenFgaClient {
         writes: &[Tuple],
         deletes: &[Tuple],
     ) -> Result<(), HttpError> {
-        let keys = |t: &[Tuple]| {
-            (!t.is_empty()).then(|| TupleKeys {
-                tuple_keys: t.to_vec(),
-            })
-        };
+        let ignore = || Some("ignore".to_owned());
         let body = WriteRequest {
-            writes: keys(writes),
-            deletes: keys(deletes),
+            writes: (!writes.is_empty()).then(|| WriteTuples {
+                tuple_keys: writes.to_vec(),
+                on_duplicate: ignore(),
+            }),
+            deletes: (!deletes.is_empty()).then(|| DeleteTuples {
+                tuple_keys: deletes.to_vec(),
+                on_missing: ignore(),
+            }),
             authorization_model_id: model_id.map(str::to_owned),
         };
         if body.writes.is_none() && body.deletes.is_none() {

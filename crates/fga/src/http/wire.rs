@@ -162,17 +162,30 @@ impl FgaUser {
     }
 }
 
+/// The tuples to write; `on_duplicate: "ignore"` makes writing one that
+/// exists a no-op (OpenFGA 1.10 and later) instead of failing the request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TupleKeys {
+pub struct WriteTuples {
     pub tuple_keys: Vec<Tuple>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_duplicate: Option<String>,
+}
+
+/// The tuples to delete; `on_missing: "ignore"` makes deleting one that does
+/// not exist a no-op.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteTuples {
+    pub tuple_keys: Vec<Tuple>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_missing: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WriteRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub writes: Option<TupleKeys>,
+    pub writes: Option<WriteTuples>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletes: Option<TupleKeys>,
+    pub deletes: Option<DeleteTuples>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_model_id: Option<String>,
 }

@@ -1,7 +1,9 @@
 //! A runner for OpenFGA's `.fga.yaml` test files (the format of
 //! `fga model test`), evaluating every `check`, `list_objects` and
 //! `list_users` assertion with the embedded [`Evaluator`] over
-//! [`MemoryTuples`].
+//! [`MemoryTuples`] ([`run`]), or with anything else that [`Answers`] the
+//! same questions, such as a real OpenFGA store ([`assert_test`] per test
+//! over the tuples of [`tuples_for`]).
 //!
 //! The model is passed in (the embedded evaluator has no DSL parser);
 //! `model_file` is recorded but not read. Fields this runner does not
@@ -98,6 +100,83 @@ pub async fn run_file(path: &Path, model: &AuthorizationModel) -> Result<Report,
     run(&file, dir, model).await
 }
 
+/// What a test file's assertions ask. Errors are reported as the answer
+/// (`error: …`), so a failing query fails its assertion.
+pub trait Answers {
+    fn check(
+        &self,
+        user: &str,
+        relation: &str,
+        object: &str,
+    ) -> impl std::future::Future<Output = Result<bool, String>>;
+    fn list_objects(
+        &self,
+        user: &str,
+        relation: &str,
+        object_type: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, String>>;
+    /// `filter` is a type (`user`) or a userset type (`group#member`).
+    fn list_users(
+        &self,
+        object: &str,
+        relation: &str,
+        filter: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, String>>;
+}
+
+/// The embedded evaluator over one test's tuples.
+struct Embedded<'a> {
+    evaluator: &'a Evaluator,
+    tuples: &'a MemoryTuples,
+}
+
+impl Answers for Embedded<'_> {
+    async fn check(&self, user: &str, relation: &str, object: &str) -> Result<bool, String> {
+        let got = self.evaluator.check(self.tuples, user, relation, object);
+        got.await.map_err(|e| e.to_string())
+    }
+
+    async fn list_objects(
+        &self,
+        user: &str,
+        relation: &str,
+        object_type: &str,
+    ) -> Result<Vec<String>, String> {
+        let got = self
+            .evaluator
+            .list_objects(self.tuples, user, relation, object_type);
+        got.await.map_err(|e| e.to_string())
+    }
+
+    async fn list_users(
+        &self,
+        object: &str,
+        relation: &str,
+        filter: &str,
+    ) -> Result<Vec<String>, String> {
+        let got = self
+            .evaluator
+            .list_users(self.tuples, object, relation, filter);
+        got.await.map_err(|e| e.to_string())
+    }
+}
+
+/// The tuples `test` runs over: the file's and its own.
+pub fn tuples_for(
+    file: &TestFile,
+    base_dir: &Path,
+    test: &TestCase,
+) -> Result<Vec<Tuple>, YamlError> {
+    let mut all = tuples_of(base_dir, &file.tuple_file, &file.tuple_files, &file.tuples)?;
+    all.extend(tuples_of(
+        base_dir,
+        &test.tuple_file,
+        &test.tuple_files,
+        &test.tuples,
+    )?);
+    Ok(all)
+}
+
 /// Runs every assertion of `file` against `model`.
 pub async fn run(
     file: &TestFile,
@@ -106,22 +185,25 @@ pub async fn run(
 ) -> Result<Report, YamlError> {
     let evaluator = Evaluator::new(model.clone());
     let mut report = Report::default();
-    let global = tuples_of(base_dir, &file.tuple_file, &file.tuple_files, &file.tuples)?;
     for test in &file.tests {
-        let local = tuples_of(base_dir, &test.tuple_file, &test.tuple_files, &test.tuples)?;
-        let store = MemoryTuples::from_tuples(model, global.iter().chain(&local).cloned())
-            .map_err(|source| YamlError::Tuples {
+        let tuples = tuples_for(file, base_dir, test)?;
+        let store =
+            MemoryTuples::from_tuples(model, tuples).map_err(|source| YamlError::Tuples {
                 test: test.name.clone(),
                 source,
             })?;
-        run_test(&evaluator, &store, test, &mut report).await?;
+        let answers = Embedded {
+            evaluator: &evaluator,
+            tuples: &store,
+        };
+        assert_test(&answers, test, &mut report).await?;
     }
     Ok(report)
 }
 
-async fn run_test(
-    ev: &Evaluator,
-    store: &MemoryTuples,
+/// Runs the assertions of one test against `answers`, into `report`.
+pub async fn assert_test(
+    answers: &impl Answers,
     test: &TestCase,
     report: &mut Report,
 ) -> Result<(), YamlError> {
@@ -140,7 +222,7 @@ async fn run_test(
     };
     for c in &test.check {
         for (relation, expected) in &c.assertions {
-            let got = ev.check(store, &c.user, relation, &c.object).await;
+            let got = answers.check(&c.user, relation, &c.object).await;
             let query = format!("user={}, relation={relation}, object={}", c.user, c.object);
             record(
                 AssertionKind::Check,
@@ -152,8 +234,8 @@ async fn run_test(
     }
     for l in &test.list_objects {
         for (relation, expected) in &l.assertions {
-            let got = ev
-                .list_objects(store, &l.user, relation, &l.object_type)
+            let got = answers
+                .list_objects(&l.user, relation, &l.object_type)
                 .await;
             let query = format!(
                 "user={}, relation={relation}, type={}",
@@ -178,7 +260,7 @@ async fn run_test(
             None => filter.user_type.clone(),
         };
         for (relation, expected) in &l.assertions {
-            let got = ev.list_users(store, &l.object, relation, &filter).await;
+            let got = answers.list_users(&l.object, relation, &filter).await;
             let query = format!(
                 "object={}, relation={relation}, user_filter={filter}",
                 l.object
@@ -226,6 +308,6 @@ fn set(items: &[String]) -> String {
     format!("{sorted:?}")
 }
 
-fn show(result: Result<String, Error>) -> String {
+fn show(result: Result<String, String>) -> String {
     result.unwrap_or_else(|e| format!("error: {e}"))
 }

@@ -137,8 +137,16 @@ fn write(
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, "validation_error", e),
     };
-    for t in r.deletes.map(|d| d.tuple_keys).unwrap_or_default() {
-        if !tuples.remove(&t) {
+    // OpenFGA's conflict options: "ignore" skips a missing delete or a
+    // duplicate write; anything else fails the whole request.
+    let (deletes, skip_missing) = r.deletes.map_or((Vec::new(), false), |d| {
+        (d.tuple_keys, d.on_missing.as_deref() == Some("ignore"))
+    });
+    let (writes, skip_duplicate) = r.writes.map_or((Vec::new(), false), |w| {
+        (w.tuple_keys, w.on_duplicate.as_deref() == Some("ignore"))
+    });
+    for t in deletes {
+        if !tuples.remove(&t) && !skip_missing {
             return error(
                 StatusCode::BAD_REQUEST,
                 "write_failed_due_to_invalid_input",
@@ -146,9 +154,10 @@ fn write(
             );
         }
     }
-    for t in r.writes.map(|w| w.tuple_keys).unwrap_or_default() {
+    for t in writes {
         match tuples.write(ev.model(), t.clone()) {
             Ok(true) => {}
+            Ok(false) if skip_duplicate => {}
             Ok(false) => {
                 return error(
                     StatusCode::BAD_REQUEST,

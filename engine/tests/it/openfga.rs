@@ -1,0 +1,211 @@
+//! The OpenFGA authorizer against the real OpenFGA server (built by
+//! `scripts/servers openfga`, started per test by `testkit::openfga`):
+//! Palette bootstraps its store and model as in production, the whole
+//! `authz/palette.fga.yaml` passes through it as through the embedded
+//! evaluator, a restart over existing tuples and admins succeeds, login
+//! group sync adds and removes, and an outage denies, then recovers
+//! without restarting Palette.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::user::{UserKind, UserProfile};
+use engine::authz::openfga::{OpenFgaAuthorizer, OpenFgaConfig};
+use engine::authz::{Action, Authorizer, AuthzError};
+use engine::{Actor, Engine, Error, Store};
+use palette_fga::yaml::{self, Answers, Report};
+use testkit::openfga::OpenFga;
+
+fn config(server: &OpenFga) -> OpenFgaConfig {
+    OpenFgaConfig {
+        url: server.url.clone(),
+        store_id: None,
+        model_id: None,
+        token: None,
+        timeout: Duration::from_secs(2),
+    }
+}
+
+async fn connect(server: &OpenFga) -> OpenFgaAuthorizer {
+    OpenFgaAuthorizer::connect(&config(server))
+        .await
+        .expect("Palette bootstraps its store and model")
+}
+
+/// The authorizer, asked what a `.fga.yaml` test asks.
+struct Asking<'a>(&'a OpenFgaAuthorizer);
+
+impl Answers for Asking<'_> {
+    async fn check(&self, user: &str, relation: &str, object: &str) -> Result<bool, String> {
+        let got = self.0.check(user, relation, object);
+        got.await.map_err(|e| e.to_string())
+    }
+
+    async fn list_objects(
+        &self,
+        user: &str,
+        relation: &str,
+        object_type: &str,
+    ) -> Result<Vec<String>, String> {
+        let got = self.0.list_objects(user, relation, object_type);
+        got.await.map_err(|e| e.to_string())
+    }
+
+    async fn list_users(
+        &self,
+        object: &str,
+        relation: &str,
+        filter: &str,
+    ) -> Result<Vec<String>, String> {
+        let got = self.0.list_users(object, relation, filter);
+        got.await.map_err(|e| e.to_string())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_tests_pass_through_the_openfga_authorizer_on_the_real_server() {
+    let server = OpenFga::start().await;
+    let authorizer = connect(&server).await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../authz/palette.fga.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let file = yaml::parse(&text, path).unwrap();
+    let dir = std::path::Path::new(path).parent().unwrap();
+    let mut report = Report::default();
+    for test in &file.tests {
+        // Each test over its own tuples, as `fga model test` runs them.
+        let tuples = yaml::tuples_for(&file, dir, test).unwrap();
+        authorizer.write(&tuples, &[]).await.unwrap();
+        yaml::assert_test(&Asking(&authorizer), test, &mut report)
+            .await
+            .unwrap();
+        authorizer.write(&[], &tuples).await.unwrap();
+    }
+    let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(report.assertions > 100, "{} assertions", report.assertions);
+
+    // The embedded evaluator answers the same file the same way.
+    let model =
+        palette_fga::AuthorizationModel::from_json(palette_fga::PALETTE_MODEL_JSON).unwrap();
+    let embedded = yaml::run(&file, dir, &model).await.unwrap();
+    assert!(embedded.passed(), "{:?}", embedded.failures);
+    assert_eq!(embedded.assertions, report.assertions);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_finds_its_store_and_model_and_writes_existing_tuples_again() {
+    let server = OpenFga::start().await;
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let first = Arc::new(connect(&server).await);
+    let (store_id, model_id) = (first.store_id().to_owned(), first.model_id().to_owned());
+    let engine = Engine::with_authorizer(store.clone(), first);
+    let admins = ["user:root".to_owned(), "group:sre".to_owned()];
+    engine.bootstrap_platform("admin", &admins).await.unwrap();
+
+    // The next start: the same store and model, and the same admins
+    // written again (OpenFGA refuses duplicate writes unless told not to).
+    let second = Arc::new(connect(&server).await);
+    assert_eq!(second.store_id(), store_id);
+    assert_eq!(
+        second.model_id(),
+        model_id,
+        "an unchanged model is not rewritten"
+    );
+    let engine = Engine::with_authorizer(store, second.clone());
+    engine.bootstrap_platform("admin", &admins).await.unwrap();
+    engine
+        .bootstrap_platform("releaser", &["user:ci".to_owned()])
+        .await
+        .unwrap();
+    let root = Actor::user("root");
+    engine
+        .authorize(&root, Action::CreateEnvironment)
+        .await
+        .unwrap();
+    assert!(second
+        .check("user:ci", "releaser", "platform:default")
+        .await
+        .unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_group_sync_adds_and_removes_memberships_on_the_real_server() {
+    let server = OpenFga::start().await;
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let authorizer = Arc::new(connect(&server).await);
+    let engine = Engine::with_authorizer(store, authorizer.clone());
+    engine
+        .bootstrap_platform("admin", &["group:platform-admins".to_owned()])
+        .await
+        .unwrap();
+    let login = |groups: &[&str]| UserProfile {
+        subject: "dana".into(),
+        kind: UserKind::Person,
+        email: None,
+        name: None,
+        username: None,
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+    };
+    let dana = Actor::user("dana");
+    engine
+        .record_login(&login(&["platform-admins", "staff"]), None)
+        .await
+        .unwrap();
+    engine
+        .authorize(&dana, Action::CreateEnvironment)
+        .await
+        .unwrap();
+    let change = engine.record_login(&login(&["staff"]), None).await.unwrap();
+    assert_eq!(change.removed, ["platform-admins"]);
+    assert!(matches!(
+        engine.authorize(&dana, Action::CreateEnvironment).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(authorizer
+        .check("user:dana", "member", "group:staff")
+        .await
+        .unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_denies_with_a_clear_message_and_recovers_without_a_restart() {
+    let mut server = OpenFga::start().await;
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let authorizer = Arc::new(connect(&server).await);
+    let engine = Engine::with_authorizer(store, authorizer.clone());
+    engine
+        .bootstrap_platform("admin", &["user:root".to_owned()])
+        .await
+        .unwrap();
+    let root = Actor::user("root");
+    engine
+        .authorize(&root, Action::CreateEnvironment)
+        .await
+        .unwrap();
+
+    server.stop();
+    let denied = engine.authorize(&root, Action::CreateEnvironment).await;
+    assert!(
+        matches!(&denied, Err(Error::Unavailable(m)) if m.contains("authorization could not be checked")),
+        "{denied:?}"
+    );
+    assert!(matches!(
+        authorizer
+            .check("user:root", "admin", "platform:default")
+            .await,
+        Err(AuthzError::Unavailable(_))
+    ));
+
+    // The same process, the same authorizer: back as soon as OpenFGA is.
+    server.start_again().await;
+    engine
+        .authorize(&root, Action::CreateEnvironment)
+        .await
+        .unwrap();
+}
