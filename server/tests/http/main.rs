@@ -10,6 +10,7 @@ mod blueprint;
 mod health;
 mod matrix;
 mod oidc_checks;
+mod openfga;
 mod pages;
 mod parity;
 mod promotions;
