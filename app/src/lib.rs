@@ -27,6 +27,8 @@ use pages::not_found::NotFound;
 use pages::oidc::OidcPage;
 use pages::promotion::PromotionPage;
 use pages::promotions::PromotionsPage;
+use pages::release_matrix::ReleaseMatrixPage;
+use pages::releases::ReleasesPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=EnvironmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/promotions") view=PromotionsPage ssr=SsrMode::Async />
                     <Route path=path!("/promotions/:id") view=PromotionPage ssr=SsrMode::Async />
+                    <Route path=path!("/releases") view=ReleasesPage ssr=SsrMode::Async />
+                    <Route path=path!("/releases/matrix") view=ReleaseMatrixPage ssr=SsrMode::Async />
                     <Route path=path!("/oidc") view=OidcPage ssr=SsrMode::Async />
                     <Route path=path!("/environments/new") view=NewEnvironmentPage ssr=SsrMode::Async />
                     <Route path=path!("/environments/:name") view=EnvironmentPage ssr=SsrMode::Async />

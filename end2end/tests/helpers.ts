@@ -1,4 +1,5 @@
-import { expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { BrowserContext, expect, Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -17,4 +18,30 @@ export async function screenshot(page: Page, javaScriptEnabled: boolean, file: s
   mkdirSync(shots, { recursive: true });
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: resolve(shots, file), fullPage: true });
+}
+
+/** Fails on any serious or critical axe-core violation of the page as it is
+ * now. Without JavaScript axe cannot run in the page: it checks the same
+ * URL, as the server renders it, in a context that runs scripts but loads
+ * none of the app's. */
+export async function expectAccessible(page: Page, javaScriptEnabled: boolean) {
+  let checked = page;
+  let context: BrowserContext | undefined;
+  if (!javaScriptEnabled) {
+    const browser = page.context().browser();
+    if (!browser) throw new Error("no browser to run axe-core in");
+    context = await browser.newContext({ javaScriptEnabled: true, storageState: await page.context().storageState() });
+    await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
+    checked = await context.newPage();
+    await checked.goto(page.url());
+  }
+  try {
+    const results = await new AxeBuilder({ page: checked }).analyze();
+    const serious = results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`);
+    expect(serious, serious.join("\n")).toEqual([]);
+  } finally {
+    await context?.close();
+  }
 }

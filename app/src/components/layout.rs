@@ -6,6 +6,8 @@ use crate::session::{use_session, CsrfField};
 
 const NAV: &[(&str, &str)] = &[
     ("/", "Environments"),
+    ("/releases/matrix", "Release matrix"),
+    ("/releases", "Releases"),
     ("/promotions", "Promotions"),
     ("/oidc", "OIDC checks"),
     ("/jobs", "Jobs"),

@@ -9,5 +9,7 @@ pub mod oidc;
 pub mod promotion;
 pub mod promotion_actions;
 pub mod promotion_live;
+pub mod quarantines;
+pub mod release_matrix;
 pub mod releases;
 pub mod time;

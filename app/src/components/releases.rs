@@ -20,6 +20,17 @@ pub fn PolicyFacts(policy: PromotionPolicy) -> impl IntoView {
         <dl class="facts policy" data-testid="promotion-policy">
             <dt>"Approvals needed"</dt><dd>{policy.required_approvals}</dd>
             <dt>"Roll back on failure"</dt><dd>{if policy.auto_rollback { "yes" } else { "no: a person decides" }}</dd>
+            <dt>"Promoted from"</dt>
+            <dd data-testid="policy-upstream">{match policy.upstream {
+                Some(up) => view! { <a href=format!("/environments/{up}")>{up.to_string()}</a> }.into_any(),
+                None => view! { "no upstream environment" }.into_any(),
+            }}</dd>
+            <dt>"Auto-deploy"</dt>
+            <dd data-testid="policy-auto-deploy">{if policy.auto_deploy {
+                "yes: releases recorded on its channel are deployed automatically"
+            } else {
+                "no: releases wait for a promotion"
+            }}</dd>
             <dt>"Verification"</dt>
             <dd>{format!(
                 "{} passing OIDC check{}, {} s apart, within {} s",
@@ -37,6 +48,8 @@ pub fn PolicyFacts(policy: PromotionPolicy) -> impl IntoView {
 pub fn Releases(
     env: String,
     releases: EnvironmentReleases,
+    /// The other environments: the choices of upstream.
+    others: Vec<String>,
     set_policy: ServerAction<SetPromotionPolicy>,
     lift: ServerAction<LiftHold>,
 ) -> impl IntoView {
@@ -47,7 +60,7 @@ pub fn Releases(
             .map(|error| view! { <ActionError error /> })
     };
     let policy = if releases.can_edit_policy {
-        view! { <PolicyEdit env=env.clone() policy=releases.policy set_policy /> }.into_any()
+        view! { <PolicyEdit env=env.clone() policy=releases.policy others set_policy /> }.into_any()
     } else {
         view! { <PolicyFacts policy=releases.policy /> }.into_any()
     };
@@ -184,6 +197,7 @@ fn HoldTable(
 fn PolicyEdit(
     env: String,
     policy: PromotionPolicy,
+    others: Vec<String>,
     set_policy: ServerAction<SetPromotionPolicy>,
 ) -> impl IntoView {
     let query = use_query_map();
@@ -192,9 +206,27 @@ fn PolicyEdit(
             .with_untracked(|q| q.get(k))
             .unwrap_or_else(|| current.to_string())
     };
-    let rollback = query
-        .with_untracked(|q| q.get("auto_rollback"))
-        .map_or(policy.auto_rollback, |v| v == "on");
+    let checked = |k: &str, current: bool| {
+        query
+            .with_untracked(|q| q.get(k))
+            .map_or(current, |v| v == "on")
+    };
+    let rollback = checked("auto_rollback", policy.auto_rollback);
+    let auto_deploy = checked("auto_deploy", policy.auto_deploy);
+    let upstream = query
+        .with_untracked(|q| q.get("upstream"))
+        .unwrap_or_else(|| {
+            policy
+                .upstream
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        });
+    // A refused upstream stays choosable, even when it is no environment.
+    let mut choices = others;
+    if !upstream.is_empty() && !choices.contains(&upstream) {
+        choices.push(upstream.clone());
+    }
     let refusal = move || set_policy.value().get().and_then(Result::err);
     let message = move |field: &'static str| {
         move || {
@@ -242,6 +274,22 @@ fn PolicyEdit(
             <div class="field check">
                 <input id="policy-rollback" type="checkbox" name="policy[auto_rollback]" checked=rollback />
                 <label for="policy-rollback">"Roll back automatically when verification fails"</label>
+            </div>
+            <div class="field check">
+                <input id="policy-auto-deploy" type="checkbox" name="policy[auto_deploy]" checked=auto_deploy />
+                <label for="policy-auto-deploy">"Deploy releases recorded on this environment's channel automatically"</label>
+            </div>
+            <div class="field">
+                <label for="policy-upstream">"Promoted from (upstream)"</label>
+                <select id="policy-upstream" name="policy[upstream]">
+                    <option value="" selected=upstream.is_empty()>"none"</option>
+                    {choices.into_iter().map(|name| {
+                        let selected = name == upstream;
+                        view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+                <small class="hint">"Orders the release matrix, and is the New promotion form's first choice of source."</small>
+                {message("upstream")}
             </div>
             {number("policy-passes", "Passing checks that verify", "1", "10".to_owned(), typed("verify_passes", policy.verify_passes), "verify_passes")}
             {number("policy-interval", "Seconds between checks", "1", "600".to_owned(), typed("verify_interval_secs", policy.verify_interval_secs), "verify_interval_secs")}

@@ -11,6 +11,7 @@ use crate::server_fns::environment_ops::{
 };
 use crate::server_fns::environments::get_environment;
 use crate::server_fns::jobs::{get_job, list_jobs};
+use crate::server_fns::list_environments::list_environments;
 use crate::server_fns::promotions::{environment_releases, LiftHold, SetPromotionPolicy};
 use domain::job::{Job, JobDetail, JobQuery, StepStatus};
 use domain::EnvironmentDetail;
@@ -48,10 +49,20 @@ pub fn EnvironmentPage() -> impl IntoView {
         |(name, _, _)| get_environment(name),
     );
     let runs = Resource::new(name, recent_runs);
+    // The choices of upstream in the policy form.
+    let environments = Resource::new(|| (), |()| list_environments());
     let set_policy = ServerAction::<SetPromotionPolicy>::new();
     let lift = ServerAction::<LiftHold>::new();
+    // Read again after each policy change that succeeded (a refused one
+    // keeps the form as typed) and after each lift.
+    let saved = Memo::new(move |last: Option<&Option<domain::PromotionPolicy>>| {
+        match set_policy.value().get() {
+            Some(Ok(policy)) => Some(policy),
+            _ => last.cloned().flatten(),
+        }
+    });
     let releases = Resource::new(
-        move || (name(), set_policy.version().get(), lift.version().get()),
+        move || (name(), saved.get(), lift.version().get()),
         |(name, _, _)| environment_releases(name),
     );
 
@@ -68,8 +79,13 @@ pub fn EnvironmentPage() -> impl IntoView {
                             let env_name = view.environment.name.to_string();
                             // Shown to those who may view the environment;
                             // an error leaves the section out.
+                            let others: Vec<String> = environments.await.unwrap_or_default()
+                                .into_iter()
+                                .map(|e| e.name.to_string())
+                                .filter(|n| *n != env_name)
+                                .collect();
                             let releases = releases.await.ok().map(|releases| view! {
-                                <Releases env=env_name.clone() releases set_policy lift />
+                                <Releases env=env_name.clone() releases others set_policy lift />
                             });
                             view! {
                                 <EnvironmentHead view=view.clone() />

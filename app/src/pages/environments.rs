@@ -34,6 +34,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Environments"</h1>
+                <a href="/releases/matrix">"Release matrix"</a>
                 <a class="button" href="/environments/new">"New environment"</a>
                 <form method="get" action="/" class="filter" role="search">
                     <label for="env-filter">"Filter"</label>

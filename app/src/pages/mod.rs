@@ -9,3 +9,5 @@ pub mod not_found;
 pub mod oidc;
 pub mod promotion;
 pub mod promotions;
+pub mod release_matrix;
+pub mod releases;

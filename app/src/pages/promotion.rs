@@ -75,6 +75,8 @@ fn PromotionView(detail: PromotionDetail, moves: Moves) -> impl IntoView {
         </div>
         <p class="promotion-message" aria-live="polite">{p.message.clone()}</p>
         <dl class="facts">
+            <dt>"From"</dt><dd><a href=p.source.href()>{p.source.to_string()}</a></dd>
+            <dt>"Into"</dt><dd><a href=format!("/environments/{}", p.target)>{p.target.to_string()}</a></dd>
             <dt>"Applications"</dt><dd>{p.applications.join(", ")}</dd>
             <dt>"Requested by"</dt><dd>{p.requested_by.clone()}</dd>
             <dt>"Opened"</dt><dd>{format_ms(p.created_at)}</dd>

@@ -9,7 +9,7 @@ use crate::components::promotion::{ActionError, StateBadge};
 use crate::components::time::format_ms;
 use crate::pages::jobs::query_string;
 use crate::server_fns::list_environments::list_environments;
-use crate::server_fns::promotions::{list_promotions, OpenPromotion, PAGE};
+use crate::server_fns::promotions::{environment_releases, list_promotions, OpenPromotion, PAGE};
 use crate::session::use_session;
 
 /// `/promotions`: the promotions the caller may see, newest first, filtered
@@ -45,10 +45,26 @@ pub fn PromotionsPage() -> impl IntoView {
             }
         },
     );
+    // `?target=` alone: the source is the target's upstream, when it has
+    // one and the caller may see its policy.
+    let upstream = Resource::new(
+        move || (field("source"), field("target")),
+        move |(source, target)| async move {
+            if !logged_in || !source.is_empty() || target.is_empty() {
+                return None;
+            }
+            let releases = environment_releases(target).await.ok()?;
+            releases.policy.upstream.map(|up| up.to_string())
+        },
+    );
     let open = ServerAction::<OpenPromotion>::new();
-    let choice = move || {
+    let choice = move |upstream: Option<String>| {
         query.with(|q| Choice {
-            source: q.get("source").unwrap_or_default(),
+            source: q
+                .get("source")
+                .filter(|s| !s.is_empty())
+                .or(upstream)
+                .unwrap_or_default(),
             target: q.get("target").unwrap_or_default(),
             applications: q.get_all("applications").unwrap_or_default(),
             acknowledge: q.get("acknowledge").is_some(),
@@ -65,6 +81,7 @@ pub fn PromotionsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading promotions…"</p> }>
                 {move || Suspend::new(async move {
                     let names = environments.await.unwrap_or_default();
+                    let upstream = upstream.await;
                     match promotions.await {
                         Ok(None) => ().into_any(),
                         Err(error) => view! { <ActionError error /> }.into_any(),
@@ -81,7 +98,7 @@ pub fn PromotionsPage() -> impl IntoView {
                                 <Filters environments=names.clone() environment=field("environment") state=field("state") />
                                 <PromotionTable promotions=page.items />
                                 {older}
-                                <NewPromotion environments=names choice=choice() open />
+                                <NewPromotion environments=names choice=choice(upstream) open />
                             }.into_any()
                         }
                     }

@@ -37,3 +37,18 @@ pub fn back_to_form(form: &str, typed: &[(&str, &str)], fn_path: &str, error: &U
     };
     leptos_axum::redirect(&location);
 }
+
+/// Where a plain form post lands: `page` when it succeeded, back on `page`
+/// with the reason and `typed` when it was refused.
+pub fn land<T>(
+    result: Result<T, UiError>,
+    page: &str,
+    fn_path: &str,
+    typed: &[(&str, &str)],
+) -> Result<T, UiError> {
+    match &result {
+        Ok(_) => leptos_axum::redirect(page),
+        Err(error) => back_to_form(page, typed, fn_path, error),
+    }
+    result
+}

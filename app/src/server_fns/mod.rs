@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod list_environments;
 pub mod oidc;
 pub mod promotions;
+pub mod releases;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {

@@ -20,25 +20,11 @@ use crate::error::UiError;
 
 #[cfg(feature = "ssr")]
 use super::environments::env_name;
+#[cfg(feature = "ssr")]
+use super::form_return::land;
 
 /// How many promotions a page of the list holds.
 pub const PAGE: i64 = 25;
-
-/// Where a plain form post lands: `page` when it succeeded, back on `page`
-/// with the reason and `typed` when it was refused.
-#[cfg(feature = "ssr")]
-fn land<T>(
-    result: Result<T, UiError>,
-    page: &str,
-    fn_path: &str,
-    typed: &[(&str, &str)],
-) -> Result<T, UiError> {
-    match &result {
-        Ok(_) => leptos_axum::redirect(page),
-        Err(error) => super::form_return::back_to_form(page, typed, fn_path, error),
-    }
-    result
-}
 
 /// The page of promotion `id`.
 #[cfg(feature = "ssr")]
@@ -256,7 +242,8 @@ pub async fn environment_releases(name: String) -> Result<domain::EnvironmentRel
 }
 
 /// Changes the promotion policy of `name` from the policy form
-/// (`policy[required_approvals]`, `policy[auto_rollback]`, …).
+/// (`policy[required_approvals]`, `policy[auto_rollback]`, …,
+/// `policy[auto_deploy]`, `policy[upstream]`).
 #[server(prefix = "/_fn", endpoint = "set_promotion_policy")]
 pub async fn set_promotion_policy(
     // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
@@ -286,6 +273,15 @@ pub async fn set_promotion_policy(
         ("verify_passes", policy.verify_passes.as_str()),
         ("verify_interval_secs", policy.verify_interval_secs.as_str()),
         ("verify_window_secs", policy.verify_window_secs.as_str()),
+        (
+            "auto_deploy",
+            if policy.auto_deploy.is_some() {
+                "on"
+            } else {
+                "off"
+            },
+        ),
+        ("upstream", policy.upstream.as_str()),
     ];
     let page = environment_page(&name);
     land(set, &page, "/_fn/set_promotion_policy", &typed)

@@ -473,6 +473,35 @@ const SERVER_FNS: &[Row] = &[
         "name=blue&application=hydra&revision=999",
         [403, 403, 404, 403, 404, 404, 404],
     ),
+    // Releases: the platform admin quarantines a revision, then lifts it.
+    (
+        "GET",
+        "/_fn/list_releases",
+        "/_fn/list_releases",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/_fn/get_release_matrix",
+        "/_fn/get_release_matrix",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/_fn/quarantine_revision",
+        "/_fn/quarantine_revision",
+        "charm=ui-matrix&revision=1&reason=route+matrix",
+        [403, 403, 403, 403, 403, 200, 403],
+    ),
+    (
+        "POST",
+        "/_fn/lift_quarantine",
+        "/_fn/lift_quarantine",
+        "charm=ui-matrix&revision=1",
+        [403, 403, 403, 403, 403, 200, 403],
+    ),
     // Environments, jobs and audit pages. After the REST rows each principal
     // runs these in order: create, apply, lock before unlock, cancel before
     // retry (job 1 builds blue), destroy last.
