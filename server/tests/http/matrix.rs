@@ -285,6 +285,57 @@ const REST: &[Row] = &[
         "",
         [401, 403, 409, 403, 409, 409, 404],
     ),
+    // Releases: only admins hold `releaser` here (the channel's branch is
+    // tracked by no environment, so recording opens nothing).
+    (
+        "get",
+        "/releases",
+        "/api/v1/releases",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "post",
+        "/releases",
+        "/api/v1/releases",
+        r#"{"application":"openfga","charm":"openfga","revision":999,"channel":"latest/edge/matrix"}"#,
+        [401, 403, 403, 403, 403, 201, 403],
+    ),
+    (
+        "get",
+        "/releases/{id}",
+        "/api/v1/releases/1",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/release-matrix",
+        "/api/v1/release-matrix",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/quarantines",
+        "/api/v1/quarantines",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "post",
+        "/quarantines",
+        "/api/v1/quarantines",
+        r#"{"charm":"openfga","revision":999,"reason":"route matrix"}"#,
+        [401, 403, 403, 403, 403, 201, 403],
+    ),
+    (
+        "delete",
+        "/quarantines/{charm}/{revision}",
+        "/api/v1/quarantines/openfga/999",
+        "",
+        [401, 403, 403, 403, 403, 204, 403],
+    ),
     (
         "post",
         "/promotions/{id}/cancel",
@@ -607,6 +658,17 @@ const SERVER_FNS: &[Row] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
+    run_matrix(None).await;
+}
+
+/// The same matrix with the real OpenFGA server deciding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_route_matrix_holds_on_the_real_openfga() {
+    let fga = testkit::openfga::OpenFga::start().await;
+    run_matrix(Some(&fga.url)).await;
+}
+
+async fn run_matrix(openfga_url: Option<&str>) {
     // Coverage: the tables above name every route there is.
     let rest: BTreeSet<(String, String)> = server::http::api::ROUTES
         .iter()
@@ -645,6 +707,7 @@ async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
         ("PALETTE_ADMINS", "user:admin".to_owned()),
     ]
     .into_iter()
+    .chain(openfga_url.map(|url| ("PALETTE_OPENFGA_URL", url.to_owned())))
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     let config = Config::load(None, &env).unwrap();
