@@ -125,45 +125,50 @@ const DEMO_POLICIES: &[(&str, Option<&str>, bool)] = &[
 pub const DEMO_LAYERS: &[&str] = &["k8s", "core", "iam", "jimm", "cos-integration"];
 
 impl Engine {
-    /// Seeds the demo environments the first time it runs on a database;
-    /// later calls (every restart with `--demo`) do nothing. Returns how
-    /// many environments it created.
+    /// Seeds the demo environments, their releases and grants the first
+    /// time it runs on a database, and the promotion policies and the CI
+    /// principal's grant the first time after releases from CI came; later
+    /// calls (every restart with `--demo`) do nothing. Returns how many
+    /// environments it created.
     #[tracing::instrument(skip_all)]
     pub async fn seed_demo(&self, base: &str) -> Result<usize, Error> {
-        if !settings::insert_once(self.store().pool(), "demo_seeded", "1").await? {
-            return Ok(0);
-        }
-        let actor = Actor::system("demo");
+        let pool = self.store().pool();
         let mut created = 0;
-        for (name, tier, purpose, channel) in DEMO {
-            let issuer = simulated_issuer(base, name);
-            let new = CreateEnvironment {
-                name: (*name).to_owned(),
-                tier: (*tier).to_owned(),
-                purpose: (*purpose).to_owned(),
-                channel: (*channel).to_owned(),
-                oidc_issuer: issuer,
-                layers: DEMO_LAYERS.iter().map(|s| (*s).to_owned()).collect(),
-                manifest: Some(pinned_stack(channel)),
+        if settings::insert_once(pool, "demo_seeded", "1").await? {
+            let actor = Actor::system("demo");
+            for (name, tier, purpose, channel) in DEMO {
+                let issuer = simulated_issuer(base, name);
+                let new = CreateEnvironment {
+                    name: (*name).to_owned(),
+                    tier: (*tier).to_owned(),
+                    purpose: (*purpose).to_owned(),
+                    channel: (*channel).to_owned(),
+                    oidc_issuer: issuer,
+                    layers: DEMO_LAYERS.iter().map(|s| (*s).to_owned()).collect(),
+                    manifest: Some(pinned_stack(channel)),
+                }
+                .parse()
+                .map_err(Error::Invalid)?;
+                match self.create_environment(&actor, new).await {
+                    Ok(_) => created += 1,
+                    Err(Error::Conflict(_) | Error::Taken(_)) => {}
+                    Err(other) => return Err(other),
+                }
             }
-            .parse()
-            .map_err(Error::Invalid)?;
-            match self.create_environment(&actor, new).await {
-                Ok(_) => created += 1,
-                Err(Error::Conflict(_) | Error::Taken(_)) => {}
-                Err(other) => return Err(other),
-            }
+            self.seed_releases().await?;
+            let grants: Vec<Tuple> = DEMO_GRANTS
+                .iter()
+                .map(|(user, relation, object)| Tuple::new(*user, *relation, *object))
+                .collect();
+            self.seed_grants(&grants).await?;
         }
-        self.seed_releases().await?;
-        self.seed_policies().await?;
-        let grants: Vec<Tuple> = DEMO_GRANTS
-            .iter()
-            .map(|(user, relation, object)| Tuple::new(*user, *relation, *object))
-            .collect();
-        self.authorizer()
-            .write(&grants, &[])
-            .await
-            .map_err(|e| Error::Unavailable(format!("cannot seed the demo grants: {e}")))?;
+        // Seeded apart, so that a demo database made before releases from
+        // CI existed gets the policies and the CI principal's grant too.
+        if settings::insert_once(pool, "demo_releases_seeded", "1").await? {
+            self.seed_policies().await?;
+            self.seed_grants(&[Tuple::new(DEMO_CI, "releaser", "platform:default")])
+                .await?;
+        }
         Ok(created)
     }
 }
@@ -201,6 +206,13 @@ impl Engine {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn seed_grants(&self, grants: &[Tuple]) -> Result<(), Error> {
+        self.authorizer()
+            .write(grants, &[])
+            .await
+            .map_err(|e| Error::Unavailable(format!("cannot seed the demo grants: {e}")))
     }
 
     /// Blue auto-deploys edge releases with no approval and verifies
