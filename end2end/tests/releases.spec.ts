@@ -150,6 +150,31 @@ test.describe("releases", () => {
     await expect(rows.first()).toHaveAttribute("data-release", String(ids[0]));
   });
 
+  test("a recorded release says where it went in each environment that tracks its channel", async ({ page }, info) => {
+    // Alice holds `releaser`. Only yellow tracks candidate and it does not
+    // auto-deploy, so recording opens no promotion that other specs meet.
+    await devLogin(page, "Alice Admin");
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const revision = info.project.name === "js" ? 9001 : 9002;
+    const response = await page.request.post("/api/v1/releases", {
+      headers: { "x-csrf-token": csrf, origin: new URL(page.url()).origin },
+      data: { application: "openfga", charm: "openfga", revision, channel: "candidate", resources: { "openfga-image": 12 } },
+    });
+    expect([200, 201]).toContain(response.status());
+    const { release } = await response.json();
+
+    await page.goto("/releases");
+    const row = page.locator(`tr#release-${release.id}`);
+    await expect(page.getByTestId("releases").locator("tbody tr").first()).toHaveAttribute("id", `release-${release.id}`);
+    await expect(row).toContainText(String(revision));
+    await expect(row).toContainText("latest/candidate");
+    await expect(row).toContainText("openfga-image 12");
+    await expect(row).toContainText("user:alice");
+    const yellow = row.locator('li[data-environment="yellow"]');
+    await expect(yellow).toContainText("auto-deploy is off");
+    await expect(yellow.getByRole("link", { name: "yellow" })).toHaveAttribute("href", "/environments/yellow");
+  });
+
   test("the policy says where an environment is promoted from and whether it auto-deploys", async ({ page }) => {
     await devLogin(page, "Dave Viewer");
     await page.goto("/environments/green");

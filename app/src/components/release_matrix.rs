@@ -201,8 +201,8 @@ fn Newest(releases: Vec<ChannelRelease>) -> impl IntoView {
             {releases.into_iter().map(|r| view! {
                 <li data-channel=r.channel.clone()>
                     <code>{r.channel.clone()}</code>" "
-                    <a href=release_href(r.release)>
-                        <span class="visually-hidden">"revision "</span>{r.revision}
+                    <a href=release_href(r.release) aria-label=format!("revision {} on {}", r.revision, r.channel)>
+                        {r.revision}
                     </a>
                     {r.quarantined.then(|| view! { " "<span class="marker marker-quarantined">"quarantined"</span> })}
                 </li>

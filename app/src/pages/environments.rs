@@ -34,8 +34,10 @@ pub fn EnvironmentsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Environments"</h1>
-                <a href="/releases/matrix">"Release matrix"</a>
-                <a class="button" href="/environments/new">"New environment"</a>
+                <div class="page-actions">
+                    <a href="/releases/matrix">"Release matrix"</a>
+                    <a class="button" href="/environments/new">"New environment"</a>
+                </div>
                 <form method="get" action="/" class="filter" role="search">
                     <label for="env-filter">"Filter"</label>
                     <input
