@@ -64,7 +64,8 @@ ensure_e2e() {
       exit 1
     fi
   fi
-  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] ||
+    [ ! -d "$ROOT/end2end/node_modules/@axe-core/playwright" ]; then
     say "installing the end2end node packages (npm ci; no browser download)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -485,7 +485,8 @@ impl PromotionSource {
     pub fn href(&self) -> String {
         match self {
             Self::Environment(name) => format!("/environments/{name}"),
-            Self::Release(r) => format!("/releases#release-{}", r.id),
+            // The page of the list that starts with it.
+            Self::Release(r) => format!("/releases?before={}#release-{}", r.id.0 + 1, r.id),
         }
     }
 }

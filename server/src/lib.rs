@@ -189,7 +189,10 @@ impl Server {
                 username: None,
                 groups: Vec::new(),
             };
-            engine.record_login(&profile, None).await?;
+            // Only so that the access page can name it: never a reason not to start.
+            if let Err(e) = engine.record_login(&profile, None).await {
+                tracing::warn!(error = %e, "cannot record the demo CI principal");
+            }
         }
         let router = http::router(config, engine.clone(), bound, metrics, demo_ci.clone())?;
         spawn_session_cleanup(engine.sessions());

@@ -13,6 +13,14 @@ pub async fn upsert(
     profile: &UserProfile,
     now: i64,
 ) -> Result<Vec<String>, StoreError> {
+    // Write first: on SQLite this takes the write lock (waiting out a
+    // concurrent writer per busy_timeout) before the read, so the upsert
+    // never has to upgrade a read snapshot, which fails at once with
+    // SQLITE_BUSY when another connection wrote meanwhile.
+    sqlx::query("UPDATE users SET last_seen = last_seen WHERE id = $1")
+        .bind(&profile.subject)
+        .execute(&mut *conn)
+        .await?;
     let previous = sqlx::query("SELECT groups FROM users WHERE id = $1")
         .bind(&profile.subject)
         .fetch_optional(&mut *conn)

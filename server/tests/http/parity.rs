@@ -262,9 +262,26 @@ contract_test!(
         .await;
         assert_eq!(rest, ui);
         assert_eq!(
-            rest.1["policy"]["required_approvals"], 1,
-            "blue is production"
+            (
+                &rest.1["policy"]["required_approvals"],
+                &rest.1["policy"]["auto_deploy"]
+            ),
+            (&serde_json::json!(0), &serde_json::json!(true)),
+            "the demo's blue takes edge releases without an approval"
         );
+
+        // Releases and the matrix read the same through both.
+        let (rest, ui) = both(
+            &app,
+            "/api/v1/releases?limit=3",
+            "/_fn/list_releases?query[limit]=3",
+        )
+        .await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.1["items"].as_array().map(Vec::len), Some(3));
+        let (rest, ui) = both(&app, "/api/v1/release-matrix", "/_fn/get_release_matrix").await;
+        assert_eq!(rest, ui);
+        assert_eq!(rest.1["environments"][0]["name"], "blue");
 
         let (rest, ui) = both(&app, "/api/v1/promotions/999", "/_fn/get_promotion?id=999").await;
         assert_eq!(rest, ui);
