@@ -46,16 +46,21 @@ impl Engine {
 
     /// Whether `actor` holds `relation` on `env`; false when unsure.
     pub(crate) async fn may(&self, actor: &Actor, relation: &str, env: &EnvironmentName) -> bool {
+        self.may_on(actor, relation, &environment_object(env)).await
+    }
+
+    /// Whether `actor` holds `relation` on `object` (a hint for what to
+    /// offer; every action is authorized again); false when unsure.
+    pub(crate) async fn may_on(&self, actor: &Actor, relation: &str, object: &str) -> bool {
         if actor.is_system() {
             return true;
         }
         if actor.is_anonymous() {
             return false;
         }
-        let object = environment_object(env);
         matches!(
             self.authorizer()
-                .check(&actor.principal, relation, &object)
+                .check(&actor.principal, relation, object)
                 .await,
             Ok(true)
         )

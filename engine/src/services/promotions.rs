@@ -58,6 +58,17 @@ impl Engine {
             .unwrap_or_else(|| PromotionPolicy::default_for(env.summary.tier)))
     }
 
+    /// Why no promotion may bring `charm` at `revision`, if it is quarantined.
+    async fn quarantined(&self, charm: &str, revision: u32) -> Result<Option<String>, Error> {
+        let found = releases::quarantine(self.store().pool(), charm, revision).await?;
+        Ok(found.map(|q| {
+            format!(
+                "{charm} revision {revision} is quarantined: {} (lift the quarantine first)",
+                q.reason
+            )
+        }))
+    }
+
     /// The layer of `env` that deploys `app`.
     pub(crate) fn layer_for(&self, env: &EnvironmentRow, app: &str) -> Option<String> {
         self.blueprint()
@@ -171,14 +182,7 @@ impl Engine {
                 channel: current.channel.clone(),
                 revision: Some(revision),
             };
-            if let Some(q) =
-                releases::quarantine(self.store().pool(), &entry.charm, revision).await?
-            {
-                conflicts.push(format!(
-                    "{} revision {revision} is quarantined: {} (lift the quarantine first)",
-                    entry.charm, q.reason
-                ));
-            }
+            conflicts.extend(self.quarantined(&entry.charm, revision).await?);
             let released = match domain::Channel::parse(&entry.channel) {
                 Ok(channel) => {
                     releases::is_released(self.store().pool(), &entry.charm, &channel, revision)
@@ -681,13 +685,8 @@ impl Engine {
             let Some(revision) = entry.revision else {
                 continue;
             };
-            if let Some(q) =
-                releases::quarantine(self.store().pool(), &entry.charm, revision).await?
-            {
-                return Err(Error::Conflict(format!(
-                    "{} revision {revision} is quarantined: {} (lift the quarantine first)",
-                    entry.charm, q.reason
-                )));
+            if let Some(refusal) = self.quarantined(&entry.charm, revision).await? {
+                return Err(Error::Conflict(refusal));
             }
         }
         self.act(actor, id, Move::Replan, |actor, tx, row| {

@@ -586,23 +586,7 @@ impl Engine {
             environments,
             rows: matrix_rows,
             quarantines,
-            can_quarantine: self.may_on_platform(actor, "releaser").await,
+            can_quarantine: self.may_on(actor, "releaser", PLATFORM).await,
         })
-    }
-
-    /// Whether `actor` holds `relation` on the platform (for hints).
-    pub(crate) async fn may_on_platform(&self, actor: &Actor, relation: &str) -> bool {
-        if actor.is_system() {
-            return true;
-        }
-        if actor.is_anonymous() {
-            return false;
-        }
-        matches!(
-            self.authorizer()
-                .check(&actor.principal, relation, PLATFORM)
-                .await,
-            Ok(true)
-        )
     }
 }
