@@ -165,7 +165,19 @@ test.describe.serial("environments", () => {
     await page.getByLabel("Environment", { exact: true }).fill(flaky);
     await page.getByRole("button", { name: "Filter" }).click();
     await expect(page).toHaveURL(new RegExp(`environment=${flaky}`));
-    await expect(page.locator("table.jobs tbody tr")).toHaveCount(1);
+    // Only its jobs: the create (retried in place) and whatever OIDC checks
+    // the scheduler queued meanwhile; no other environment's.
+    const rows = page.locator("table.jobs tbody tr");
+    await expect(rows.filter({ hasText: "environment.create" })).toHaveCount(1);
+    for (const cell of await rows.locator("td:nth-child(3)").allTextContents()) {
+      expect(cell.trim()).toBe(flaky);
+    }
+    // Narrowed by kind as well, it is one job.
+    await page.getByLabel("Kind", { exact: true }).selectOption("environment.create");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect(page).toHaveURL(/kind=environment\.create/);
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText(flaky);
     await page.goto(`/audit?environment=${flaky}`);
     await expect(page.locator("table.audit")).toContainText("environment.create");
     await expect(page.locator("table.audit")).toContainText("environment.lock");
