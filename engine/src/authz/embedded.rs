@@ -144,6 +144,20 @@ impl Authorizer for EmbeddedAuthorizer {
         .boxed()
     }
 
+    fn read_user<'a>(
+        &'a self,
+        user: &'a str,
+        relation: &'a str,
+        object_type: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {
+        async move {
+            tuples::of_subject(self.store.pool(), user, relation, object_type)
+                .await
+                .map_err(unavailable)
+        }
+        .boxed()
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), AuthzError>> {
         async move { self.store.ping().await.map_err(unavailable) }.boxed()
     }

@@ -129,6 +129,15 @@ pub trait Authorizer: Send + Sync + fmt::Debug {
     /// Tuples stored directly on `object`.
     fn read_object<'a>(&'a self, object: &'a str) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>>;
 
+    /// Tuples stored for exactly `user` (no usersets, no wildcards) with
+    /// `relation` on objects of `object_type`: `user:anne member group:*`.
+    fn read_user<'a>(
+        &'a self,
+        user: &'a str,
+        relation: &'a str,
+        object_type: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>>;
+
     /// Whether the authorizer answers (for `/readyz`).
     fn ping(&self) -> BoxFuture<'_, Result<(), AuthzError>>;
 
@@ -193,6 +202,14 @@ impl Authorizer for DenyAll {
         self.fail()
     }
     fn read_object<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {
+        self.fail()
+    }
+    fn read_user<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {
         self.fail()
     }
     fn ping(&self) -> BoxFuture<'_, Result<(), AuthzError>> {

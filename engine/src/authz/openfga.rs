@@ -158,7 +158,15 @@ impl Authorizer for OpenFgaAuthorizer {
         deletes: &'a [Tuple],
     ) -> BoxFuture<'a, Result<(), AuthzError>> {
         async move {
-            // OpenFGA accepts 100 tuples a request by default.
+            // OpenFGA accepts 100 tuples a request by default; within that,
+            // writes and deletes go in one request, so they apply together.
+            if writes.len() + deletes.len() <= 100 {
+                return self
+                    .client
+                    .write(&self.store_id, self.model(), writes, deletes)
+                    .await
+                    .map_err(map);
+            }
             for chunk in writes.chunks(100) {
                 self.client
                     .write(&self.store_id, self.model(), chunk, &[])
@@ -181,6 +189,28 @@ impl Authorizer for OpenFgaAuthorizer {
             let filter = TupleFilter {
                 object: Some(object.to_owned()),
                 ..TupleFilter::default()
+            };
+            self.client
+                .read(&self.store_id, Some(&filter))
+                .await
+                .map_err(map)
+        }
+        .boxed()
+    }
+
+    fn read_user<'a>(
+        &'a self,
+        user: &'a str,
+        relation: &'a str,
+        object_type: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Tuple>, AuthzError>> {
+        async move {
+            // Read with a user needs the object's type; a bare `type:`
+            // matches every object of it.
+            let filter = TupleFilter {
+                user: Some(user.to_owned()),
+                relation: Some(relation.to_owned()),
+                object: Some(format!("{object_type}:")),
             };
             self.client
                 .read(&self.store_id, Some(&filter))

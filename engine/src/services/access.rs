@@ -1,13 +1,14 @@
 //! Who may do what: grants and revocations on environments, platform
-//! admins from configuration, group memberships from logins, and the
-//! explanation of a permission.
+//! admins and releasers from configuration, and the explanation of a
+//! permission.
+
+use std::collections::BTreeSet;
 
 use domain::access::{AccessList, Explanation, Grant, Permission, Relation, Subject};
 use domain::EnvironmentName;
 
 use crate::authz::{environment_object, Action, Tuple, PLATFORM};
-use crate::services::identity::MembershipChange;
-use crate::store::{audit, now_ms, NewAuditEvent};
+use crate::store::{audit, now_ms, settings, NewAuditEvent};
 use crate::{Actor, Engine, Error};
 
 /// Parses `user:<id>` or `group:<name>` (or `group:<name>#member`) into the
@@ -140,45 +141,68 @@ impl Engine {
         })
     }
 
-    /// Gives the configured principals (`user:<sub>` or `group:<name>`)
-    /// `relation` on the platform. Called at start with `PALETTE_ADMINS`
-    /// (`admin`) and `PALETTE_RELEASERS` (`releaser`).
+    /// Makes the configured principals (`user:<sub>` or `group:<name>`)
+    /// exactly the ones holding `relation` on the platform through the
+    /// configuration: adds the new ones and removes those configured at the
+    /// previous start but no longer, leaving grants made otherwise (the
+    /// demo's seed) alone. Called at start with `PALETTE_ADMINS` (`admin`)
+    /// and `PALETTE_RELEASERS` (`releaser`); idempotent, so a restart with
+    /// the same list writes nothing new and deletes nothing.
     pub async fn bootstrap_platform(
         &self,
         relation: &str,
         principals: &[String],
     ) -> Result<(), Error> {
-        let mut tuples = Vec::with_capacity(principals.len());
-        for principal in principals {
-            tuples.push(Tuple::new(parse_subject(principal)?, relation, PLATFORM));
-        }
-        self.authorizer().write(&tuples, &[]).await.map_err(|e| {
-            Error::Unavailable(format!("cannot record the platform's {relation}s: {e}"))
-        })
-    }
-
-    /// Mirrors a login's group changes into `group:<g>#member@user:<sub>` tuples.
-    pub async fn sync_groups(&self, subject: &str, change: &MembershipChange) -> Result<(), Error> {
-        let user = format!("user:{subject}");
-        let tuple = |group: &String| -> Result<Tuple, Error> {
-            let group = parse_subject(&format!("group:{group}"))?;
-            let group = group.trim_end_matches("#member");
-            Ok(Tuple::new(user.as_str(), "member", group))
+        let wanted = principals
+            .iter()
+            .map(|p| parse_subject(p))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        let key = format!("bootstrap.platform.{relation}");
+        let pool = self.store().pool();
+        let before: BTreeSet<String> = match settings::get(pool, &key).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| Error::Internal(Box::new(e)))?,
+            None => BTreeSet::new(),
         };
-        let writes = change
-            .added
-            .iter()
-            .map(tuple)
-            .collect::<Result<Vec<_>, _>>()?;
-        let deletes = change
-            .removed
-            .iter()
-            .map(tuple)
-            .collect::<Result<Vec<_>, _>>()?;
+        let tuple = |subject: &String| Tuple::new(subject.as_str(), relation, PLATFORM);
+        let writes: Vec<Tuple> = wanted.iter().map(tuple).collect();
+        let deletes: Vec<Tuple> = before.difference(&wanted).map(tuple).collect();
         self.authorizer()
             .write(&writes, &deletes)
             .await
-            .map_err(|e| Error::Unavailable(format!("cannot sync group memberships: {e}")))
+            .map_err(|e| {
+                Error::Unavailable(format!("cannot record the platform's {relation}s: {e}"))
+            })?;
+        if before == wanted {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        let value = serde_json::to_string(&wanted).map_err(|e| Error::Internal(Box::new(e)))?;
+        settings::put(&mut *tx, &key, &value).await?;
+        let action = format!("platform.{relation}.configure");
+        audit::append(
+            &mut *tx,
+            &NewAuditEvent {
+                at: now_ms(),
+                actor: "system:config",
+                action: &action,
+                object: PLATFORM,
+                allowed: true,
+                reason: None,
+                before: Some(serde_json::json!(before)),
+                after: Some(serde_json::json!(wanted)),
+                request_id: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        if !deletes.is_empty() {
+            tracing::info!(
+                relation,
+                removed = ?deletes.iter().map(|t| &t.user).collect::<Vec<_>>(),
+                "no longer configured: removed from the platform"
+            );
+        }
+        Ok(())
     }
 
     async fn environment_must_exist(&self, env: &EnvironmentName) -> Result<(), Error> {

@@ -59,6 +59,29 @@ pub async fn on_object<'e>(
         .collect()
 }
 
+/// The tuples whose subject is exactly `subject`, with `relation`, on
+/// objects of `object_type` (`group`): what OpenFGA's Read answers for a
+/// user, a relation and a bare type.
+pub async fn of_subject<'e>(
+    db: impl Executor<'e, Database = Any>,
+    subject: &str,
+    relation: &str,
+    object_type: &str,
+) -> Result<Vec<Tuple>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT object FROM authz_tuples WHERE subject = $1 AND relation = $2 \
+         AND object LIKE $3 ESCAPE '\\' ORDER BY object",
+    )
+    .bind(subject)
+    .bind(relation)
+    .bind(like_prefix(&format!("{object_type}:")))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| Ok(Tuple::new(subject, relation, get::<String>(row, "object")?)))
+        .collect()
+}
+
 /// Reads tuples for the evaluator straight from the database.
 #[derive(Debug, Clone)]
 pub struct DbTuples {

@@ -4,15 +4,18 @@ use sqlx::AnyConnection;
 
 pub use domain::user::UserProfile;
 
+use domain::user::UserKind;
+
 use super::{get, json, to_json, StoreError};
 
-/// Records the profile, returning the groups the user had before (empty for
-/// someone new), so callers can sync memberships.
+/// Records the profile, returning how the subject was recorded before
+/// (`None` for someone new), so that callers can refuse a change of kind
+/// (and roll back).
 pub async fn upsert(
     conn: &mut AnyConnection,
     profile: &UserProfile,
     now: i64,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Option<UserKind>, StoreError> {
     // Write first: on SQLite this takes the write lock (waiting out a
     // concurrent writer per busy_timeout) before the read, so the upsert
     // never has to upgrade a read snapshot, which fails at once with
@@ -21,13 +24,17 @@ pub async fn upsert(
         .bind(&profile.subject)
         .execute(&mut *conn)
         .await?;
-    let previous = sqlx::query("SELECT groups FROM users WHERE id = $1")
+    let previous = sqlx::query("SELECT kind FROM users WHERE id = $1")
         .bind(&profile.subject)
         .fetch_optional(&mut *conn)
         .await?;
     let previous = match previous {
-        Some(row) => json::<Vec<String>>("groups", &get::<String>(&row, "groups")?)?,
-        None => Vec::new(),
+        None => None,
+        Some(row) => match get::<String>(&row, "kind")?.as_str() {
+            "person" => Some(UserKind::Person),
+            "machine" => Some(UserKind::Machine),
+            other => return Err(StoreError::Corrupt(format!("users.kind {other:?}"))),
+        },
     };
     sqlx::query(
         "INSERT INTO users (id, kind, email, name, username, groups, first_seen, last_seen) \
@@ -46,4 +53,21 @@ pub async fn upsert(
     .execute(&mut *conn)
     .await?;
     Ok(previous)
+}
+
+/// Every user's subject with the groups its provider last gave, by subject.
+pub async fn memberships<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let rows = sqlx::query("SELECT id, groups FROM users ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                get::<String>(row, "id")?,
+                json::<Vec<String>>("groups", &get::<String>(row, "groups")?)?,
+            ))
+        })
+        .collect()
 }

@@ -112,6 +112,132 @@ contract_test!(
 );
 
 contract_test!(
+    group_sync_converges_on_the_authorizers_own_tuples,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let tuple = |g: &str| engine::authz::Tuple::new("user:erin", "member", g);
+        // A membership the last sync never wrote (an earlier failure, or a
+        // hand-written tuple) is removed by the next one, even when the
+        // provider's groups did not change since the last login.
+        login(&engine, "erin", &["blue-operators"]).await;
+        engine
+            .authorizer()
+            .write(&[tuple("group:platform-admins")], &[])
+            .await
+            .unwrap();
+        let admins = engine
+            .sync_groups("erin", &["blue-operators".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            admins,
+            MembershipChange {
+                added: vec![],
+                removed: vec!["platform-admins".into()]
+            }
+        );
+        // A name that cannot be an object is skipped; the others sync.
+        let change = engine
+            .sync_groups("erin", &["Domain Users".into(), "staff".into()])
+            .await
+            .unwrap();
+        assert_eq!(change.added, ["staff"]);
+        assert_eq!(change.removed, ["blue-operators"]);
+        let groups: Vec<String> = engine
+            .authorizer()
+            .read_user("user:erin", "member", "group")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.object)
+            .collect();
+        assert_eq!(groups, ["group:staff"]);
+        // The reconciler brings every user in line with its stored groups
+        // (erin's last login said blue-operators).
+        let done = engine.reconcile_memberships().await.unwrap();
+        assert_eq!(done.failed, 0);
+        assert_eq!(done.changed, 1, "{done:?}");
+        assert_eq!(
+            engine.reconcile_memberships().await.unwrap().changed,
+            0,
+            "a second pass changes nothing"
+        );
+    }
+);
+
+contract_test!(
+    a_machine_client_cannot_act_as_a_person_of_the_same_subject,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        login(&engine, "alice", &["platform-admins"]).await;
+        let machine = UserProfile {
+            subject: "alice".into(),
+            kind: UserKind::Machine,
+            email: None,
+            name: None,
+            username: None,
+            groups: vec![],
+        };
+        let refused = engine.record_login(&machine, None).await;
+        assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+        // Nor the other way round; and nothing was changed by the refusal.
+        let ci = UserProfile {
+            subject: "ci".into(),
+            ..machine
+        };
+        engine.record_login(&ci, None).await.unwrap();
+        let person = UserProfile {
+            kind: UserKind::Person,
+            ..ci
+        };
+        assert!(matches!(
+            engine.record_login(&person, None).await,
+            Err(Error::Conflict(_))
+        ));
+        let alice = Actor::user("alice");
+        assert_eq!(engine.list_environments(&alice).await.unwrap().len(), 4);
+    }
+);
+
+contract_test!(
+    configured_platform_roles_are_reconciled_at_each_start,
+    |db: TestDatabase| async move {
+        let engine = demo(&db).await;
+        let admins = |list: &[&str]| list.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+        engine
+            .bootstrap_platform("admin", &admins(&["user:root", "user:old"]))
+            .await
+            .unwrap();
+        let old = Actor::user("old");
+        assert_eq!(engine.list_environments(&old).await.unwrap().len(), 4);
+        // The next start without user:old: it is no longer an admin; the
+        // demo's seeded group:platform-admins (not from the configuration)
+        // stays.
+        engine
+            .bootstrap_platform("admin", &admins(&["user:root"]))
+            .await
+            .unwrap();
+        assert!(engine.list_environments(&old).await.unwrap().is_empty());
+        let root = Actor::user("root");
+        assert_eq!(engine.list_environments(&root).await.unwrap().len(), 4);
+        let alice = login(&engine, "alice", &["platform-admins"]).await;
+        assert_eq!(engine.list_environments(&alice).await.unwrap().len(), 4);
+        // Each change is audited once; a restart with the same list is not.
+        engine
+            .bootstrap_platform("admin", &admins(&["user:root"]))
+            .await
+            .unwrap();
+        let audit = engine.list_audit(&root, &Default::default()).await.unwrap();
+        let configured = audit
+            .items
+            .iter()
+            .filter(|e| e.action == "platform.admin.configure")
+            .count();
+        assert_eq!(configured, 2);
+    }
+);
+
+contract_test!(
     platform_admins_from_config_see_everything,
     |db: TestDatabase| async move {
         let engine = demo(&db).await;

@@ -2,9 +2,10 @@
 //! `scripts/servers openfga`, started per test by `testkit::openfga`):
 //! Palette bootstraps its store and model as in production, the whole
 //! `authz/palette.fga.yaml` passes through it as through the embedded
-//! evaluator, a restart over existing tuples and admins succeeds, login
-//! group sync adds and removes, and an outage denies, then recovers
-//! without restarting Palette.
+//! evaluator, a restart over existing tuples and admins succeeds, admins
+//! left out of the configuration are revoked, login group sync adds and
+//! removes (and converges after an outage), and an outage denies, then
+//! recovers without restarting Palette.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,6 +168,86 @@ async fn login_group_sync_adds_and_removes_memberships_on_the_real_server() {
     ));
     assert!(authorizer
         .check("user:dana", "member", "group:staff")
+        .await
+        .unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_that_fails_during_an_outage_is_made_good_afterwards() {
+    let mut server = OpenFga::start().await;
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let authorizer = Arc::new(connect(&server).await);
+    let engine = Engine::with_authorizer(store, authorizer.clone());
+    let login = |groups: &[&str]| UserProfile {
+        subject: "dana".into(),
+        kind: UserKind::Person,
+        email: None,
+        name: None,
+        username: None,
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+    };
+    engine
+        .record_login(&login(&["platform-admins", "staff"]), None)
+        .await
+        .unwrap();
+
+    // Removed from platform-admins at the provider while OpenFGA is down:
+    // the login is recorded but the sync fails, after its retries.
+    server.stop();
+    let failed = engine.record_login(&login(&["staff"]), None).await;
+    assert!(matches!(failed, Err(Error::Unavailable(_))), "{failed:?}");
+    assert!(engine.reconcile_memberships().await.unwrap().failed == 1);
+    server.start_again().await;
+    assert!(authorizer
+        .check("user:dana", "member", "group:platform-admins")
+        .await
+        .unwrap());
+
+    // Nothing changed at the provider since, yet the reconciler (and the
+    // next login as well) removes the membership; a second pass finds
+    // nothing to do, and writing over an existing tuple is tolerated.
+    let done = engine.reconcile_memberships().await.unwrap();
+    assert_eq!((done.changed, done.failed), (1, 0), "{done:?}");
+    assert!(!authorizer
+        .check("user:dana", "member", "group:platform-admins")
+        .await
+        .unwrap());
+    assert_eq!(engine.reconcile_memberships().await.unwrap().changed, 0);
+    let again = engine.record_login(&login(&["staff"]), None).await.unwrap();
+    assert!(again.added.is_empty() && again.removed.is_empty());
+    assert!(authorizer
+        .check("user:dana", "member", "group:staff")
+        .await
+        .unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_left_out_of_the_configuration_is_revoked_on_the_real_server() {
+    let server = OpenFga::start().await;
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let authorizer = Arc::new(connect(&server).await);
+    let engine = Engine::with_authorizer(store, authorizer.clone());
+    let both = ["user:root".to_owned(), "user:old".to_owned()];
+    engine.bootstrap_platform("admin", &both).await.unwrap();
+    engine.bootstrap_platform("admin", &both).await.unwrap();
+    assert!(authorizer
+        .check("user:old", "admin", "platform:default")
+        .await
+        .unwrap());
+    engine
+        .bootstrap_platform("admin", &["user:root".to_owned()])
+        .await
+        .unwrap();
+    assert!(!authorizer
+        .check("user:old", "admin", "platform:default")
+        .await
+        .unwrap());
+    assert!(authorizer
+        .check("user:root", "admin", "platform:default")
         .await
         .unwrap());
 }
