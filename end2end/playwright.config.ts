@@ -79,7 +79,8 @@ export default defineConfig({
     stderr: "pipe",
   },
   {
-    command: `${binary} serve --demo --listen 127.0.0.1:${oidcPalettePort}`,
+    // No --demo: it implies the dev login, which is refused with an issuer.
+    command: `${binary} serve --listen 127.0.0.1:${oidcPalettePort}`,
     cwd: root,
     url: `http://127.0.0.1:${oidcPalettePort}/healthz`,
     reuseExistingServer: false,

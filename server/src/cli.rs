@@ -54,9 +54,14 @@ pub struct ServeArgs {
     /// Address to listen on [env: PALETTE_LISTEN] [default: 127.0.0.1:3000]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// Seed the write-up's four demo environments (once per database).
+    /// Seed the write-up's four demo environments (once per database);
+    /// implies --dev-login.
     #[arg(long)]
     pub demo: bool,
+    /// Log in by picking a seeded user, without an OpenID Provider: for one
+    /// person's machine only (loopback, SQLite, the embedded authorizer).
+    #[arg(long)]
+    pub dev_login: bool,
     /// Do not run job workers in this process (run `palette worker` elsewhere).
     #[arg(long)]
     pub no_workers: bool,
@@ -128,6 +133,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             telemetry::init(config.log_format);
             if let Some(listen) = args.listen {
                 config.listen = listen;
+            }
+            let dev_flag = if args.demo { "--demo" } else { "--dev-login" };
+            if args.demo || args.dev_login {
+                if let Err(e) = config.enable_dev_login(dev_flag) {
+                    eprintln!("palette: configuration error: {e}");
+                    return ExitCode::from(2);
+                }
             }
             serve(
                 &config,

@@ -196,6 +196,7 @@ impl Server {
         }
         let router = http::router(config, engine.clone(), bound, metrics, demo_ci.clone())?;
         spawn_session_cleanup(engine.sessions());
+        spawn_membership_reconciler(engine.clone());
         Ok(Self {
             listener,
             router,
@@ -250,6 +251,32 @@ fn spawn_session_cleanup(sessions: Sessions) {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "cannot remove expired sessions"),
+            }
+        }
+    });
+}
+
+/// How often every user's group memberships are brought in line with the
+/// groups its provider last gave.
+const RECONCILE_MEMBERSHIPS_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Reconciles group memberships at start and then periodically, so that a
+/// sync that failed (an authorizer outage) is finished without a login.
+fn spawn_membership_reconciler(engine: Engine) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RECONCILE_MEMBERSHIPS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match engine.reconcile_memberships().await {
+                Ok(done) if done.changed > 0 || done.failed > 0 => tracing::info!(
+                    synced = done.synced,
+                    changed = done.changed,
+                    failed = done.failed,
+                    "group memberships reconciled"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot reconcile group memberships"),
             }
         }
     });

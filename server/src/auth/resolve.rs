@@ -49,8 +49,10 @@ pub async fn resolve(
         };
         return match verifier.verify(&token).await {
             Ok(principal) => {
+                if let Err(refused) = remember_machine(&engine, verifier, &principal).await {
+                    return refused;
+                }
                 let actor = Actor::user(&principal.subject).with_request_id(request_id);
-                remember_machine(&engine, verifier, &principal).await;
                 request.extensions_mut().insert(actor);
                 request.extensions_mut().insert(SessionView::default());
                 next.run(request).await
@@ -124,11 +126,17 @@ fn wants_html(request: &Request) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// Records a machine client in the users table the first time this
-/// process sees it, so the access page can name it.
-async fn remember_machine(engine: &Engine, verifier: &Verifier, principal: &Principal) {
-    if !verifier.first_sighting(principal) {
-        return;
+/// Records a machine client in the users table (so that the access page
+/// can name it) and syncs the groups its token carries, the first time
+/// this process sees it with those groups. A client whose id is a
+/// person's subject is refused: it would act as that person.
+async fn remember_machine(
+    engine: &Engine,
+    verifier: &Verifier,
+    principal: &Principal,
+) -> Result<(), Response> {
+    if !verifier.needs_recording(principal) {
+        return Ok(());
     }
     let profile = UserProfile {
         subject: principal.subject.clone(),
@@ -136,9 +144,23 @@ async fn remember_machine(engine: &Engine, verifier: &Verifier, principal: &Prin
         email: None,
         name: None,
         username: None,
-        groups: Vec::new(),
+        groups: principal.groups.clone().unwrap_or_default(),
     };
-    if let Err(e) = engine.record_login(&profile, None).await {
-        tracing::warn!(error = %e, "cannot record the machine client");
+    match engine.record_login(&profile, None).await {
+        Ok(_) => {
+            verifier.recorded(principal);
+            Ok(())
+        }
+        Err(engine::Error::Conflict(reason)) => {
+            tracing::warn!(%reason, "bearer token refused");
+            Err(unauthorized(
+                "this client id is a person's subject; it cannot act as them",
+            ))
+        }
+        // Tried again at the next request.
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot record the machine client");
+            Ok(())
+        }
     }
 }

@@ -79,9 +79,13 @@ pub struct Auth {
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error(
-        "the dev login is on (no PALETTE_OIDC_ISSUER) and refuses to listen on {0}, which is not a loopback address"
+        "the dev login is on (--dev-login) and refuses to listen on {0}, which is not a loopback address"
     )]
     DevLoginNotLoopback(SocketAddr),
+    #[error(
+        "no way to log in: set PALETTE_OIDC_ISSUER (and its client), or pass --dev-login on your own machine"
+    )]
+    NoLogin,
     #[error("PALETTE_PUBLIC_URL is not a valid URL: {0}")]
     PublicUrl(String),
     #[error("cannot build the HTTP client: {0}")]
@@ -108,6 +112,7 @@ impl Auth {
                 });
                 (Login::Oidc(provider), bearer)
             }
+            None if !config.dev_login => return Err(AuthError::NoLogin),
             None => {
                 if !config.listen.ip().is_loopback() || !bound.ip().is_loopback() {
                     return Err(AuthError::DevLoginNotLoopback(bound));

@@ -22,6 +22,19 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
     let listen = layers.get(&LISTEN)?;
     let public_url = layers.get(&PUBLIC_URL)?;
     let (oidc, introspection) = login(layers, listen, public_url.is_some())?;
+    let api_audience = layers.get(&API_AUDIENCE)?;
+    if let (Some(audience), Some(oidc)) = (&api_audience, &oidc) {
+        if *audience == oidc.client_id {
+            return Err(invalid(
+                layers.label(&API_AUDIENCE),
+                format!(
+                    "must differ from {}: ID tokens carry the client id as their audience and \
+                     would pass for access tokens",
+                    layers.label(&OIDC_CLIENT_ID)
+                ),
+            ));
+        }
+    }
     let admins = layers.get(&ADMINS)?;
     let releasers = layers.get(&RELEASERS)?;
     for (key, principals) in [(&ADMINS, &admins), (&RELEASERS, &releasers)] {
@@ -42,7 +55,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         site_root: layers.get(&SITE_ROOT)?,
         public_url,
         oidc,
-        api_audience: layers.get(&API_AUDIENCE)?,
+        api_audience,
         introspection,
         session_idle_secs: layers.get(&SESSION_IDLE_SECS)?,
         session_absolute_secs: layers.get(&SESSION_ABSOLUTE_SECS)?,
@@ -62,6 +75,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
             interval: layers.get(&OIDC_CHECK_INTERVAL)?,
         },
         sources: layers.sources(),
+        dev_login: false,
     })
 }
 

@@ -80,6 +80,9 @@ pub struct Config {
     /// Where each key's value came from, for `config check` (flags applied
     /// afterwards are not recorded).
     pub sources: Sources,
+    /// The dev login (pick a seeded user). Not a key: only `--dev-login`
+    /// or `--demo` turn it on, through [`Config::enable_dev_login`].
+    pub dev_login: bool,
 }
 
 /// Where the OpenFGA server is.
@@ -181,8 +184,77 @@ impl Default for Config {
                 interval: OIDC_CHECK_INTERVAL.default_value(),
             },
             sources: Sources::default(),
+            dev_login: false,
         }
     }
+}
+
+impl Config {
+    /// Turns the dev login on, for `flag` (`--dev-login`, or `--demo`,
+    /// which implies it). Anyone can be anyone with it, so it is refused
+    /// wherever the configuration says this is not one person's machine:
+    /// with an OpenID Provider or any other `PALETTE_OIDC_*` login
+    /// setting, a public URL that is not loopback, PostgreSQL, or OpenFGA.
+    pub fn enable_dev_login(&mut self, flag: &str) -> Result<(), ConfigError> {
+        let refuse = |why: String| {
+            Err(invalid(
+                flag,
+                format!("the dev login lets anyone act as anyone: {why}"),
+            ))
+        };
+        if let Some((name, source)) = self
+            .sources
+            .0
+            .iter()
+            .find(|(name, _)| name.starts_with("oidc_") && !name.starts_with("oidc_check_"))
+        {
+            let key = match source {
+                Source::Env(var) => (*var).to_owned(),
+                _ => (*name).to_owned(),
+            };
+            return refuse(format!(
+                "not with {key} (log in through the OpenID Provider)"
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if !is_loopback_url(url) {
+                return refuse(format!(
+                    "not behind the public URL {url}, which is not loopback"
+                ));
+            }
+        }
+        if self
+            .database_url
+            .as_ref()
+            .is_some_and(|url| url.expose_secret().starts_with("postgres"))
+        {
+            return refuse("not with PostgreSQL (it is for a local SQLite database)".to_owned());
+        }
+        if self.openfga.is_some() {
+            return refuse("not with OpenFGA (it is for the embedded authorizer)".to_owned());
+        }
+        self.dev_login = true;
+        Ok(())
+    }
+}
+
+/// Whether `url`'s host is `localhost` or a loopback address.
+fn is_loopback_url(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => host,
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A configuration problem, naming the key (`listen`, `PALETTE_LISTEN`, …).

@@ -34,7 +34,7 @@ pub(super) fn render(config: &Config) -> String {
     };
     let login = match &config.oidc {
         Some(_) => "oidc",
-        None => "dev (loopback only)",
+        None => "none (dev login with --dev-login or --demo, loopback only)",
     };
     let authorizer = match &config.openfga {
         Some(_) => "openfga",

@@ -702,6 +702,79 @@ async fn bearer_jwts_are_verified_against_the_providers_jwks() {
     assert_refused(whoami(&oidc, "not.a.jwt").await, "garbage JWT").await;
 }
 
+async fn environments_seen_by(oidc: &OidcApp, token: &str) -> usize {
+    let response = reqwest::Client::new()
+        .get(oidc.app.url("/api/v1/environments"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["items"]
+        .as_array()
+        .expect("a page of environments")
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_token_syncs_its_groups_and_cannot_be_a_person() {
+    let oidc = spawn_oidc_app(testkit::sqlite()).await;
+    let provider = &oidc.provider;
+    // The token's groups claim reaches the authorizer (the demo makes
+    // group:platform-admins an admin), and a later token without it
+    // takes the membership away again.
+    let mut claims = provider.claims("ci-pipeline");
+    claims["groups"] = serde_json::json!(["platform-admins"]);
+    let admin = provider
+        .sign(&claims, testkit::oidc::SigningKey::Provider)
+        .await;
+    assert_eq!(environments_seen_by(&oidc, &admin).await, 4);
+    let plain = provider
+        .sign(
+            &provider.claims("ci-pipeline"),
+            testkit::oidc::SigningKey::Provider,
+        )
+        .await;
+    assert_eq!(environments_seen_by(&oidc, &plain).await, 0);
+
+    // A client whose id is a person's subject does not act as that person.
+    let browser = Browser::new();
+    log_in(&oidc, &browser, "/", "alice").await;
+    let impostor = provider
+        .sign(
+            &provider.claims("alice"),
+            testkit::oidc::SigningKey::Provider,
+        )
+        .await;
+    let refused = whoami(&oidc, &impostor).await;
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("a person's subject"), "{body}");
+    assert_refused(
+        whoami(&oidc, &impostor).await,
+        "a client id that is a person's subject",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_tokens_and_other_token_types_are_not_bearer_credentials() {
+    let oidc = spawn_oidc_app(testkit::sqlite()).await;
+    let provider = &oidc.provider;
+    let mut refresh = provider.claims("ci-pipeline");
+    refresh["token_use"] = "refresh_token".into();
+    let refresh = provider
+        .sign(&refresh, testkit::oidc::SigningKey::Provider)
+        .await;
+    assert_refused(whoami(&oidc, &refresh).await, "token_use refresh_token").await;
+    let mut access = provider.claims("ci-pipeline");
+    access["token_use"] = "access_token".into();
+    let access = provider
+        .sign(&access, testkit::oidc::SigningKey::Provider)
+        .await;
+    assert_eq!(whoami(&oidc, &access).await.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_answers_401_json_without_a_token_never_a_redirect() {
     let oidc = spawn_oidc_app(testkit::sqlite()).await;
@@ -878,6 +951,7 @@ async fn the_dev_login_refuses_a_non_loopback_address() {
     let config = server::Config {
         listen: "0.0.0.0:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
+        dev_login: true,
         ..server::Config::default()
     };
     match server::Server::build(&config, &server::ServeOptions::default()).await {
@@ -886,6 +960,21 @@ async fn the_dev_login_refuses_a_non_loopback_address() {
         }
         Err(other) => panic!("the wrong error: {other}"),
         Ok(_) => panic!("the dev login started on 0.0.0.0"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_issuer_or_the_dev_login_flag_nobody_can_log_in_so_it_does_not_start() {
+    let db = testkit::sqlite();
+    let config = server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(db.url.clone().into()),
+        ..server::Config::default()
+    };
+    match server::Server::build(&config, &server::ServeOptions::default()).await {
+        Err(server::StartError::Auth(server::auth::AuthError::NoLogin)) => {}
+        Err(other) => panic!("the wrong error: {other}"),
+        Ok(_) => panic!("started with the dev login nobody asked for"),
     }
 }
 

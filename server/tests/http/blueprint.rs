@@ -23,6 +23,7 @@ async fn start(blueprint: &std::path::Path) -> Result<Server, server::StartError
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
+        dev_login: true,
         blueprint: Some(blueprint.to_owned()),
         ..Config::default()
     };

@@ -15,6 +15,7 @@ async fn readiness_and_requests_follow_openfga_down_and_up_again() {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
+        dev_login: true,
         openfga: Some(OpenFgaSettings {
             url: fga.url.clone(),
             store_id: None,

@@ -65,6 +65,7 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
+        dev_login: true,
         ..Config::default()
     };
     let server = Server::build(

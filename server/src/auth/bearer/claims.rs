@@ -12,6 +12,9 @@ pub struct Principal {
     pub subject: String,
     /// A client-credentials token: `sub` is the client id.
     pub machine: bool,
+    /// The token's `groups` claim (top level, or in Hydra's `ext`), when it
+    /// carries one.
+    pub groups: Option<Vec<String>>,
 }
 
 /// Why a token was refused; the message goes back in the 401.
@@ -35,6 +38,8 @@ pub enum BearerError {
     NotYetValid,
     #[error("token is not active")]
     Inactive,
+    #[error("not an access token ({0})")]
+    NotAnAccessToken(String),
     #[error("opaque tokens are not accepted: introspection is not configured")]
     OpaqueNotAccepted,
     #[error("the identity provider could not be reached to verify the token")]
@@ -52,7 +57,43 @@ pub(super) struct Claims {
     client_id: Option<String>,
     #[serde(default)]
     pub(super) active: Option<bool>,
+    /// Hydra's introspection: `access_token` or `refresh_token`.
+    token_use: Option<String>,
+    /// RFC 7662 `token_type` (`Bearer` for Hydra's access tokens).
+    token_type: Option<String>,
+    groups: Option<Groups>,
+    /// Hydra's introspection puts the session's extra claims here.
+    ext: Option<Extra>,
 }
+
+#[derive(Debug, Deserialize)]
+struct Extra {
+    groups: Option<Groups>,
+}
+
+/// A `groups` claim: a list, or one group as a string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Groups {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Groups {
+    fn to_vec(&self) -> Vec<String> {
+        match self {
+            Self::One(g) => vec![g.clone()],
+            Self::Many(all) => all.clone(),
+        }
+    }
+}
+
+/// `token_type` values an access token may carry (compared without case).
+const ACCESS_TOKEN_TYPES: &[&str] = &[
+    "bearer",
+    "access_token",
+    "urn:ietf:params:oauth:token-type:access_token",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -82,6 +123,25 @@ pub(super) struct Expected<'a> {
 
 impl Claims {
     pub(super) fn check(&self, expected: &Expected<'_>) -> Result<Principal, BearerError> {
+        // A refresh token (Hydra introspects those too) or any other kind
+        // of token is never a bearer credential.
+        if let Some(token_use) = self.token_use.as_deref() {
+            if token_use != "access_token" {
+                return Err(BearerError::NotAnAccessToken(format!(
+                    "token_use {token_use}"
+                )));
+            }
+        }
+        if let Some(token_type) = self.token_type.as_deref() {
+            if !ACCESS_TOKEN_TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(token_type))
+            {
+                return Err(BearerError::NotAnAccessToken(format!(
+                    "token_type {token_type}"
+                )));
+            }
+        }
         if self.iss.as_deref() != Some(expected.issuer) {
             return Err(BearerError::Issuer(expected.issuer.to_owned()));
         }
@@ -106,7 +166,16 @@ impl Claims {
             .or_else(|| self.client_id.clone())
             .ok_or(BearerError::Malformed)?;
         let machine = self.client_id.as_deref() == Some(subject.as_str());
-        Ok(Principal { subject, machine })
+        let groups = self
+            .groups
+            .as_ref()
+            .or_else(|| self.ext.as_ref().and_then(|ext| ext.groups.as_ref()))
+            .map(Groups::to_vec);
+        Ok(Principal {
+            subject,
+            machine,
+            groups,
+        })
     }
 }
 
@@ -142,9 +211,58 @@ mod tests {
             principal,
             Principal {
                 subject: "ci".into(),
-                machine: true
+                machine: true,
+                groups: None,
             }
         );
+    }
+
+    #[test]
+    fn only_access_tokens_are_accepted() {
+        let with = |extra: serde_json::Value| {
+            let mut claims = serde_json::json!({
+                "iss": "https://id.example", "sub": "ci", "client_id": "ci",
+                "aud": "palette", "exp": NOW + 60,
+            });
+            if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
+                claims.extend(extra.clone());
+            }
+            self::claims(claims).check(&expected(false))
+        };
+        // What Hydra answers when a refresh token is introspected.
+        assert!(matches!(
+            with(serde_json::json!({"token_use": "refresh_token", "token_type": "Bearer"})),
+            Err(BearerError::NotAnAccessToken(_))
+        ));
+        assert!(matches!(
+            with(serde_json::json!({"token_type": "refresh_token"})),
+            Err(BearerError::NotAnAccessToken(_))
+        ));
+        assert!(
+            with(serde_json::json!({"token_use": "access_token", "token_type": "Bearer"})).is_ok()
+        );
+        assert!(with(serde_json::json!({})).is_ok(), "both are optional");
+    }
+
+    #[test]
+    fn groups_come_from_the_claim_or_from_hydras_ext() {
+        let groups = |json: serde_json::Value| claims(json).check(&expected(false)).unwrap().groups;
+        let base = |extra: (&str, serde_json::Value)| {
+            let mut claims = serde_json::json!({
+                "iss": "https://id.example", "sub": "ci", "client_id": "ci", "aud": "palette",
+            });
+            claims[extra.0] = extra.1;
+            claims
+        };
+        assert_eq!(
+            groups(base(("groups", serde_json::json!(["ci", "deployers"])))),
+            Some(vec!["ci".to_owned(), "deployers".to_owned()])
+        );
+        assert_eq!(
+            groups(base(("ext", serde_json::json!({"groups": "ci"})))),
+            Some(vec!["ci".to_owned()])
+        );
+        assert_eq!(groups(base(("scope", serde_json::json!("x")))), None);
     }
 
     #[test]

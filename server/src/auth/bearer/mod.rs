@@ -29,10 +29,30 @@ const ALLOWED_ALGS: &[&str] = &[
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
 ];
 
+/// JWT `typ` values an access token may carry (RFC 9068 names `at+jwt`;
+/// many providers, Hydra among them, send `JWT`). Anything else (a
+/// logout token, a security event) is refused.
+const ACCESS_TOKEN_TYPS: &[&str] = &["JWT", "at+jwt", "application/at+jwt"];
+
 #[derive(Debug, Deserialize)]
 struct Header {
     alg: String,
     kid: Option<String>,
+    typ: Option<String>,
+}
+
+/// A JWT's `typ`, when present, must name an access token.
+fn check_typ(typ: Option<&str>) -> Result<(), BearerError> {
+    match typ {
+        Some(typ)
+            if !ACCESS_TOKEN_TYPS
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(typ)) =>
+        {
+            Err(BearerError::NotAnAccessToken(format!("typ {typ}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Verifies the tokens of one issuer for one audience.
@@ -41,8 +61,9 @@ pub struct Verifier {
     audience: String,
     introspection: Option<IntrospectionConfig>,
     keys: jwks::KeyCache,
-    /// Machine clients this process has seen.
-    seen: Mutex<HashSet<String>>,
+    /// Machine clients this process has recorded, with the groups their
+    /// token carried then.
+    seen: Mutex<HashSet<(String, Option<Vec<String>>)>>,
 }
 
 impl Verifier {
@@ -70,14 +91,25 @@ impl Verifier {
         }
     }
 
-    /// True the first time this process sees `principal` as a machine
-    /// client, so it is recorded in the users table once.
-    pub fn first_sighting(&self, principal: &Principal) -> bool {
+    /// True when this process has not recorded `principal` as a machine
+    /// client with these groups yet; [`Self::recorded`] marks it done.
+    pub fn needs_recording(&self, principal: &Principal) -> bool {
         principal.machine
             && self
                 .seen
                 .lock()
-                .is_ok_and(|mut seen| seen.insert(principal.subject.clone()))
+                .is_ok_and(|seen| !seen.contains(&Self::seen_key(principal)))
+    }
+
+    /// `principal` is in the users table, its group memberships synced.
+    pub fn recorded(&self, principal: &Principal) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.insert(Self::seen_key(principal));
+        }
+    }
+
+    fn seen_key(principal: &Principal) -> (String, Option<Vec<String>>) {
+        (principal.subject.clone(), principal.groups.clone())
     }
 
     async fn verify_jwt(&self, token: &str) -> Result<Principal, BearerError> {
@@ -97,6 +129,7 @@ impl Verifier {
         if !ALLOWED_ALGS.contains(&header.alg.as_str()) {
             return Err(BearerError::Algorithm(header.alg));
         }
+        check_typ(header.typ.as_deref())?;
         let alg: CoreJwsSigningAlgorithm =
             serde_json::from_value(serde_json::Value::String(header.alg.clone()))
                 .map_err(|_| BearerError::Algorithm(header.alg.clone()))?;
@@ -116,5 +149,28 @@ impl Verifier {
             require_exp,
             now: domain::time::now_secs(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jwt_typ_other_than_an_access_tokens_is_refused() {
+        for typ in [
+            None,
+            Some("JWT"),
+            Some("at+jwt"),
+            Some("application/AT+JWT"),
+        ] {
+            assert!(check_typ(typ).is_ok(), "{typ:?}");
+        }
+        for typ in ["logout+jwt", "secevent+jwt", "dpop+jwt", "id_token"] {
+            assert!(
+                matches!(check_typ(Some(typ)), Err(BearerError::NotAnAccessToken(_))),
+                "{typ}"
+            );
+        }
     }
 }

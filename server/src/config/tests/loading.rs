@@ -153,3 +153,77 @@ fn redaction_hides_passwords_and_query_secrets() {
         "{shown}"
     );
 }
+
+#[test]
+fn the_dev_login_is_refused_where_it_could_reach_production() {
+    let dev = |pairs: &[(&str, &str)]| {
+        let mut config = Config::load(None, &env(pairs)).unwrap();
+        config.enable_dev_login("--dev-login").map(|()| config)
+    };
+    assert!(dev(&[]).unwrap().dev_login, "on one's own machine");
+    assert!(dev(&[("PALETTE_PUBLIC_URL", "http://localhost:3000")]).is_ok());
+    assert!(dev(&[("PALETTE_OIDC_CHECK_INTERVAL", "5m")]).is_ok());
+    for (pairs, says) in [
+        (
+            &[("PALETTE_PUBLIC_URL", "https://palette.example.com")][..],
+            "not loopback",
+        ),
+        (
+            &[("PALETTE_PUBLIC_URL", "http://127.0.0.1.example.com")][..],
+            "not loopback",
+        ),
+        (
+            &[("PALETTE_DATABASE_URL", "postgres://p@db/palette")][..],
+            "PostgreSQL",
+        ),
+        (
+            &[("PALETTE_OPENFGA_URL", "http://openfga:8080")][..],
+            "OpenFGA",
+        ),
+        (
+            &[("PALETTE_OIDC_CLIENT_SECRET", "s")][..],
+            "PALETTE_OIDC_CLIENT_SECRET",
+        ),
+        (
+            &[
+                ("PALETTE_OIDC_ISSUER", "https://id.example.com"),
+                ("PALETTE_OIDC_CLIENT_ID", "palette"),
+            ][..],
+            "PALETTE_OIDC_",
+        ),
+    ] {
+        let err = dev(pairs).unwrap_err().to_string();
+        assert!(err.starts_with("--dev-login: "), "{err}");
+        assert!(err.contains(says), "{pairs:?}: {err}");
+    }
+    // --demo implies it, and is refused with a real issuer as well.
+    let mut with_issuer = Config::load(
+        None,
+        &env(&[
+            ("PALETTE_OIDC_ISSUER", "https://id.example.com"),
+            ("PALETTE_OIDC_CLIENT_ID", "palette"),
+        ]),
+    )
+    .unwrap();
+    let err = with_issuer.enable_dev_login("--demo").unwrap_err();
+    assert!(err.to_string().starts_with("--demo: "), "{err}");
+    assert!(!with_issuer.dev_login);
+}
+
+#[test]
+fn the_api_audience_cannot_be_the_login_client_id() {
+    let err = Config::load(
+        None,
+        &env(&[
+            ("PALETTE_OIDC_ISSUER", "https://id.example.com"),
+            ("PALETTE_OIDC_CLIENT_ID", "palette"),
+            ("PALETTE_API_AUDIENCE", "palette"),
+        ]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("PALETTE_API_AUDIENCE: must differ from PALETTE_OIDC_CLIENT_ID"),
+        "{err}"
+    );
+}

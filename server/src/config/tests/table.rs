@@ -112,7 +112,7 @@ fn config_check_prints_every_key_with_its_source_and_no_secret() {
         "{defaults}"
     );
     assert!(
-        defaults.contains("# login: dev (loopback only)"),
+        defaults.contains("# login: none (dev login with --dev-login or --demo"),
         "{defaults}"
     );
 }
