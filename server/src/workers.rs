@@ -16,6 +16,8 @@ use crate::Config;
 pub enum WorkerError {
     #[error("{0}")]
     LayerBin(String),
+    #[error("PALETTE_LAYER_ENV: {0}")]
+    LayerEnv(String),
     #[error("layer blueprint: {0}")]
     Blueprint(String),
     #[error("OIDC checker: {0}")]
@@ -72,6 +74,7 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
         blueprint,
         secrets: secret_values(config),
         cancel_grace: Duration::from_secs(config.cancel_grace_secs),
+        env: runner::EnvAllowList::parse(&config.layer_env).map_err(WorkerError::LayerEnv)?,
     }))
 }
 

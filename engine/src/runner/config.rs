@@ -27,6 +27,9 @@ pub struct RunnerConfig {
     pub secrets: Vec<String>,
     /// Between SIGINT and SIGKILL when stopping a command.
     pub cancel_grace: Duration,
+    /// What of Palette's environment layer processes get
+    /// (`PALETTE_LAYER_ENV` on top of the base set).
+    pub env: super::EnvAllowList,
 }
 
 const STANDIN: &str = "tofu-standin";

@@ -217,9 +217,11 @@ impl LayerRun<'_> {
             ctx.log(Some(step), redactor.redact(&text));
         };
         let grace = self.runner.config().cancel_grace;
+        let env = self.runner.process_env();
         let run = process::run(
             bin,
             &argv,
+            &env,
             ctx.stop_signals(),
             self.deadline,
             grace,

@@ -12,6 +12,7 @@
 
 mod blueprint;
 mod config;
+mod env;
 pub(crate) mod handlers;
 pub(crate) mod jsonui;
 pub(crate) mod layer;
@@ -22,6 +23,7 @@ pub(crate) mod workspace;
 
 pub use blueprint::{Blueprint, BlueprintError, LayerSpec};
 pub use config::{default_infra_dir, resolve_layer_bin, standin_bin, LayerBin, RunnerConfig};
+pub use env::{EnvAllowList, STANDIN_PREFIX};
 pub use handlers::{
     register, ApplyEnvironment, CreateEnvironment, DestroyEnvironment, EnvironmentPayload,
 };
@@ -48,6 +50,16 @@ impl LayerRunner {
 
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// The environment of the next layer process: the allowed variables of
+    /// Palette's own, read now (the stand-in's knobs too when it runs).
+    pub fn process_env(&self) -> Vec<(String, String)> {
+        let mut allow = self.config.env.clone();
+        if self.config.bin.simulated {
+            allow = allow.with_prefix(STANDIN_PREFIX);
+        }
+        allow.pick(std::env::vars())
     }
 
     /// Whether layers run on the stand-in (the UI labels such runs).

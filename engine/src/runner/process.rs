@@ -42,12 +42,14 @@ impl Ended {
     }
 }
 
-/// Runs `bin args…` to its end, passing each output line to `on_line`.
+/// Runs `bin args…` to its end with exactly the environment `env` (plus
+/// `TF_IN_AUTOMATION=1`), passing each output line to `on_line`.
 /// When `stop` is raised or `deadline` passes, the whole process group gets
 /// SIGINT, and SIGKILL `grace` later if it is still there.
 pub async fn run(
     bin: &Path,
     args: &[String],
+    env: &[(String, String)],
     stop: &StopSignals,
     deadline: Instant,
     grace: Duration,
@@ -55,6 +57,8 @@ pub async fn run(
 ) -> std::io::Result<Ended> {
     let mut child = tokio::process::Command::new(bin)
         .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("TF_IN_AUTOMATION", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -141,5 +145,43 @@ async fn read_lines(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_child_gets_exactly_the_environment_it_is_given() {
+        // This process has variables of its own (HOME, CARGO_*, …): none of
+        // them may leak into the child.
+        let env = vec![
+            ("PATH".to_owned(), "/usr/bin:/bin".to_owned()),
+            ("OS_REGION_NAME".to_owned(), "RegionOne".to_owned()),
+        ];
+        let mut lines = Vec::new();
+        let ended = run(
+            Path::new("/usr/bin/env"),
+            &[],
+            &env,
+            &StopSignals::default(),
+            Instant::now() + Duration::from_secs(10),
+            Duration::from_secs(1),
+            &mut |_, line| lines.push(line),
+        )
+        .await
+        .unwrap();
+        assert!(ended.success());
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                "OS_REGION_NAME=RegionOne",
+                "PATH=/usr/bin:/bin",
+                "TF_IN_AUTOMATION=1"
+            ]
+        );
     }
 }

@@ -107,6 +107,7 @@ fn registry(infra: &std::path::Path, bin: std::path::PathBuf) -> Registry {
         blueprint: blueprint(),
         secrets: vec![],
         cancel_grace: Duration::from_millis(1500),
+        env: engine::runner::EnvAllowList::default(),
     }));
     let checker = CheckSettings {
         allow_http: true,

@@ -44,6 +44,7 @@ fn registry(infra: &Path, layers: Vec<LayerSpec>, bin: PathBuf, secrets: Vec<Str
         blueprint: Blueprint::new(layers).unwrap(),
         secrets,
         cancel_grace: Duration::from_millis(1500),
+        env: engine::runner::EnvAllowList::default(),
     };
     runner::register(Registry::new(), Arc::new(LayerRunner::new(config)))
 }

@@ -48,6 +48,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &JOB_LEASE_SECS,
     &CANCEL_GRACE_SECS,
     &LAYER_BIN,
+    &LAYER_ENV,
     &INFRA_DIR,
     &BLUEPRINT,
     &OIDC_CHECK_INTERVAL,
@@ -370,6 +371,17 @@ pub(super) const LAYER_BIN: Key<Option<String>> = Key {
     parse: parse::some_text,
     default: || None,
     effective: |c| Some(c.layer_bin.clone()),
+};
+
+pub(super) const LAYER_ENV: Key<Vec<String>> = Key {
+    name: "layer_env",
+    env: "PALETTE_LAYER_ENV",
+    aliases: &[],
+    secret: false,
+    help: "variables (OS_*, JUJU_*, AWS_PROFILE) layer processes get besides PATH, HOME, locale, proxies, TLS and TF_*",
+    parse: parse::layer_env,
+    default: Vec::new,
+    effective: |c| Some(c.layer_env.clone()),
 };
 
 pub(super) const INFRA_DIR: Key<Option<PathBuf>> = Key {

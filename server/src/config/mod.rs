@@ -71,6 +71,9 @@ pub struct Config {
     pub cancel_grace_secs: u64,
     /// The terraform-compatible program; `tofu`, `terraform`, else the stand-in.
     pub layer_bin: Option<String>,
+    /// Variable names and prefixes (`OS_*`) layer processes get besides the
+    /// base set; never Palette's own.
+    pub layer_env: Vec<String>,
     /// The infrastructure tree; the shipped example when unset.
     pub infra_dir: Option<PathBuf>,
     /// The layer blueprint (TOML); the write-up's layers when unset.
@@ -151,7 +154,7 @@ impl Default for Config {
     fn default() -> Self {
         use keys::{
             ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
-            JOB_LEASE_SECS, LAYER_BIN, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP,
+            JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP,
             OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, PUBLIC_URL,
             RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT, WORKERS,
         };
@@ -175,6 +178,7 @@ impl Default for Config {
             job_lease_secs: JOB_LEASE_SECS.default_value(),
             cancel_grace_secs: CANCEL_GRACE_SECS.default_value(),
             layer_bin: LAYER_BIN.default_value(),
+            layer_env: LAYER_ENV.default_value(),
             infra_dir: INFRA_DIR.default_value(),
             blueprint: BLUEPRINT.default_value(),
             oidc_checks: engine::oidc::CheckSettings {

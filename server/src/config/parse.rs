@@ -110,6 +110,13 @@ pub(super) fn list(text: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// Variable names and prefixes (`OS_*`) passed to layer processes.
+pub(super) fn layer_env(text: &str) -> Result<Vec<String>, String> {
+    let entries = list(text)?;
+    engine::runner::EnvAllowList::parse(&entries)?;
+    Ok(entries)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -46,6 +46,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("job_lease_secs", "30"),
     ("cancel_grace_secs", "5"),
     ("layer_bin", "/usr/bin/tofu"),
+    ("layer_env", "OS_*,JUJU_*,AWS_PROFILE"),
     ("infra_dir", "/srv/infra"),
     ("blueprint", "/etc/palette/blueprint.toml"),
     ("oidc_check_interval", "10m"),
