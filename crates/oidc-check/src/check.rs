@@ -12,9 +12,11 @@ use crate::fetch::{build_client, fetch, FetchPolicy, Fetched};
 use crate::options::{CheckOptions, CheckerError};
 use crate::report::{Report, RuleResult, Timings};
 use crate::rules::discovery::{evaluate_discovery, evaluate_discovery_body};
-use crate::rules::issuer::evaluate_issuer_format;
+use crate::rules::issuer::{document_issuer_format, evaluate_issuer_format};
 use crate::rules::jwks::{evaluate_jwks, evaluate_jwks_body};
-use crate::rules::{Policy, RuleSet, DISCOVERY_FETCH, JWKS_FETCH, RULE_IDS, TLS_CERT_EXPIRY};
+use crate::rules::{
+    Policy, RuleSet, DISCOVERY_FETCH, ISSUER_FORMAT, JWKS_FETCH, RULE_IDS, TLS_CERT_EXPIRY,
+};
 use crate::ssrf::AddrPolicy;
 
 /// Days before expiry from which `tls-cert-expiry` warns.
@@ -105,6 +107,15 @@ impl Checker {
         run.rules.set(json_rule);
         let doc = doc?;
         run.rules.extend(evaluate_discovery(issuer, &doc, policy));
+        let asked_failed = run
+            .rules
+            .get(ISSUER_FORMAT)
+            .is_some_and(|r| r.status == crate::Status::Fail);
+        if let Some(rule) = document_issuer_format(issuer, &doc, policy) {
+            if !asked_failed {
+                run.rules.set(rule);
+            }
+        }
         Some(doc)
     }
 

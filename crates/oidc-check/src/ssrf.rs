@@ -19,6 +19,12 @@ pub enum Blocked {
     SharedCgnat,
     Multicast,
     Reserved,
+    /// Documentation ranges (TEST-NET-1/2/3, 2001:db8::/32, 3fff::/20).
+    Documentation,
+    /// The rest of IANA's special-purpose registries: protocol
+    /// assignments, benchmarking, 6to4, Teredo, local-use NAT64, discard,
+    /// ORCHID, SRv6.
+    SpecialPurpose,
 }
 
 impl Blocked {
@@ -32,6 +38,8 @@ impl Blocked {
             Blocked::SharedCgnat => "shared (CGNAT 100.64.0.0/10)",
             Blocked::Multicast => "multicast",
             Blocked::Reserved => "reserved/broadcast",
+            Blocked::Documentation => "documentation",
+            Blocked::SpecialPurpose => "special-purpose",
         }
     }
 }
@@ -45,7 +53,7 @@ pub fn classify(ip: IpAddr) -> Option<Blocked> {
 }
 
 fn classify_v4(ip: Ipv4Addr) -> Option<Blocked> {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     if a == 0 {
         Some(Blocked::Unspecified)
     } else if ip.is_loopback() {
@@ -60,6 +68,14 @@ fn classify_v4(ip: Ipv4Addr) -> Option<Blocked> {
         Some(Blocked::Multicast)
     } else if a >= 240 {
         Some(Blocked::Reserved)
+    } else if matches!((a, b, c), (192, 0, 2) | (198, 51, 100) | (203, 0, 113)) {
+        Some(Blocked::Documentation)
+    } else if (a, b, c) == (192, 0, 0)
+        || (a, b, c) == (192, 88, 99)
+        || (a == 198 && (b & 0xfe) == 18)
+    {
+        // IETF protocol assignments, the 6to4 relay anycast, benchmarking.
+        Some(Blocked::SpecialPurpose)
     } else {
         None
     }
@@ -84,6 +100,24 @@ fn classify_v6(ip: Ipv6Addr) -> Option<Blocked> {
     });
     if let Some(v4) = embedded {
         return classify_v4(v4);
+    }
+    // 6to4 (2002::/16) carries an IPv4 address in its next 32 bits: a
+    // private one is reported as such; every 6to4 address is refused.
+    if seg[0] == 0x2002 {
+        let [a, b] = seg[1].to_be_bytes();
+        let [c, d] = seg[2].to_be_bytes();
+        return classify_v4(Ipv4Addr::new(a, b, c, d)).or(Some(Blocked::SpecialPurpose));
+    }
+    let documentation = (seg[0] == 0x2001 && seg[1] == 0x0db8) || (seg[0] & 0xfff0) == 0x3ff0;
+    if documentation {
+        return Some(Blocked::Documentation);
+    }
+    let special = (seg[0] == 0x0064 && seg[1] == 0xff9b && seg[2] == 1) // local-use NAT64
+        || (seg[..4] == [0x0100, 0, 0, 0]) // discard-only
+        || (seg[0] == 0x2001 && seg[1] < 0x0200) // IETF protocol assignments: Teredo, benchmarking, ORCHID…
+        || seg[0] == 0x5f00; // SRv6 SIDs
+    if special {
+        return Some(Blocked::SpecialPurpose);
     }
     match seg[0] {
         s if s & 0xfe00 == 0xfc00 => Some(Blocked::UniqueLocal),
@@ -207,6 +241,25 @@ mod tests {
             ("::ffff:100.64.1.1", Blocked::SharedCgnat),
             ("::127.0.0.1", Blocked::Loopback),
             ("64:ff9b::192.168.0.1", Blocked::Private),
+            ("192.0.0.8", Blocked::SpecialPurpose),
+            ("192.0.2.10", Blocked::Documentation),
+            ("198.51.100.7", Blocked::Documentation),
+            ("203.0.113.200", Blocked::Documentation),
+            ("198.18.0.1", Blocked::SpecialPurpose),
+            ("198.19.255.255", Blocked::SpecialPurpose),
+            ("192.88.99.1", Blocked::SpecialPurpose),
+            ("2001:db8::1", Blocked::Documentation),
+            ("3fff::1", Blocked::Documentation),
+            ("2002:c0a8:0101::1", Blocked::Private), // 6to4 of 192.168.1.1
+            ("2002:0808:0808::1", Blocked::SpecialPurpose), // 6to4 of 8.8.8.8
+            ("2001::1", Blocked::SpecialPurpose),    // Teredo
+            ("2001:2::1", Blocked::SpecialPurpose),  // benchmarking
+            ("2001:20::1", Blocked::SpecialPurpose), // ORCHIDv2
+            ("64:ff9b:1::a00:1", Blocked::SpecialPurpose),
+            ("100::1", Blocked::SpecialPurpose),
+            ("5f00::1", Blocked::SpecialPurpose),
+            ("::ffff:192.0.2.1", Blocked::Documentation),
+            ("64:ff9b::198.18.0.1", Blocked::SpecialPurpose),
         ];
         for (addr, want) in cases {
             assert_eq!(c(addr), Some(want), "{addr}");
@@ -223,6 +276,12 @@ mod tests {
             "172.15.255.255",
             "172.32.0.1",
             "192.169.0.1",
+            "192.0.1.1",
+            "198.17.255.255",
+            "198.20.0.1",
+            "203.0.114.1",
+            "2001:200::1",
+            "2001:4860::1",
             "2001:4860:4860::8888",
             "2606:4700::1111",
             "::ffff:8.8.8.8",

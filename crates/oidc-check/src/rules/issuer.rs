@@ -46,6 +46,25 @@ pub fn evaluate_issuer_format(issuer: &str, policy: &Policy) -> RuleResult {
     }
 }
 
+/// `issuer-format` again, on the `issuer` member of the fetched document
+/// when it is not the issuer that was asked for: it must pass the same rule
+/// (no query, no fragment; Discovery §3). `None` when it does, or when it
+/// is the asked issuer (judged already) or not a string (`issuer-match`
+/// reports that).
+pub fn document_issuer_format(issuer: &str, doc: &Value, policy: &Policy) -> Option<RuleResult> {
+    let found = doc.get("issuer")?.as_str()?;
+    if found == issuer {
+        return None;
+    }
+    let rule = evaluate_issuer_format(found, policy);
+    (rule.status == crate::Status::Fail).then(|| {
+        RuleResult::fail(
+            ISSUER_FORMAT,
+            format!("the document's issuer {}: {}", show_str(found), rule.detail),
+        )
+    })
+}
+
 pub(super) fn issuer_match(issuer: &str, doc: &Value) -> RuleResult {
     let found = match doc.get("issuer") {
         None => return RuleResult::fail(ISSUER_MATCH, "document has no issuer member"),

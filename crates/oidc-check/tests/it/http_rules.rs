@@ -124,6 +124,23 @@ async fn issuer_with_a_query_fails_issuer_format() {
 }
 
 #[tokio::test]
+async fn a_document_issuer_with_a_query_or_fragment_fails_issuer_format_too() {
+    let server = TestServer::start().await;
+    let issuer = server.hydra_issuer();
+    for (suffix, says) in [("?tenant=a", "query"), ("#x", "fragment")] {
+        let found = format!("{issuer}{suffix}");
+        server.hydra_with(|d| d["issuer"] = json!(found), nothing);
+        let report = check(&issuer).await;
+        assert_rule(&report, "issuer-format", Fail, "the document's issuer");
+        assert_rule(&report, "issuer-format", Fail, says);
+        assert_rule(&report, "issuer-match", Fail, "is not the checked issuer");
+    }
+    // A well-formed foreign issuer is issuer-match's business only.
+    server.hydra_with(|d| d["issuer"] = json!("https://evil.example/"), nothing);
+    assert_rule(&check(&issuer).await, "issuer-format", Pass, "");
+}
+
+#[tokio::test]
 async fn missing_token_endpoint_fails_required_metadata() {
     let server = TestServer::start().await;
     server.hydra_with(
