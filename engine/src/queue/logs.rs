@@ -1,6 +1,8 @@
 //! The log writer of one running job: numbers lines as they arrive and
 //! appends them in small batches (up to 200 lines, at most ~100 ms late),
-//! fenced by the job's lease.
+//! fenced by the job's lease. A line longer than [`MAX_LINE_BYTES`] is
+//! cut there, and a job stores at most [`MAX_JOB_LINES`] lines (over all
+//! its attempts): what a runaway process prints cannot fill the database.
 
 use std::time::Duration;
 
@@ -11,6 +13,10 @@ use super::stop::Flag;
 use crate::store::{now_ms, Store};
 
 const BATCH: usize = 200;
+/// The longest line stored; longer ones are cut, saying how much was cut.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+/// The most lines a job stores; the last one says the rest was dropped.
+pub const MAX_JOB_LINES: i64 = 50_000;
 const LINGER: Duration = Duration::from_millis(100);
 
 enum Msg {
@@ -103,9 +109,41 @@ fn take(msg: Msg, batch: &mut Vec<PendingLine>, waiters: &mut Vec<oneshot::Sende
             seq: 0,
             step,
             at: now_ms(),
-            line,
+            line: cut(line),
         }),
         Msg::Flush(done) => waiters.push(done),
+    }
+}
+
+/// `line`, cut to [`MAX_LINE_BYTES`] (at a character boundary) with a note
+/// of how many bytes were cut.
+fn cut(mut line: String) -> String {
+    if line.len() <= MAX_LINE_BYTES {
+        return line;
+    }
+    let mut end = MAX_LINE_BYTES;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let dropped = line.len() - end;
+    line.truncate(end);
+    line.push_str(&format!(" … [{dropped} more bytes cut]"));
+    line
+}
+
+/// Fits `batch`, numbered from `seq`, under [`MAX_JOB_LINES`]: lines past
+/// the cap are dropped, the one at the cap says so.
+fn cap(batch: &mut Vec<PendingLine>, seq: i64) {
+    let room = usize::try_from(MAX_JOB_LINES - seq + 1).unwrap_or(0);
+    if batch.len() <= room.saturating_sub(1) {
+        return;
+    }
+    batch.truncate(room);
+    if let Some(last) = batch.last_mut() {
+        last.step = None;
+        last.line = format!(
+            "[log capped at {MAX_JOB_LINES} lines: the rest of this job's output is not stored]"
+        );
     }
 }
 
@@ -114,7 +152,7 @@ async fn write(
     lease: Lease,
     lease_lost: &Flag,
     next_seq: &mut Option<i64>,
-    batch: &mut [PendingLine],
+    batch: &mut Vec<PendingLine>,
 ) {
     for attempt in 0..5_u32 {
         let seq = match *next_seq {
@@ -128,6 +166,12 @@ async fn write(
                 }
             },
         };
+        cap(batch, seq);
+        if batch.is_empty() {
+            // At the cap already: nothing more is stored.
+            *next_seq = Some(seq);
+            return;
+        }
         for (line, n) in batch.iter_mut().zip(0_i64..) {
             line.seq = seq + n;
         }
@@ -148,4 +192,52 @@ async fn write(
         }
     }
     tracing::error!(job = %lease.job, lines = batch.len(), "gave up appending log lines");
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn lines(n: usize) -> Vec<PendingLine> {
+        (0..n)
+            .map(|i| PendingLine {
+                seq: 0,
+                step: Some(1),
+                at: 0,
+                line: format!("line {i}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_line_is_cut_at_a_character_boundary_saying_how_much() {
+        let short = "é".repeat(100);
+        assert_eq!(cut(short.clone()), short);
+        let long = format!("a{}", "é".repeat(MAX_LINE_BYTES));
+        let was = long.len();
+        let cut = cut(long);
+        let (kept, note) = cut.split_once(" … [").unwrap();
+        assert!(kept.len() <= MAX_LINE_BYTES && kept.len() > MAX_LINE_BYTES - 2);
+        assert_eq!(note, format!("{} more bytes cut]", was - kept.len()));
+    }
+
+    #[test]
+    fn lines_past_the_jobs_cap_are_dropped_and_the_last_stored_says_so() {
+        // Room for all: unchanged.
+        let mut batch = lines(10);
+        cap(&mut batch, MAX_JOB_LINES - 10);
+        assert_eq!(batch.len(), 10);
+        assert_eq!(batch[9].line, "line 9");
+        // Three places left (seq MAX-2, MAX-1, MAX): two lines and the note.
+        let mut batch = lines(10);
+        cap(&mut batch, MAX_JOB_LINES - 2);
+        assert_eq!(batch.len(), 3);
+        assert_eq!(batch[1].line, "line 1");
+        assert!(batch[2].line.starts_with("[log capped at 50000 lines"));
+        // Past the cap: nothing.
+        let mut batch = lines(10);
+        cap(&mut batch, MAX_JOB_LINES + 1);
+        assert!(batch.is_empty());
+    }
 }
