@@ -32,7 +32,9 @@ use axum::Router;
 use engine::Engine;
 
 pub use redirect::{encode_query, safe_return_to};
-pub use session::{SessionUser, COOKIE_NAME, CSRF_KEY, FLOW_KEY, USER_KEY};
+pub use session::{
+    SessionUser, COOKIE_NAME, CSRF_KEY, FLOW_KEY, SECURE_COOKIE_NAME, SEEN_KEY, USER_KEY,
+};
 pub use settings::{Auth, AuthError, DemoCiToken, Login};
 
 /// The `/auth/*` routes.

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use super::bearer::{Principal, Verifier};
 use super::challenge::{token_from, unauthorized};
 use super::session::new_token;
-use super::{now_secs, Auth, SessionUser, CSRF_KEY, USER_KEY};
+use super::{now_secs, Auth, SessionUser, CSRF_KEY, SEEN_KEY, USER_KEY};
 use crate::request_id;
 
 /// The one API path served without credentials.
@@ -79,6 +79,9 @@ pub async fn resolve(
         }
         other => other,
     };
+    if user.is_some() {
+        slide_idle_expiry(&auth, &session).await;
+    }
     // The API needs a token or a session, except for its own description
     // (`/api/v1/openapi.json`), which is public like any published spec.
     if is_api && user.is_none() && request.uri().path() != PUBLIC_API_DOCUMENT {
@@ -115,6 +118,19 @@ pub async fn resolve(
         dev_login: auth.is_dev(),
     });
     next.run(request).await
+}
+
+/// Pushes a live session's idle expiry back: the session is saved (and
+/// its expiry and cookie renewed) when it changed, so it is changed now and
+/// then, not at every request.
+async fn slide_idle_expiry(auth: &Auth, session: &Session) {
+    let now = now_secs();
+    let seen = session.get::<i64>(SEEN_KEY).await.ok().flatten();
+    if seen.is_none_or(|seen| now - seen >= auth.touch_every_secs()) {
+        if let Err(e) = session.insert(SEEN_KEY, now).await {
+            tracing::warn!(error = %e, "cannot renew the session");
+        }
+    }
 }
 
 /// A browser navigating to a page (not an asset or a script's call).

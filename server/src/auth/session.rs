@@ -8,6 +8,13 @@ pub const USER_KEY: &str = "palette.user";
 pub const CSRF_KEY: &str = "palette.csrf";
 pub const FLOW_KEY: &str = "palette.oidc_flow";
 pub const COOKIE_NAME: &str = "palette_session";
+/// The cookie's name when it is `Secure`: the `__Host-` prefix makes the
+/// browser refuse it unless Secure, `Path=/` and without `Domain`, so no
+/// sibling subdomain can plant or shadow it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-palette_session";
+/// When the session last saw a request (Unix seconds): rewritten now and
+/// then so that the idle expiry slides.
+pub const SEEN_KEY: &str = "palette.seen";
 
 /// Who is logged in, as kept in the session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

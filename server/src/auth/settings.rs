@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::session::COOKIE_NAME;
+use super::session::{COOKIE_NAME, SECURE_COOKIE_NAME};
 use super::session_store::DbSessionStore;
 use super::{bearer, oidc};
 use crate::Config;
@@ -140,11 +140,27 @@ impl Auth {
         !is_plain_http_loopback(&self.public_base)
     }
 
+    /// `__Host-palette_session` when Secure, else `palette_session`.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookies() {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
+
+    /// How often a live session's idle expiry is pushed back: every
+    /// request would write the database each time; a quarter of the idle
+    /// time (at most a minute) keeps it sliding within that much.
+    pub fn touch_every_secs(&self) -> i64 {
+        (self.idle_secs / 4).clamp(1, 60)
+    }
+
     /// The session layer: database-backed, rotated at login, `HttpOnly`,
     /// `SameSite=Lax`, idle expiry.
     pub fn session_layer(&self, store: DbSessionStore) -> SessionManagerLayer<DbSessionStore> {
         SessionManagerLayer::new(store)
-            .with_name(COOKIE_NAME)
+            .with_name(self.cookie_name())
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(self.secure_cookies())

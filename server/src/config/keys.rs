@@ -237,7 +237,8 @@ pub(super) const SESSION_IDLE_SECS: Key<u64> = Key {
     secret: false,
     help: "a session ends after this long without a request",
     parse: parse::positive_seconds,
-    default: || 8 * 3600,
+    // ASVS L2 (3.3.2): 30 minutes idle, 12 hours in all.
+    default: || 30 * 60,
     effective: |c| Some(c.session_idle_secs),
 };
 
@@ -248,7 +249,7 @@ pub(super) const SESSION_ABSOLUTE_SECS: Key<u64> = Key {
     secret: false,
     help: "and in any case this long after login",
     parse: parse::positive_seconds,
-    default: || 7 * 24 * 3600,
+    default: || 12 * 3600,
     effective: |c| Some(c.session_absolute_secs),
 };
 

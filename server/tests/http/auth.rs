@@ -1043,10 +1043,37 @@ async fn session_cookies_are_secure_behind_an_https_public_url() {
         .to_str()
         .unwrap()
         .to_ascii_lowercase();
-    assert!(set_cookie.starts_with("palette_session="), "{set_cookie}");
     assert!(
-        set_cookie.split(';').any(|a| a.trim() == "secure"),
-        "Secure: {set_cookie}"
+        set_cookie.starts_with("__host-palette_session="),
+        "the __Host- prefix: {set_cookie}"
+    );
+    let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
+    assert!(attributes.contains(&"secure"), "Secure: {set_cookie}");
+    assert!(attributes.contains(&"path=/"), "Path=/: {set_cookie}");
+    assert!(
+        !attributes.iter().any(|a| a.starts_with("domain=")),
+        "no Domain: {set_cookie}"
     );
     drop(db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_expiry_slides_with_each_request_and_ends_an_idle_session() {
+    let app = crate::support::spawn_app_with(testkit::sqlite(), true, |config| {
+        config.session_idle_secs = 2;
+    })
+    .await;
+    app.login_dev("alice").await;
+    // Four seconds of use, a request every second: twice the idle time.
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let response = app.get("/api/v1/whoami").await;
+        assert_eq!(response.status(), StatusCode::OK, "still in use");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(
+        app.get("/api/v1/whoami").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "idle for longer than the idle time"
+    );
 }

@@ -61,13 +61,23 @@ impl TestApp {
 /// Starts Palette on 127.0.0.1:0 over `db` with the dev login, with demo
 /// data when asked. Its tracing output shows with `TEST_LOG=1`.
 pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
+    spawn_app_with(db, demo, |_| {}).await
+}
+
+/// [`spawn_app`] with the configuration changed by `adjust` first.
+pub async fn spawn_app_with(
+    db: TestDatabase,
+    demo: bool,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     testkit::init_tracing();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
         dev_login: true,
         ..Config::default()
     };
+    adjust(&mut config);
     let server = Server::build(
         &config,
         &ServeOptions {
