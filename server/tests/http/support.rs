@@ -5,6 +5,8 @@ use testkit::TestDatabase;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The metrics listener, when the test's configuration has one.
+    pub metrics_addr: Option<SocketAddr>,
     /// A browser-like client: cookies kept, redirects not followed.
     pub client: reqwest::Client,
     pub engine: engine::Engine,
@@ -14,6 +16,12 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `/metrics` on the metrics listener.
+    pub fn metrics_url(&self) -> String {
+        let addr = self.metrics_addr.expect("a metrics listener");
+        format!("http://{addr}/metrics")
     }
 
     pub fn origin(&self) -> String {
@@ -61,12 +69,22 @@ impl TestApp {
 /// Starts Palette on 127.0.0.1:0 over `db` with the dev login, with demo
 /// data when asked. Its tracing output shows with `TEST_LOG=1`.
 pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
+    spawn_app_with(db, demo, |_| {}).await
+}
+
+/// [`spawn_app`] with the configuration changed by `configure` first.
+pub async fn spawn_app_with(
+    db: TestDatabase,
+    demo: bool,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     testkit::init_tracing();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
         ..Config::default()
     };
+    configure(&mut config);
     let server = Server::build(
         &config,
         &ServeOptions {
@@ -77,6 +95,7 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
     .await
     .expect("server starts");
     let addr = server.local_addr().unwrap();
+    let metrics_addr = server.metrics_addr();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));
     let client = reqwest::Client::builder()
@@ -86,6 +105,7 @@ pub async fn spawn_app(db: TestDatabase, demo: bool) -> TestApp {
         .unwrap();
     TestApp {
         addr,
+        metrics_addr,
         client,
         engine,
         _db: db,
