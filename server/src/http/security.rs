@@ -21,7 +21,7 @@ use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{request::Parts, HeaderValue};
+use axum::http::{request::Parts, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::nonce::Nonce;
@@ -127,6 +127,9 @@ pub async fn headers(
     let static_asset = request.uri().path().starts_with("/pkg/");
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
+    // A file under /pkg/ (or its 304); not a page rendered for a missing one.
+    let status = response.status();
+    let file = static_asset && (status.is_success() || status == StatusCode::NOT_MODIFIED);
     let headers = response.headers_mut();
     let csp = HeaderValue::from_str(&policy.csp(&nonce))
         .unwrap_or_else(|_| HeaderValue::from_static(LOCKED_DOWN));
@@ -134,7 +137,7 @@ pub async fn headers(
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if !static_asset {
+    if !file {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if policy.hsts {
@@ -146,9 +149,13 @@ pub async fn headers(
 /// In a Leptos render's context: replaces the nonce leptos_axum drew with
 /// the one [`headers`] named in the response's policy.
 pub fn provide_request_nonce() {
-    let nonce = use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned());
-    match nonce {
-        Some(nonce) => provide_context(nonce),
+    // leptos_axum also runs the render context around a static file, which
+    // has no request parts (and no scripts).
+    let Some(parts) = use_context::<Parts>() else {
+        return;
+    };
+    match parts.extensions.get::<Nonce>() {
+        Some(nonce) => provide_context(nonce.clone()),
         None => tracing::warn!("no CSP nonce on the request: its scripts will be refused"),
     }
 }

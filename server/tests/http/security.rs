@@ -211,6 +211,10 @@ async fn static_assets_under_pkg_stay_cacheable() {
         header(response.headers(), "x-content-type-options"),
         Some("nosniff")
     );
+    // A page rendered for a missing file is a page like any other.
+    let missing = app.get("/pkg/no-such-file.js").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(missing.headers(), "cache-control"), Some("no-store"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
