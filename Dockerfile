@@ -28,6 +28,8 @@ ENV PALETTE_SITE_ROOT=/app/site \
     PALETTE_LISTEN=0.0.0.0:3000 \
     PALETTE_LOG_FORMAT=json
 USER palette
+# Metrics are off unless PALETTE_METRICS_LISTEN is set (e.g. 0.0.0.0:9464,
+# on a port only Prometheus can reach); never on the public port.
 EXPOSE 3000
 ENTRYPOINT ["/app/palette"]
 CMD ["serve"]

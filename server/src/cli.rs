@@ -185,6 +185,10 @@ async fn serve(config: &Config, options: &ServeOptions) -> ExitCode {
     };
     if let Some(addr) = server.local_addr() {
         tracing::info!(%addr, "palette is listening on http://{addr}");
+        match server.metrics_addr() {
+            Some(metrics) => tracing::info!(%metrics, "metrics on http://{metrics}/metrics"),
+            None => tracing::info!("no metrics listener (PALETTE_METRICS_LISTEN is unset)"),
+        }
         if let Some(token) = server.demo_ci_token() {
             // On stdout, for a person to copy; never in the logs.
             println!(

@@ -117,6 +117,8 @@ pub async fn open_store(config: &Config) -> Result<Store, StartError> {
 pub struct Server {
     listener: TcpListener,
     router: axum::Router,
+    /// `/metrics`, on `PALETTE_METRICS_LISTEN` when set.
+    metrics: Option<(TcpListener, axum::Router)>,
     engine: Engine,
     workers: Option<engine::queue::Workers>,
     cancel_grace: std::time::Duration,
@@ -127,13 +129,7 @@ impl Server {
     /// Opens the store, seeds demo data when asked, binds the listener.
     pub async fn build(config: &Config, options: &ServeOptions) -> Result<Self, StartError> {
         let store = open_store(config).await?;
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| StartError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
+        let listener = bind(config.listen).await?;
         Self::assemble(store, listener, config, options).await
     }
 
@@ -178,6 +174,13 @@ impl Server {
         let metrics = Arc::new(metrics::Metrics::new(
             workers.as_ref().map(engine::queue::Workers::metrics),
         ));
+        let metrics_server = match config.metrics_listen {
+            Some(addr) => Some((
+                bind(addr).await?,
+                http::metrics_router(metrics.clone(), engine.clone()),
+            )),
+            None => None,
+        };
         // The demo's CI pipeline gets a token, only with the dev login.
         let demo_ci = (options.demo && config.oidc.is_none()).then(auth::DemoCiToken::new);
         if demo_ci.is_some() {
@@ -200,6 +203,7 @@ impl Server {
         Ok(Self {
             listener,
             router,
+            metrics: metrics_server,
             engine,
             workers,
             demo_ci,
@@ -220,17 +224,34 @@ impl Server {
         self.listener.local_addr().ok()
     }
 
+    /// Where `/metrics` is served, when `PALETTE_METRICS_LISTEN` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves, then drains in-flight requests.
+    /// The metrics listener, when there is one, stops with the public one.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use futures::FutureExt as _;
+        use std::future::IntoFuture as _;
+        let shutdown = shutdown.boxed().shared();
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let public = axum::serve(self.listener, app).with_graceful_shutdown(shutdown.clone());
+        let result = match self.metrics {
+            Some((listener, router)) => {
+                let metrics = axum::serve(listener, router).with_graceful_shutdown(shutdown);
+                let (public, metrics) = tokio::join!(public.into_future(), metrics.into_future());
+                public.and(metrics)
+            }
+            None => public.await,
+        };
         if let Some(workers) = self.workers {
             // Running layers get SIGINT, then SIGKILL after the grace
             // period; their jobs go back to the queue and resume later.
@@ -239,6 +260,12 @@ impl Server {
         self.engine.close().await;
         result
     }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })
 }
 
 /// Removes expired sessions every hour.

@@ -22,6 +22,7 @@ use super::LogFormat;
 /// Every key, in the order `config check` prints them.
 pub(super) const KEYS: &[&dyn Entry] = &[
     &LISTEN,
+    &METRICS_LISTEN,
     &DATA_DIR,
     &DATABASE_URL,
     &LOG_FORMAT,
@@ -85,6 +86,17 @@ pub(super) const LISTEN: Key<SocketAddr> = Key {
     parse: parse::addr,
     default: || SocketAddr::from(([127, 0, 0, 1], 3000)),
     effective: |c| Some(c.listen),
+};
+
+pub(super) const METRICS_LISTEN: Key<Option<SocketAddr>> = Key {
+    name: "metrics_listen",
+    env: "PALETTE_METRICS_LISTEN",
+    aliases: &[],
+    secret: false,
+    help: "address of the separate /metrics listener; no metrics when unset",
+    parse: parse::some_addr,
+    default: || None,
+    effective: |c| Some(c.metrics_listen),
 };
 
 pub(super) const DATA_DIR: Key<PathBuf> = Key {

@@ -38,6 +38,9 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where `/metrics` is served, apart from the public listener (which
+    /// never serves it); no metrics at all when unset.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// PostgreSQL when set; otherwise SQLite under `data_dir`.
     pub database_url: Option<SecretString>,
@@ -154,13 +157,15 @@ impl Default for Config {
     fn default() -> Self {
         use keys::{
             ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
-            JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, OIDC_CHECK_ALLOW_HTTP,
-            OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL, PUBLIC_URL,
-            RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS, SITE_ROOT, WORKERS,
+            JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
+            OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
+            OIDC_CHECK_INTERVAL, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
+            SITE_ROOT, WORKERS,
         };
         // The groups (login, introspection, OpenFGA) are off by default.
         Self {
             listen: LISTEN.default_value(),
+            metrics_listen: METRICS_LISTEN.default_value(),
             data_dir: DATA_DIR.default_value(),
             database_url: DATABASE_URL.default_value().map(|url| url.0),
             log_format: LOG_FORMAT.default_value(),

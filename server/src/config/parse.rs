@@ -16,6 +16,10 @@ pub(super) fn addr(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{text:?} is not an address such as 127.0.0.1:3000"))
 }
 
+pub(super) fn some_addr(text: &str) -> Result<Option<SocketAddr>, String> {
+    addr(text).map(Some)
+}
+
 pub(super) fn path(text: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(text))
 }

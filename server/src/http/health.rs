@@ -1,4 +1,6 @@
 //! `/healthz` (the process is up) and `/readyz` (its dependencies answer).
+//! Both are public: they answer a status only; why a dependency does not
+//! answer goes to the log, never to the caller.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,7 +19,7 @@ pub async fn readyz(State(engine): State<Engine>) -> impl IntoResponse {
             tracing::warn!(%reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": reason })),
+                Json(json!({ "status": "unavailable" })),
             )
         }
     }

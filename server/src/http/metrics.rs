@@ -1,4 +1,5 @@
-//! `/metrics` and the middleware that counts and times every request.
+//! `/metrics` (served by [`super::metrics_router`] on its own listener) and
+//! the middleware that counts and times every request of the public router.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,7 +35,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
 }
 
 /// `GET /metrics` in the OpenMetrics text format.
-pub async fn render(State(metrics): State<Arc<Metrics>>, State(engine): State<Engine>) -> Response {
+pub async fn render(metrics: Arc<Metrics>, engine: Engine) -> Response {
     metrics.refresh(&engine).await;
     match metrics.encode() {
         Ok(text) => (

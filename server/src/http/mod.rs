@@ -1,10 +1,13 @@
-//! The HTTP surface: one router over [`AppState`] with the probes, metrics,
+//! The HTTP surface: the public router over [`AppState`] with the probes,
 //! authentication, the REST API, the Leptos app and its server functions,
-//! and the request-id, tracing and metrics layers around all of them.
+//! and the request-id, tracing, metrics and security-header layers around
+//! all of them; and the metrics router, served on its own listener
+//! (`PALETTE_METRICS_LISTEN`), never on the public one.
 
 pub mod api;
 mod health;
 pub mod metrics;
+pub mod security;
 mod simulated;
 
 use std::net::SocketAddr;
@@ -60,10 +63,12 @@ pub fn router(
         auth: Auth::new(config, bound, demo_ci)?,
     };
     let context_engine = state.engine.clone();
+    let fallback_engine = state.engine.clone();
     let options = state.leptos_options.clone();
+    let policy = Arc::new(security::Policy::new(config));
 
     // Everything a person or a pipeline uses goes through sessions, actor
-    // resolution and CSRF protection; probes and metrics do not.
+    // resolution and CSRF protection; the probes do not.
     let app = Router::new()
         .route("/_fn/{*name}", any(server_fn))
         .nest("/api/v1", api::router())
@@ -71,10 +76,13 @@ pub fn router(
         .leptos_routes_with_context(
             &state,
             route_list(),
-            move || provide_context(context_engine.clone()),
+            move || render_context(&context_engine),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(move || render_context(&fallback_engine), shell));
     let app = auth::protect(app, &state);
     // The demo's simulated OIDC endpoints are public, like any issuer's.
     let app = if state.engine.simulated_layers() {
@@ -86,13 +94,31 @@ pub fn router(
     Ok(Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
         .merge(app)
+        .layer(from_fn_with_state(policy, security::headers))
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::new(request_id::HEADER))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<Body>))
         .layer(SetRequestIdLayer::new(request_id::HEADER, MakeRequestUuid))
         .with_state(state))
+}
+
+/// `GET /metrics` alone, for the separate metrics listener: it reports on
+/// every environment (OIDC check results by name) and the job queue, which
+/// not every person who can reach the public listener may see.
+pub fn metrics_router(metrics: Arc<Metrics>, engine: Engine) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || metrics::render(metrics.clone(), engine.clone())),
+    )
+}
+
+/// What every Leptos render (pages and the not-found fallback) gets besides
+/// leptos_axum's own context: the engine, and the CSP nonce the response's
+/// policy names.
+fn render_context(engine: &Engine) {
+    provide_context(engine.clone());
+    security::provide_request_nonce();
 }
 
 /// The app's routes, generated once per process. Generating them runs the

@@ -1,6 +1,14 @@
 use testkit::contract_test;
 
-use crate::support::spawn_app;
+use crate::support::{spawn_app, spawn_app_with};
+
+/// A server with a metrics listener on a free port.
+async fn spawn_with_metrics(db: testkit::TestDatabase) -> crate::support::TestApp {
+    spawn_app_with(db, false, |config| {
+        config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await
+}
 
 contract_test!(healthz_answers_while_the_process_is_up, |db| async move {
     let app = spawn_app(db, false).await;
@@ -11,19 +19,20 @@ contract_test!(healthz_answers_while_the_process_is_up, |db| async move {
 });
 
 contract_test!(
-    readyz_is_503_with_a_reason_when_the_database_is_gone,
+    readyz_is_503_with_a_status_only_when_the_database_is_gone,
     |db| async move {
         let app = spawn_app(db, false).await;
-        assert_eq!(app.get("/readyz").await.status(), 200);
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 200);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body, serde_json::json!({ "status": "ready" }));
         app.engine.store().close().await;
         let response = app.get("/readyz").await;
         assert_eq!(response.status(), 503);
+        // The reason (which names the database's error) is logged, never
+        // answered to whoever asks.
         let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["status"], "unavailable");
-        assert!(
-            body["reason"].as_str().unwrap().starts_with("database:"),
-            "{body}"
-        );
+        assert_eq!(body, serde_json::json!({ "status": "unavailable" }));
     }
 );
 
@@ -45,11 +54,21 @@ contract_test!(every_response_carries_a_request_id, |db| async move {
 contract_test!(
     metrics_count_requests_by_route_and_status,
     |db| async move {
-        let app = spawn_app(db, false).await;
+        let app = spawn_with_metrics(db).await;
         app.get("/healthz").await;
         app.get("/healthz").await;
         app.get("/no-such-page").await;
-        let text = app.get("/metrics").await.text().await.unwrap();
+        let scrape = app.client.get(app.metrics_url()).send().await.unwrap();
+        assert_eq!(scrape.status(), 200);
+        assert!(
+            scrape.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/openmetrics-text"),
+            "{:?}",
+            scrape.headers()
+        );
+        let text = scrape.text().await.unwrap();
         assert!(
             text.contains(
                 r#"palette_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
@@ -65,6 +84,46 @@ contract_test!(
             !text.contains("no-such-page"),
             "raw paths must not become label values"
         );
+        assert!(
+            !text.contains(r#"route="/metrics""#),
+            "scrapes are not requests of the public router: {text}"
+        );
+    }
+);
+
+contract_test!(
+    metrics_are_never_served_on_the_public_listener,
+    |db| async move {
+        // With a metrics listener, and without one (the default: no metrics).
+        let separate = spawn_with_metrics(db).await;
+        let default = spawn_app(testkit::sqlite(), false).await;
+        assert_eq!(default.metrics_addr, None);
+        for app in [&separate, &default] {
+            app.get("/healthz").await;
+            for accept in ["text/plain", "application/openmetrics-text", "text/html"] {
+                let response = app
+                    .client
+                    .get(app.url("/metrics"))
+                    .header("accept", accept)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 404, "{accept}");
+                let body = response.text().await.unwrap();
+                assert!(!body.contains("palette_http_requests"), "{body}");
+            }
+        }
+        // The metrics listener serves metrics only.
+        let addr = separate.metrics_addr.unwrap();
+        for path in ["/healthz", "/", "/api/v1/environments"] {
+            let response = separate
+                .client
+                .get(format!("http://{addr}{path}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 404, "{path}");
+        }
     }
 );
 

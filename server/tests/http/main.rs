@@ -15,5 +15,6 @@ mod pages;
 mod parity;
 mod promotions;
 mod releases;
+mod security;
 mod support;
 mod ui;

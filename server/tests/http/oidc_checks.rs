@@ -6,7 +6,7 @@ use engine::store::oidc_checks::{self, NewOidcCheck};
 use serde_json::{json, Value};
 use testkit::contract_test;
 
-use crate::support::{spawn_app, TestApp};
+use crate::support::{spawn_app, spawn_app_with, TestApp};
 
 fn report(issuer: &str, total: u64) -> Report {
     let rules = vec![
@@ -128,7 +128,10 @@ contract_test!(
 contract_test!(
     the_oidc_page_shows_the_matrix_charts_comparison_and_metrics,
     |db| async move {
-        let app = spawn_app(db, true).await;
+        let app = spawn_app_with(db, true, |config| {
+            config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+        })
+        .await;
         let now = engine::store::now_ms();
         store_result(&app, "blue", now - 3_600_000, 40).await;
         store_result(&app, "green", now - 60_000, 25).await;
@@ -174,7 +177,7 @@ contract_test!(
 
         let metrics = app
             .client
-            .get(app.url("/metrics"))
+            .get(app.metrics_url())
             .send()
             .await
             .unwrap()

@@ -5,6 +5,8 @@ use testkit::TestDatabase;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The metrics listener, when the test's configuration has one.
+    pub metrics_addr: Option<SocketAddr>,
     /// A browser-like client: cookies kept, redirects not followed.
     pub client: reqwest::Client,
     pub engine: engine::Engine,
@@ -14,6 +16,12 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `/metrics` on the metrics listener.
+    pub fn metrics_url(&self) -> String {
+        let addr = self.metrics_addr.expect("a metrics listener");
+        format!("http://{addr}/metrics")
     }
 
     pub fn origin(&self) -> String {
@@ -88,6 +96,7 @@ pub async fn spawn_app_with(
     .await
     .expect("server starts");
     let addr = server.local_addr().unwrap();
+    let metrics_addr = server.metrics_addr();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));
     let client = reqwest::Client::builder()
@@ -97,6 +106,7 @@ pub async fn spawn_app_with(
         .unwrap();
     TestApp {
         addr,
+        metrics_addr,
         client,
         engine,
         _db: db,

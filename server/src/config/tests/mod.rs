@@ -17,6 +17,7 @@ use super::keys::KEYS;
 /// fit together: every group is on.
 pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("listen", "0.0.0.0:8080"),
+    ("metrics_listen", "127.0.0.1:9464"),
     ("data_dir", "/srv/palette"),
     ("database_url", "postgres://palette:hunter2@db:5432/palette"),
     ("log_format", "json"),
