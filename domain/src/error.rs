@@ -42,6 +42,8 @@ crate::string_enum!(
         Conflict => "conflict",
         PayloadTooLarge => "payload_too_large",
         UnsupportedMediaType => "unsupported_media_type",
+        /// Too many at once (open event streams of one principal).
+        TooManyRequests => "too_many_requests",
         /// A browser request that failed its Origin or anti-CSRF token check.
         Csrf => "csrf",
         /// The request did not reach the server function (transport, decoding).
@@ -64,6 +66,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidInput => 422,
+            Self::TooManyRequests => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,
         }

@@ -20,4 +20,5 @@ pub struct AppState {
     pub engine: Engine,
     pub metrics: Arc<Metrics>,
     pub auth: Auth,
+    pub streams: crate::http::api::streams::StreamSlots,
 }

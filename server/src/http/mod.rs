@@ -6,6 +6,7 @@
 
 pub mod api;
 mod health;
+mod limits;
 pub mod metrics;
 pub mod security;
 mod simulated;
@@ -61,6 +62,7 @@ pub fn router(
         engine,
         metrics,
         auth: Auth::new(config, bound, demo_ci)?,
+        streams: api::streams::StreamSlots::new(api::streams::MAX_STREAMS_PER_PRINCIPAL),
     };
     let context_engine = state.engine.clone();
     let fallback_engine = state.engine.clone();
@@ -95,6 +97,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(app)
+        .layer(axum::middleware::from_fn(limits::limit))
         .layer(from_fn_with_state(policy, security::headers))
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::new(request_id::HEADER))

@@ -251,6 +251,43 @@ async fn a_body_that_is_not_json_is_a_400_in_the_api_error_shape() {
 }
 
 #[tokio::test]
+async fn a_body_over_a_mebibyte_is_413_declared_or_streamed_and_changes_nothing() {
+    let api = Api::as_alice().await;
+    let purpose = "x".repeat(2 * 1024 * 1024);
+    let body = json!({
+        "name": "huge", "tier": "staging", "purpose": purpose, "channel": "edge",
+        "oidc_issuer": "https://iam.huge.example.com",
+    })
+    .to_string();
+    // Declared by Content-Length: refused before it is read.
+    let response = api
+        .request(Method::POST, "/api/v1/environments")
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(error_of(response).await["code"], "payload_too_large");
+    // Chunked, with no length: cut off while it is read.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body
+        .into_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let response = api
+        .request(Method::POST, "/api/v1/environments")
+        .header(CONTENT_TYPE, "application/json")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(error_of(response).await["code"], "payload_too_large");
+    assert_eq!(api.get("/api/v1/environments/huge").await.status(), 404);
+}
+
+#[tokio::test]
 async fn a_locked_environment_refuses_apply_until_it_is_unlocked() {
     let api = Api::as_alice().await;
     let response = api
@@ -593,6 +630,37 @@ impl Events {
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
+}
+
+#[tokio::test]
+async fn one_principal_holds_at_most_sixteen_event_streams_at_once() {
+    let api = Api::as_alice().await;
+    let lease = api.running_job("teal").await;
+    let path = format!("/api/v1/jobs/{}/events", lease.job.0);
+    let mut open = Vec::new();
+    for _ in 0..16 {
+        let response = api.get(&path).await;
+        assert_eq!(response.status(), 200);
+        open.push(response);
+    }
+    let refused = api.get(&path).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(error_of(refused).await["code"], "too_many_requests");
+    // A stream the client closes frees its place.
+    drop(open.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        let response = api.get(&path).await;
+        if response.status() == 200 {
+            again = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        again.is_some(),
+        "a place is free again once a stream is closed"
+    );
 }
 
 #[tokio::test]

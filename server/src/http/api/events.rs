@@ -30,6 +30,7 @@ use serde::Deserialize;
 
 use super::extract::ApiQuery;
 use super::jobs::job_id;
+use super::streams::{Slot, StreamSlots};
 use super::ApiError;
 
 const POLL: Duration = Duration::from_millis(500);
@@ -55,6 +56,7 @@ pub struct EventsQuery {
     responses((status = 200, content_type = "text/event-stream", body = JobEvent), super::errors::Errors))]
 pub async fn stream(
     State(engine): State<Engine>,
+    State(slots): State<StreamSlots>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -73,6 +75,10 @@ pub async fn stream(
         })?),
     };
     let first = engine.get_job(&actor, id).await?;
+    let slot = match slots.acquire(&actor.principal) {
+        Ok(slot) => slot,
+        Err(full) => return Ok(full.into_response()),
+    };
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -88,6 +94,7 @@ pub async fn stream(
         last: first,
         next_poll: Poll::Now,
         done: false,
+        _slot: slot,
     };
     let events = stream::unfold(state, Watch::next);
     Ok(Sse::new(events)
@@ -113,6 +120,8 @@ struct Watch {
     pending: VecDeque<Event>,
     next_poll: Poll,
     done: bool,
+    /// Held while the stream lives.
+    _slot: Slot,
 }
 
 impl Watch {

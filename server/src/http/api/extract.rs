@@ -24,8 +24,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// The largest JSON body the API reads.
-const MAX_BODY: usize = 1 << 20;
+// The largest JSON body the API reads: the limit of every request body.
+use crate::http::limits::MAX_BODY_BYTES as MAX_BODY;
 
 /// A required JSON body. A body that is missing, not JSON or of the wrong
 /// shape is a 400 `bad_request` naming the problem; a body sent as
@@ -65,9 +65,17 @@ async fn read<S: Send + Sync>(
     state: &S,
 ) -> Result<(HeaderMap, Bytes), Rejection> {
     let headers = request.headers().clone();
-    let bytes = Bytes::from_request(request, state)
-        .await
-        .map_err(|e| bad_request(&format!("cannot read the request body: {}", e.body_text())))?;
+    let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+        // A body cut off at the limit while it was read (no Content-Length).
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Rejection(
+                ErrorCode::PayloadTooLarge,
+                "the request body is larger than 1 MiB".into(),
+            )
+        } else {
+            bad_request(&format!("cannot read the request body: {}", e.body_text()))
+        }
+    })?;
     if bytes.len() > MAX_BODY {
         return Err(Rejection(
             ErrorCode::PayloadTooLarge,

@@ -16,6 +16,7 @@ pub mod openapi;
 mod promotion_events;
 mod promotions;
 mod releases;
+pub mod streams;
 
 use axum::extract::Extension;
 use axum::response::Json;

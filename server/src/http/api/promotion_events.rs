@@ -23,6 +23,7 @@ use domain::{PromotionDetail, PromotionId, PromotionStream};
 use engine::{Actor, Engine};
 use futures::stream;
 
+use super::streams::{Slot, StreamSlots};
 use super::ApiError;
 
 const POLL: Duration = Duration::from_secs(1);
@@ -36,12 +37,17 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
     responses((status = 200, content_type = "text/event-stream", body = PromotionStream), super::errors::Errors))]
 pub async fn stream(
     State(engine): State<Engine>,
+    State(slots): State<StreamSlots>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = PromotionId::parse(&id)
         .ok_or_else(|| ApiError::from(engine::Error::NotFound(format!("promotion {id}"))))?;
     let first = engine.promotion(&actor, id).await?;
+    let slot = match slots.acquire(&actor.principal) {
+        Ok(slot) => slot,
+        Err(full) => return Ok(full.into_response()),
+    };
     let watch = Watch {
         engine,
         actor,
@@ -49,6 +55,7 @@ pub async fn stream(
         pending: Some(first.clone()),
         last: first,
         done: false,
+        _slot: slot,
     };
     let events = stream::unfold(watch, Watch::next);
     Ok(Sse::new(events)
@@ -64,6 +71,8 @@ struct Watch {
     pending: Option<PromotionDetail>,
     last: PromotionDetail,
     done: bool,
+    /// Held while the stream lives.
+    _slot: Slot,
 }
 
 impl Watch {
