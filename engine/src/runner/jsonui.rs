@@ -21,10 +21,11 @@ pub enum UiEvent {
     ApplyErrored {
         address: String,
     },
-    /// An error or warning, with its summary.
+    /// An error or warning, with its summary and detail.
     Diagnostic {
         severity: String,
         summary: String,
+        detail: String,
     },
     Other,
 }
@@ -76,9 +77,48 @@ pub fn parse(line: &str) -> Option<UiEvent> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned(),
+            detail: value
+                .pointer("/diagnostic/detail")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         },
         _ => UiEvent::Other,
     })
+}
+
+/// What a failed step says of an error diagnostic: its summary, and for a
+/// held state lock who holds it (from the detail's `Lock Info:`), so the
+/// message alone tells whose operation it is and which ID
+/// `force-unlock` would need.
+pub fn error_message(summary: &str, detail: &str) -> String {
+    let Some((_, info)) = detail.split_once("Lock Info:") else {
+        return summary.to_owned();
+    };
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let mut held = Vec::new();
+    if let Some(who) = field("Who:") {
+        held.push(format!("held by {who}"));
+    }
+    if let Some(op) = field("Operation:") {
+        held.push(format!("for {op}"));
+    }
+    if let Some(created) = field("Created:") {
+        held.push(format!("since {created}"));
+    }
+    let mut message = summary.to_owned();
+    if !held.is_empty() {
+        message = format!("{message}: {}", held.join(" "));
+    }
+    if let Some(id) = field("ID:") {
+        message = format!("{message} (lock ID {id})");
+    }
+    message
 }
 
 /// The summary of a saved plan from `show -json`: counts of
@@ -166,6 +206,31 @@ mod tests {
             })
         );
         assert_eq!(parse("not json"), None);
+    }
+
+    #[test]
+    fn a_held_state_lock_is_reported_with_its_holder() {
+        // As terraform 1.11 prints it when another apply holds the lock.
+        let line = r#"{"@level":"error","@message":"Error: Error acquiring the state lock","@module":"terraform.ui","diagnostic":{"severity":"error","summary":"Error acquiring the state lock","detail":"Error message: resource temporarily unavailable\nLock Info:\n  ID:        d01d6a66-9156-9e43-a9f9-c0e4b706f1ae\n  Path:      terraform.tfstate\n  Operation: OperationTypeApply\n  Who:       root@vm\n  Version:   1.11.4\n  Created:   2026-12-01 19:40:38.723763391 +0000 UTC\n  Info:      \n\n\nTerraform acquires a state lock to protect the state from being written\nby multiple users at the same time."},"type":"diagnostic"}"#;
+        let Some(UiEvent::Diagnostic {
+            summary, detail, ..
+        }) = parse(line)
+        else {
+            panic!("not a diagnostic");
+        };
+        assert_eq!(
+            error_message(&summary, &detail),
+            "Error acquiring the state lock: held by root@vm for OperationTypeApply \
+             since 2026-12-01 19:40:38.723763391 +0000 UTC \
+             (lock ID d01d6a66-9156-9e43-a9f9-c0e4b706f1ae)"
+        );
+        assert_eq!(
+            error_message(
+                "Saved plan is stale",
+                "The given plan file can no longer be applied"
+            ),
+            "Saved plan is stale"
+        );
     }
 
     #[test]
