@@ -87,6 +87,24 @@ pub fn parse(line: &str) -> Option<UiEvent> {
     })
 }
 
+/// The JSON document of `show -json` or `output -json` stdout: the first
+/// line starting with `{` from which a whole object parses. OpenTofu writes
+/// warnings about its CLI configuration (e.g. a `TF_CLI_CONFIG_FILE` that
+/// does not exist) to stdout before the document; Terraform writes them to
+/// stderr.
+pub fn document(text: &str) -> Option<Value> {
+    let mut rest = text;
+    loop {
+        if rest.starts_with('{') {
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+            if let Some(Ok(value)) = stream.next() {
+                return Some(value);
+            }
+        }
+        rest = &rest[rest.find('\n')? + 1..];
+    }
+}
+
 /// What a failed step says of an error diagnostic: its summary, and for a
 /// held state lock who holds it (from the detail's `Lock Info:`), so the
 /// message alone tells whose operation it is and which ID
@@ -124,7 +142,7 @@ pub fn error_message(summary: &str, detail: &str) -> String {
 /// The summary of a saved plan from `show -json`: counts of
 /// `resource_changes[].change.actions` (a replace counts as add + destroy).
 pub fn summarize_show(text: &str) -> Option<PlanSummary> {
-    let value: Value = serde_json::from_str(text).ok()?;
+    let value = document(text)?;
     let mut summary = PlanSummary::default();
     for change in value.get("resource_changes")?.as_array()? {
         let actions = change
@@ -147,7 +165,7 @@ pub fn summarize_show(text: &str) -> Option<PlanSummary> {
 /// Every resource change of a saved plan from `show -json` that does
 /// something (no-ops and reads left out), in the plan's order.
 pub fn resource_changes(text: &str) -> Vec<domain::ResourceChange> {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
+    let Some(value) = document(text) else {
         return Vec::new();
     };
     let Some(changes) = value.get("resource_changes").and_then(Value::as_array) else {
@@ -173,7 +191,7 @@ pub fn resource_changes(text: &str) -> Vec<domain::ResourceChange> {
 /// Outputs from `output -json` as name → value; sensitive ones are left
 /// out so they never reach the database.
 pub fn outputs(text: &str) -> Option<serde_json::Map<String, Value>> {
-    let value: Value = serde_json::from_str(text).ok()?;
+    let value = document(text)?;
     let map = value
         .as_object()?
         .iter()
@@ -244,6 +262,22 @@ mod tests {
                 destroy: 1
             })
         );
+    }
+
+    #[test]
+    fn warnings_before_the_document_on_stdout_are_skipped() {
+        // `tofu output -json` (1.12) with TF_CLI_CONFIG_FILE naming a
+        // missing file.
+        let text = "\nWarning: Unable to open CLI configuration file\n\n\
+                    The CLI configuration file at \"/root/.terraformrc\" does not exist.\n\
+                    {\n  \"url\": {\n    \"sensitive\": false,\n    \"type\": \"string\",\n    \
+                    \"value\": \"https://x\"\n  }\n}\n";
+        assert_eq!(outputs(text).unwrap_or_default()["url"], "https://x");
+        let show = "Warning: {not json}\n{\"resource_changes\":[{\"address\":\"a.b\",\
+                    \"change\":{\"actions\":[\"create\"]}}]}\n";
+        assert_eq!(summarize_show(show).map(|s| s.add), Some(1));
+        assert_eq!(resource_changes(show).len(), 1);
+        assert_eq!(document("no json here\n"), None);
     }
 
     #[test]

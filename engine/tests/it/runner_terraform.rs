@@ -88,6 +88,11 @@ fn workspace(infra: &Path, layer: &str, env: &str) -> PathBuf {
     infra.join(rel)
 }
 
+/// How the runner names the binary in its messages (`terraform`, `tofu`).
+fn name_of(bin: &Path) -> String {
+    bin.file_name().unwrap().to_string_lossy().into_owned()
+}
+
 fn registry(infra: &Path, bin: PathBuf) -> Registry {
     let config = RunnerConfig {
         bin: LayerBin {
@@ -262,7 +267,10 @@ contract_test!(
         .unwrap();
         assert_eq!(tfvars["upstream"]["k8s"]["cluster_id"], cluster_id);
         let logs = log_text(&store, id).await;
-        assert!(logs.contains("\"terraform\":\"1."), "real Terraform ran");
+        assert!(
+            logs.contains("\"type\":\"version\""),
+            "the real binary's JSON UI"
+        );
 
         // Again, with nothing changed: every plan is empty, nothing is applied.
         let again = enqueue(&store, JobKind::EnvironmentApply, "teal").await;
@@ -356,10 +364,7 @@ async fn cancelling_a_real_apply_interrupts_terraform_which_saves_its_state_and_
     // `postgresql`'s local-exec (k8s's sleeps 0).
     let ws = workspace(infra.path(), "core", "teal");
     let start = Instant::now();
-    while !log_text(&store, id)
-        .await
-        .contains("sleep 300")
-    {
+    while !log_text(&store, id).await.contains("sleep 300") {
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "core's apply never got to its local-exec: {}",
@@ -518,7 +523,10 @@ async fn a_state_lock_held_by_another_terraform_fails_the_plan_at_once_naming_th
     assert_eq!(job.stopped_at.as_deref(), Some("k8s/plan"));
     let error = job.last_error.unwrap();
     assert!(
-        error.starts_with("terraform plan exited with 1: Error acquiring the state lock"),
+        error.starts_with(&format!(
+            "{} plan exited with 1: Error acquiring the state lock: held by ",
+            name_of(&bin)
+        )),
         "{error}"
     );
     assert!(
@@ -551,7 +559,7 @@ async fn a_saved_plan_made_stale_by_another_apply_is_refused_and_a_retry_plans_a
     let bin = terraform::binary();
     // Between the runner's plan and its apply, once, another terraform
     // applies the same workspace (replacing the cluster).
-    let wrapper = infra.path().join("bin/terraform");
+    let wrapper = infra.path().join("bin").join(name_of(&bin));
     let marker = infra.path().join("applied-out-of-band");
     std::fs::create_dir_all(wrapper.parent().unwrap()).unwrap();
     std::fs::write(
@@ -586,7 +594,10 @@ async fn a_saved_plan_made_stale_by_another_apply_is_refused_and_a_retry_plans_a
     assert_eq!(job.stopped_at.as_deref(), Some("k8s/apply"));
     let error = job.last_error.unwrap();
     // The promotion runner looks for these words to supersede a promotion.
-    assert_eq!(error, "terraform apply exited with 1: Saved plan is stale");
+    assert_eq!(
+        error,
+        format!("{} apply exited with 1: Saved plan is stale", name_of(&bin))
+    );
     let steps = queue::steps(store.pool(), id).await.unwrap();
     assert_eq!(step(&steps, "k8s/apply").status, StepStatus::Failed);
     assert_eq!(status(&store, "teal").await, EnvironmentStatus::Failed);
