@@ -80,3 +80,20 @@ ensure_servers() {
   fi
   "$ROOT/scripts/servers" openfga
 }
+
+# The real terraform (or tofu) the runner's contract tests also run against
+# (engine/tests/it/runner_terraform.rs; testkit::terraform finds it):
+# PALETTE_TERRAFORM, terraform or tofu on PATH, else OpenTofu built from its
+# Go module into /var/tmp/palette-servers (scripts/servers tofu; about 22
+# minutes cold on 2 cores).
+ensure_terraform() {
+  if [ -n "${PALETTE_TERRAFORM:-}" ] || command -v terraform >/dev/null 2>&1 ||
+    command -v tofu >/dev/null 2>&1; then
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "The tests need terraform or tofu on PATH, or Go to build OpenTofu (scripts/servers tofu)" >&2
+    exit 1
+  fi
+  "$ROOT/scripts/servers" tofu
+}

@@ -18,6 +18,7 @@ pub mod openfga;
 mod pg;
 mod standin;
 mod telemetry;
+pub mod terraform;
 
 pub use standin::standin;
 

@@ -4,7 +4,7 @@
 //! `local-exec`.
 
 /// Always passed: where programs and home are, the locale and time zone,
-/// proxies and TLS trust.
+/// proxies and TLS trust, Terraform's update-check switch.
 const BASE_NAMES: &[&str] = &[
     "PATH",
     "HOME",
@@ -24,6 +24,9 @@ const BASE_NAMES: &[&str] = &[
     "http_proxy",
     "https_proxy",
     "no_proxy",
+    // An operator's `CHECKPOINT_DISABLE=1` turns off Terraform's update
+    // check, which calls checkpoint-api.hashicorp.com.
+    "CHECKPOINT_DISABLE",
 ];
 
 /// Always passed by prefix: Terraform's and OpenTofu's own settings
@@ -139,6 +142,7 @@ mod tests {
                 "TF_VAR_region",
                 "TF_LOG",
                 "LC_ALL",
+                "CHECKPOINT_DISABLE",
                 "OS_PASSWORD",
                 "JUJU_CONTROLLER",
                 "AWS_PROFILE",
@@ -157,6 +161,7 @@ mod tests {
                 "TF_VAR_region",
                 "TF_LOG",
                 "LC_ALL",
+                "CHECKPOINT_DISABLE",
                 "OS_PASSWORD",
                 "JUJU_CONTROLLER",
                 "AWS_PROFILE"

@@ -21,10 +21,11 @@ pub enum UiEvent {
     ApplyErrored {
         address: String,
     },
-    /// An error or warning, with its summary.
+    /// An error or warning, with its summary and detail.
     Diagnostic {
         severity: String,
         summary: String,
+        detail: String,
     },
     Other,
 }
@@ -76,15 +77,72 @@ pub fn parse(line: &str) -> Option<UiEvent> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned(),
+            detail: value
+                .pointer("/diagnostic/detail")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         },
         _ => UiEvent::Other,
     })
 }
 
+/// The JSON document of `show -json` or `output -json` stdout: the first
+/// line starting with `{` from which a whole object parses. OpenTofu writes
+/// warnings about its CLI configuration (e.g. a `TF_CLI_CONFIG_FILE` that
+/// does not exist) to stdout before the document; Terraform writes them to
+/// stderr.
+pub fn document(text: &str) -> Option<Value> {
+    let mut rest = text;
+    loop {
+        if rest.starts_with('{') {
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+            if let Some(Ok(value)) = stream.next() {
+                return Some(value);
+            }
+        }
+        rest = &rest[rest.find('\n')? + 1..];
+    }
+}
+
+/// What a failed step says of an error diagnostic: its summary, and for a
+/// held state lock who holds it (from the detail's `Lock Info:`), so the
+/// message alone tells whose operation it is and which ID
+/// `force-unlock` would need.
+pub fn error_message(summary: &str, detail: &str) -> String {
+    let Some((_, info)) = detail.split_once("Lock Info:") else {
+        return summary.to_owned();
+    };
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let mut held = Vec::new();
+    if let Some(who) = field("Who:") {
+        held.push(format!("held by {who}"));
+    }
+    if let Some(op) = field("Operation:") {
+        held.push(format!("for {op}"));
+    }
+    if let Some(created) = field("Created:") {
+        held.push(format!("since {created}"));
+    }
+    let mut message = summary.to_owned();
+    if !held.is_empty() {
+        message = format!("{message}: {}", held.join(" "));
+    }
+    if let Some(id) = field("ID:") {
+        message = format!("{message} (lock ID {id})");
+    }
+    message
+}
+
 /// The summary of a saved plan from `show -json`: counts of
 /// `resource_changes[].change.actions` (a replace counts as add + destroy).
 pub fn summarize_show(text: &str) -> Option<PlanSummary> {
-    let value: Value = serde_json::from_str(text).ok()?;
+    let value = document(text)?;
     let mut summary = PlanSummary::default();
     for change in value.get("resource_changes")?.as_array()? {
         let actions = change
@@ -107,7 +165,7 @@ pub fn summarize_show(text: &str) -> Option<PlanSummary> {
 /// Every resource change of a saved plan from `show -json` that does
 /// something (no-ops and reads left out), in the plan's order.
 pub fn resource_changes(text: &str) -> Vec<domain::ResourceChange> {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
+    let Some(value) = document(text) else {
         return Vec::new();
     };
     let Some(changes) = value.get("resource_changes").and_then(Value::as_array) else {
@@ -133,7 +191,7 @@ pub fn resource_changes(text: &str) -> Vec<domain::ResourceChange> {
 /// Outputs from `output -json` as name → value; sensitive ones are left
 /// out so they never reach the database.
 pub fn outputs(text: &str) -> Option<serde_json::Map<String, Value>> {
-    let value: Value = serde_json::from_str(text).ok()?;
+    let value = document(text)?;
     let map = value
         .as_object()?
         .iter()
@@ -169,6 +227,31 @@ mod tests {
     }
 
     #[test]
+    fn a_held_state_lock_is_reported_with_its_holder() {
+        // As terraform 1.11 prints it when another apply holds the lock.
+        let line = r#"{"@level":"error","@message":"Error: Error acquiring the state lock","@module":"terraform.ui","diagnostic":{"severity":"error","summary":"Error acquiring the state lock","detail":"Error message: resource temporarily unavailable\nLock Info:\n  ID:        d01d6a66-9156-9e43-a9f9-c0e4b706f1ae\n  Path:      terraform.tfstate\n  Operation: OperationTypeApply\n  Who:       root@vm\n  Version:   1.11.4\n  Created:   2026-12-01 19:40:38.723763391 +0000 UTC\n  Info:      \n\n\nTerraform acquires a state lock to protect the state from being written\nby multiple users at the same time."},"type":"diagnostic"}"#;
+        let Some(UiEvent::Diagnostic {
+            summary, detail, ..
+        }) = parse(line)
+        else {
+            panic!("not a diagnostic");
+        };
+        assert_eq!(
+            error_message(&summary, &detail),
+            "Error acquiring the state lock: held by root@vm for OperationTypeApply \
+             since 2026-12-01 19:40:38.723763391 +0000 UTC \
+             (lock ID d01d6a66-9156-9e43-a9f9-c0e4b706f1ae)"
+        );
+        assert_eq!(
+            error_message(
+                "Saved plan is stale",
+                "The given plan file can no longer be applied"
+            ),
+            "Saved plan is stale"
+        );
+    }
+
+    #[test]
     fn show_counts_a_replace_as_add_and_destroy() {
         let show = r#"{"resource_changes":[{"change":{"actions":["delete","create"]}},{"change":{"actions":["no-op"]}}]}"#;
         assert_eq!(
@@ -179,6 +262,22 @@ mod tests {
                 destroy: 1
             })
         );
+    }
+
+    #[test]
+    fn warnings_before_the_document_on_stdout_are_skipped() {
+        // `tofu output -json` (1.12) with TF_CLI_CONFIG_FILE naming a
+        // missing file.
+        let text = "\nWarning: Unable to open CLI configuration file\n\n\
+                    The CLI configuration file at \"/root/.terraformrc\" does not exist.\n\
+                    {\n  \"url\": {\n    \"sensitive\": false,\n    \"type\": \"string\",\n    \
+                    \"value\": \"https://x\"\n  }\n}\n";
+        assert_eq!(outputs(text).unwrap_or_default()["url"], "https://x");
+        let show = "Warning: {not json}\n{\"resource_changes\":[{\"address\":\"a.b\",\
+                    \"change\":{\"actions\":[\"create\"]}}]}\n";
+        assert_eq!(summarize_show(show).map(|s| s.add), Some(1));
+        assert_eq!(resource_changes(show).len(), 1);
+        assert_eq!(document("no json here\n"), None);
     }
 
     #[test]

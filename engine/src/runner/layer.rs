@@ -26,6 +26,11 @@ pub struct LayerSteps {
 
 #[derive(Debug, Default)]
 struct Progress {
+    /// Whether `planned_change` lines count resources: during `plan` only.
+    /// Terraform's `apply -json` of a saved plan repeats the plan's
+    /// `planned_change` lines before applying; there the total comes from
+    /// the plan.
+    count_planned: bool,
     planned: i64,
     done: i64,
     summary: Option<PlanSummary>,
@@ -87,7 +92,10 @@ impl LayerRun<'_> {
         if self.destroy {
             args.push("-destroy");
         }
-        let progress = Arc::new(Mutex::new(Progress::default()));
+        let progress = Arc::new(Mutex::new(Progress {
+            count_planned: true,
+            ..Progress::default()
+        }));
         self.command(plan, Phase::Plan, &args, Some(&progress))
             .await?;
         let shown = self
@@ -321,7 +329,9 @@ impl LayerRun<'_> {
 
 fn track(p: &mut Progress, stream: Stream, text: &str) {
     match jsonui::parse(text) {
-        Some(UiEvent::PlannedChange { action, .. }) if action != "noop" && action != "read" => {
+        Some(UiEvent::PlannedChange { action, .. })
+            if p.count_planned && action != "noop" && action != "read" =>
+        {
             p.planned += 1;
             p.dirty = true;
         }
@@ -333,9 +343,11 @@ fn track(p: &mut Progress, stream: Stream, text: &str) {
             p.done += 1;
             p.dirty = true;
         }
-        Some(UiEvent::Diagnostic { severity, summary }) if severity == "error" => {
-            p.last_error = Some(summary)
-        }
+        Some(UiEvent::Diagnostic {
+            severity,
+            summary,
+            detail,
+        }) if severity == "error" => p.last_error = Some(jsonui::error_message(&summary, &detail)),
         None if stream == Stream::Stderr && text.trim_start().starts_with("Error:") => {
             p.last_error = Some(
                 text.trim_start()
@@ -378,4 +390,44 @@ async fn report_once(
 
 fn unreachable_progress() -> std::io::Result<Ended> {
     Err(std::io::Error::other("progress reporting ended"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `terraform apply -json palette.tfplan` (1.11) of a replace, as it
+    /// prints it: the plan's `planned_change` line comes first again.
+    const APPLY_OF_A_REPLACE: &[&str] = &[
+        r#"{"@level":"info","@message":"Terraform 1.11.4","@module":"terraform.ui","terraform":"1.11.4","type":"version","ui":"1.2"}"#,
+        r#"{"@level":"info","@message":"terraform_data.x: Plan to replace","@module":"terraform.ui","change":{"resource":{"addr":"terraform_data.x","module":"","resource":"terraform_data.x","implied_provider":"terraform","resource_type":"terraform_data","resource_name":"x","resource_key":null},"action":"replace","reason":"requested"},"type":"planned_change"}"#,
+        r#"{"@level":"info","@message":"terraform_data.x: Destroying... [id=362fa682]","@module":"terraform.ui","hook":{"resource":{"addr":"terraform_data.x"},"action":"delete","id_key":"id","id_value":"362fa682"},"type":"apply_start"}"#,
+        r#"{"@level":"info","@message":"terraform_data.x: Destruction complete after 0s","@module":"terraform.ui","hook":{"resource":{"addr":"terraform_data.x"},"action":"delete","elapsed_seconds":0},"type":"apply_complete"}"#,
+        r#"{"@level":"info","@message":"terraform_data.x: Creating...","@module":"terraform.ui","hook":{"resource":{"addr":"terraform_data.x"},"action":"create"},"type":"apply_start"}"#,
+        r#"{"@level":"info","@message":"terraform_data.x: Creation complete after 0s [id=8c24ffc5]","@module":"terraform.ui","hook":{"resource":{"addr":"terraform_data.x"},"action":"create","id_key":"id","id_value":"8c24ffc5","elapsed_seconds":0},"type":"apply_complete"}"#,
+        r#"{"@level":"info","@message":"Apply complete! Resources: 1 added, 0 changed, 1 destroyed.","@module":"terraform.ui","changes":{"add":1,"change":0,"import":0,"remove":1,"operation":"apply"},"type":"change_summary"}"#,
+    ];
+
+    #[test]
+    fn an_applys_repeated_planned_changes_do_not_raise_the_total() {
+        // The plan said 1 to add and 1 to destroy: 2 of 2 when done.
+        let mut p = Progress {
+            planned: 2,
+            ..Progress::default()
+        };
+        for line in APPLY_OF_A_REPLACE {
+            track(&mut p, Stream::Stdout, line);
+        }
+        assert_eq!((p.done, p.planned), (2, 2));
+    }
+
+    #[test]
+    fn a_plans_planned_changes_count_resources() {
+        let mut p = Progress {
+            count_planned: true,
+            ..Progress::default()
+        };
+        track(&mut p, Stream::Stdout, APPLY_OF_A_REPLACE[1]);
+        assert_eq!(p.planned, 1);
+    }
 }

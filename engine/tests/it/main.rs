@@ -11,5 +11,6 @@ mod promotions;
 mod queue;
 mod releases;
 mod runner;
+mod runner_terraform;
 mod store;
 mod support;

@@ -1,0 +1,3 @@
+output "grafana_url" {
+  value = "https://grafana.${var.environment}.example.com"
+}

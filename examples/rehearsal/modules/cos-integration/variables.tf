@@ -1,0 +1,14 @@
+variable "environment" {
+  type = string
+}
+
+variable "apply_seconds" {
+  description = "How long creating the slow resource takes (a local-exec sleep)."
+  type        = number
+  default     = 0
+}
+
+variable "oidc_issuer" {
+  description = "Read from the upstream layer's state."
+  type        = string
+}

@@ -1,0 +1,19 @@
+variable "environment" {
+  type = string
+}
+
+variable "apply_seconds" {
+  description = "How long creating the slow resource takes (a local-exec sleep)."
+  type        = number
+  default     = 0
+}
+
+variable "core_model_uuid" {
+  description = "Read from the upstream layer's state."
+  type        = string
+}
+
+variable "postgresql_offer" {
+  description = "Read from the upstream layer's state."
+  type        = string
+}

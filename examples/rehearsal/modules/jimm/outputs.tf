@@ -1,0 +1,3 @@
+output "jimm_url" {
+  value = "https://jimm.${var.environment}.example.com"
+}

@@ -1,0 +1,9 @@
+variable "environment" {
+  type = string
+}
+
+variable "apply_seconds" {
+  description = "How long creating the slow resource takes (a local-exec sleep)."
+  type        = number
+  default     = 0
+}
