@@ -273,12 +273,22 @@ pub fn issuer() -> RefOr<Schema> {
         .into()
 }
 
-pub fn layers() -> RefOr<Schema> {
+/// Layers to build or apply. The served document adds the blueprint's
+/// dependencies: a layer comes with the layers it depends on.
+pub struct Layers;
+named_schema!(
+    Layers,
+    "Layers",
     ArrayBuilder::new()
         .items(reference::<LayerName>())
         .max_items(Some(MAX_LAYERS))
-        .description(Some("Layers of the blueprint; empty: all of them."))
-        .into()
+        .description(Some(
+            "Layers of the blueprint, each with the layers it depends on; empty: all of them."
+        ))
+);
+
+pub fn layers() -> RefOr<Schema> {
+    reference::<Layers>()
 }
 
 pub fn applications() -> RefOr<Schema> {

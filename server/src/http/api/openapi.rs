@@ -9,6 +9,7 @@
 use axum::extract::State;
 use axum::response::Json;
 use engine::Engine;
+use serde_json::json;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -50,7 +51,13 @@ use super::{
     ),
     components(schemas(
         domain::ErrorEnvelope, domain::ErrorBody, domain::ErrorCode, domain::ValidationError,
-        domain::openapi::LayerName,
+        // Schemas that parameters name (utoipa collects bodies' on its own).
+        domain::EnvironmentName, domain::access::Subject, domain::access::Permission,
+        domain::Limit, domain::openapi::Cursor, domain::openapi::Seq, domain::openapi::Name,
+        domain::openapi::Revision, domain::openapi::Principal, domain::openapi::Action,
+        domain::openapi::Since, domain::openapi::Trimmed, domain::openapi::Rejection,
+        domain::openapi::LayerName, domain::openapi::Layers,
+        domain::job::JobStatus, domain::job::JobKind, domain::PromotionState,
     )),
     modifiers(&Bearer),
     security(("bearer" = [])),
@@ -102,28 +109,42 @@ fn nullable_next(page: &mut RefOr<Schema>) {
     }
 }
 
-/// The document for a server whose blueprint has these layers: a layer
-/// name is one of them.
-pub fn spec_for(layers: &[String]) -> utoipa::openapi::OpenApi {
-    let mut doc = spec();
-    let components = doc.components.get_or_insert_with(Default::default);
-    components.schemas.insert(
-        domain::openapi::LayerName::name().into_owned(),
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(layers.iter().cloned()))
-            .description(Some("A layer of this server's blueprint."))
-            .into(),
-    );
+/// The document as a server with these blueprint layers serves it: a
+/// layer name is one of them, and a list of layers holds, with each, the
+/// layers it depends on (JSON Schema's `if`/`contains`, which utoipa's
+/// builders lack, so this part is written as JSON).
+pub fn spec_for(layers: &[domain::Layer]) -> serde_json::Value {
+    let mut doc = serde_json::to_value(spec()).unwrap_or_default();
+    let schemas = &mut doc["components"]["schemas"];
+    let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    schemas[domain::openapi::LayerName::name().as_ref()] = json!({
+        "type": "string",
+        "enum": names,
+        "description": "A layer of this server's blueprint.",
+    });
+    let dependencies: Vec<serde_json::Value> = layers
+        .iter()
+        .filter(|l| !l.depends_on.is_empty())
+        .map(|l| {
+            let needs: Vec<_> = l
+                .depends_on
+                .iter()
+                .map(|d| json!({ "contains": { "const": d } }))
+                .collect();
+            json!({ "if": { "contains": { "const": l.name } }, "then": { "allOf": needs } })
+        })
+        .collect();
+    if !dependencies.is_empty() {
+        schemas[domain::openapi::Layers::name().as_ref()]["allOf"] = json!(dependencies);
+    }
     doc
 }
 
 /// This document. Public: no token needed.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub async fn document(State(engine): State<Engine>) -> Json<utoipa::openapi::OpenApi> {
-    let layers: Vec<String> = engine.layers().into_iter().map(|l| l.name).collect();
-    Json(spec_for(&layers))
+pub async fn document(State(engine): State<Engine>) -> Json<serde_json::Value> {
+    Json(spec_for(&engine.layers()))
 }
 
 #[cfg(test)]
@@ -236,11 +257,18 @@ mod tests {
         let events = &doc["paths"]["/api/v1/jobs/{id}/events"]["get"]["responses"]["200"]
             ["content"]["text/event-stream"]["schema"];
         assert_eq!(events["$ref"], "#/components/schemas/JobEvent");
-        let served = serde_json::to_value(spec_for(&["k8s".to_owned(), "iam".to_owned()]))
-            .unwrap_or_default();
+        let layer = |name: &str, depends_on: &[&str]| domain::Layer {
+            name: name.to_owned(),
+            depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
+            applications: Vec::new(),
+        };
+        let served = spec_for(&[layer("k8s", &[]), layer("iam", &["k8s"])]);
+        let schemas = &served["components"]["schemas"];
+        assert_eq!(schemas["LayerName"]["enum"], json!(["k8s", "iam"]));
         assert_eq!(
-            served["components"]["schemas"]["LayerName"]["enum"],
-            serde_json::json!(["k8s", "iam"])
+            schemas["Layers"]["allOf"],
+            json!([{ "if": { "contains": { "const": "iam" } },
+                     "then": { "allOf": [{ "contains": { "const": "k8s" } }] } }])
         );
     }
 }
