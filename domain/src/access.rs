@@ -106,7 +106,10 @@ pub struct Grant {
 impl Grant {
     /// A grant as a form or query gives it, every refusal reported at once.
     pub fn parse(relation: &str, subject: &str) -> Result<Self, Vec<ValidationError>> {
-        match (Relation::parse(relation.trim()), Subject::parse(subject.trim())) {
+        match (
+            Relation::parse(relation.trim()),
+            Subject::parse(subject.trim()),
+        ) {
             (Ok(relation), Ok(subject)) => Ok(Self { relation, subject }),
             (r, s) => Err([r.err(), s.err()].into_iter().flatten().collect()),
         }

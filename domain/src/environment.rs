@@ -115,7 +115,8 @@ pub const RISKS: &[&str] = &["edge", "beta", "candidate", "stable"];
 pub const TRACK_MAX_LEN: usize = 20;
 pub const BRANCH_MAX_LEN: usize = 64;
 /// A channel as [`Channel::parse`] takes it.
-pub const CHANNEL_PATTERN: &str = "^([A-Za-z0-9.-]{1,20}/)?(edge|beta|candidate|stable)(/[A-Za-z0-9._-]{1,64})?$";
+pub const CHANNEL_PATTERN: &str =
+    "^([A-Za-z0-9.-]{1,20}/)?(edge|beta|candidate|stable)(/[A-Za-z0-9._-]{1,64})?$";
 /// Longest channel: track, risk and branch.
 pub const CHANNEL_MAX_LEN: usize = TRACK_MAX_LEN + 1 + "candidate".len() + 1 + BRANCH_MAX_LEN;
 
@@ -471,7 +472,12 @@ pub struct LockRequest {
 
 impl LockRequest {
     pub fn parse(&self) -> Result<String, ValidationError> {
-        crate::text::required("reason", &self.reason, LOCK_REASON_MAX_LEN, "say why it is locked")
+        crate::text::required(
+            "reason",
+            &self.reason,
+            LOCK_REASON_MAX_LEN,
+            "say why it is locked",
+        )
     }
 }
 

@@ -16,9 +16,7 @@ pub struct JobId(pub i64);
 impl JobId {
     /// A job id as a path or form gives it; anything else names no job.
     pub fn parse(text: &str) -> Option<Self> {
-        crate::page::whole_number(text)
-            .filter(|n| *n > 0)
-            .map(Self)
+        crate::page::whole_number(text).filter(|n| *n > 0).map(Self)
     }
 }
 

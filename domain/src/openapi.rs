@@ -427,7 +427,8 @@ impl PartialSchema for crate::job::JobEvent {
                 name: E::LOG,
                 payload: crate::job::LogLine::name(),
                 id: true,
-                description: "A log line; its id is the line's seq (send it back as Last-Event-ID).",
+                description:
+                    "A log line; its id is the line's seq (send it back as Last-Event-ID).",
             },
             SseEvent {
                 name: E::END,
@@ -507,10 +508,37 @@ mod tests {
 
     fn samples() -> Vec<String> {
         let mut out: Vec<String> = [
-            "", "a", "ab", "blue", "Blue", "1blue", "-blue", "blue-", "blue/x", "a b", "api",
-            "edge", "2/edge", "latest/stable", "edge/fix-1", "3/beta/hot_fix", "nightly", "2/",
-            "/edge", "2/edge/x/y", "edge/", "user:anne", "group:sre", "group:sre#member",
-            "user:a#member", "user:", "group:a b", "kratos", "kratos-k8s", "0", "é",
+            "",
+            "a",
+            "ab",
+            "blue",
+            "Blue",
+            "1blue",
+            "-blue",
+            "blue-",
+            "blue/x",
+            "a b",
+            "api",
+            "edge",
+            "2/edge",
+            "latest/stable",
+            "edge/fix-1",
+            "3/beta/hot_fix",
+            "nightly",
+            "2/",
+            "/edge",
+            "2/edge/x/y",
+            "edge/",
+            "user:anne",
+            "group:sre",
+            "group:sre#member",
+            "user:a#member",
+            "user:",
+            "group:a b",
+            "kratos",
+            "kratos-k8s",
+            "0",
+            "é",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -587,7 +615,10 @@ mod tests {
             .iter()
             .map(|e| e["properties"]["event"]["enum"][0].clone())
             .collect();
-        assert_eq!(names, [json!("job"), json!("log"), json!("end"), json!("error")]);
+        assert_eq!(
+            names,
+            [json!("job"), json!("log"), json!("end"), json!("error")]
+        );
         let log = &events[1]["properties"];
         assert_eq!(log["data"]["contentMediaType"], "application/json");
         assert_eq!(

@@ -20,9 +20,7 @@ pub struct PromotionId(pub i64);
 impl PromotionId {
     /// A promotion id as a path or form gives it; anything else names none.
     pub fn parse(text: &str) -> Option<Self> {
-        crate::page::whole_number(text)
-            .filter(|n| *n > 0)
-            .map(Self)
+        crate::page::whole_number(text).filter(|n| *n > 0).map(Self)
     }
 }
 
@@ -308,7 +306,9 @@ impl OpenPromotion {
             if !crate::manifest::valid_name(name) {
                 errors.push(ValidationError::new(
                     "applications",
-                    format!("{name:?} is not an application name (lowercase letters, digits and '-')"),
+                    format!(
+                        "{name:?} is not an application name (lowercase letters, digits and '-')"
+                    ),
                 ));
             }
         }

@@ -21,9 +21,7 @@ pub struct ReleaseId(pub i64);
 
 impl ReleaseId {
     pub fn parse(text: &str) -> Option<Self> {
-        crate::page::whole_number(text)
-            .filter(|n| *n > 0)
-            .map(Self)
+        crate::page::whole_number(text).filter(|n| *n > 0).map(Self)
     }
 }
 

@@ -67,7 +67,18 @@ mod tests {
     #[test]
     fn the_trimmed_pattern_refuses_exactly_the_padded_text() {
         let pattern = regex::Regex::new(&trimmed_pattern()).unwrap_or_else(|e| panic!("{e}"));
-        for text in ["", " ", "a", " a", "a ", "a b", "a\nb", "\u{85}a", "a\u{3000}", "é"] {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "a b",
+            "a\nb",
+            "\u{85}a",
+            "a\u{3000}",
+            "é",
+        ] {
             assert_eq!(pattern.is_match(text), !is_padded(text), "{text:?}");
         }
     }
@@ -77,7 +88,9 @@ mod tests {
         assert!(required("reason", " x ", 3, "say why").is_ok());
         assert!(required("reason", " x  ", 3, "say why").is_err());
         assert_eq!(
-            required("reason", "  ", 3, "say why").err().map(|e| e.message),
+            required("reason", "  ", 3, "say why")
+                .err()
+                .map(|e| e.message),
             Some("say why".to_owned())
         );
         assert_eq!(optional("purpose", "é", 1), Ok("é".to_owned()));

@@ -49,7 +49,12 @@ fn parse_date(text: &str) -> Option<i64> {
     if year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
-    if !year.bytes().chain(month.bytes()).chain(day.bytes()).all(|b| b.is_ascii_digit()) {
+    if !year
+        .bytes()
+        .chain(month.bytes())
+        .chain(day.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let (year, month, day): (i64, i64, i64) =
@@ -206,7 +211,9 @@ mod tests {
             "1970-+1-01".into(),
             "+970-01-01".into(),
         ];
-        for year in [1969, 1970, 1972, 1999, 2000, 2023, 2024, 2100, 2400, 3200, 9999] {
+        for year in [
+            1969, 1970, 1972, 1999, 2000, 2023, 2024, 2100, 2400, 3200, 9999,
+        ] {
             for month in 0..=13 {
                 for day in 0..=32 {
                     samples.push(format!("{year:04}-{month:02}-{day:02}"));

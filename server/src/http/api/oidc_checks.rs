@@ -57,8 +57,7 @@ pub async fn history(
     Path(name): Path<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<Json<OidcCheckList>, ApiError> {
-    let limit =
-        super::jobs::whole("limit", query.limit.as_deref(), 1, MAX_HISTORY)?.unwrap_or(20);
+    let limit = super::jobs::whole("limit", query.limit.as_deref(), 1, MAX_HISTORY)?.unwrap_or(20);
     let items = engine
         .oidc_check_history(&actor, &parse_name(&name)?, limit)
         .await?;

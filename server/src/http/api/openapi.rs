@@ -11,8 +11,8 @@ use axum::response::Json;
 use engine::Engine;
 use serde_json::json;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
@@ -228,7 +228,10 @@ mod tests {
             assert_eq!(schemas[body]["additionalProperties"], false, "{body}");
         }
         let required = |schema: &str| schemas[schema]["required"].clone();
-        assert_eq!(required("CreateEnvironment"), serde_json::json!(["name", "tier", "channel"]));
+        assert_eq!(
+            required("CreateEnvironment"),
+            serde_json::json!(["name", "tier", "channel"])
+        );
         assert_eq!(required("LockRequest"), serde_json::json!(["reason"]));
         assert_eq!(schemas["Limit"]["maximum"], domain::Limit::MAX);
         let statuses = doc["paths"]["/api/v1/environments/{name}/oidc-checks"]["post"]["responses"]
@@ -242,8 +245,14 @@ mod tests {
     #[test]
     fn a_page_without_more_items_has_a_null_next() {
         let doc = doc();
-        let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
-        let pages: Vec<_> = schemas.iter().filter(|(name, _)| name.starts_with("Page")).collect();
+        let schemas = doc["components"]["schemas"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let pages: Vec<_> = schemas
+            .iter()
+            .filter(|(name, _)| name.starts_with("Page"))
+            .collect();
         assert!(!pages.is_empty());
         for (name, page) in pages {
             let next = page["properties"]["next"].to_string();
