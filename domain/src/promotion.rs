@@ -133,7 +133,8 @@ pub struct PromotionPolicy {
     #[serde(default)]
     pub auto_deploy: bool,
     /// The environment it is promoted from: orders the release matrix and
-    /// is the New promotion form's first choice of source.
+    /// is the New promotion form's first choice of source. Another
+    /// existing environment, without a cycle (refused with 422).
     #[serde(default)]
     pub upstream: Option<EnvironmentName>,
 }
