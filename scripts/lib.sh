@@ -97,3 +97,16 @@ ensure_terraform() {
   fi
   "$ROOT/scripts/servers" tofu
 }
+
+# The API contract test's schemathesis (scripts/contract), pinned, in a venv
+# of its own outside the clone.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV="${SCHEMATHESIS_VENV:-/var/tmp/palette-schemathesis-$SCHEMATHESIS_VERSION}"
+export SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
+ensure_schemathesis() {
+  if [ "$("$SCHEMATHESIS" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV (pip, once per machine)"
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}

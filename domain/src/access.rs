@@ -27,6 +27,12 @@ crate::string_enum!(
     }
 );
 
+/// Longest id of a user or group in a subject.
+pub const SUBJECT_ID_MAX_LEN: usize = 128;
+/// A subject as [`Subject::parse`] takes it.
+pub const SUBJECT_PATTERN: &str =
+    "^(user:[A-Za-z0-9._@-]{1,128}|group:[A-Za-z0-9._@-]{1,128}(#member)?)$";
+
 /// Who a grant is for, in the tuple form: `user:<id>` or
 /// `group:<name>#member`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,11 +49,10 @@ impl Subject {
                 "must be user:<id> or group:<name> (letters, digits, . _ @ -)",
             )
         };
-        let input = input.trim();
         let (kind, rest) = input.split_once(':').ok_or_else(invalid)?;
         let id = rest.strip_suffix("#member").unwrap_or(rest);
         let valid_id = !id.is_empty()
-            && id.len() <= 128
+            && id.len() <= SUBJECT_ID_MAX_LEN
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
@@ -101,7 +106,10 @@ pub struct Grant {
 impl Grant {
     /// A grant as a form or query gives it, every refusal reported at once.
     pub fn parse(relation: &str, subject: &str) -> Result<Self, Vec<ValidationError>> {
-        match (Relation::parse(relation.trim()), Subject::parse(subject)) {
+        match (
+            Relation::parse(relation.trim()),
+            Subject::parse(subject.trim()),
+        ) {
             (Ok(relation), Ok(subject)) => Ok(Self { relation, subject }),
             (r, s) => Err([r.err(), s.err()].into_iter().flatten().collect()),
         }
@@ -114,7 +122,7 @@ pub fn parse_explain(
     permission: &str,
 ) -> Result<(Subject, Permission), Vec<ValidationError>> {
     match (
-        Subject::parse(subject),
+        Subject::parse(subject.trim()),
         Permission::parse(permission.trim()),
     ) {
         (Ok(s), Ok(p)) => Ok((s, p)),

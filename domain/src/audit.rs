@@ -50,25 +50,31 @@ pub struct AuditFilter {
 #[serde(default, deny_unknown_fields)]
 pub struct AuditQuery {
     /// A principal such as `user:alice` (or just `alice`).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Principal>))]
     pub actor: Option<String>,
     /// Events on this environment.
     #[cfg_attr(feature = "openapi", param(value_type = Option<EnvironmentName>))]
     pub environment: Option<String>,
     /// An action, or a prefix such as `environment.`.
-    #[cfg_attr(feature = "openapi", param(pattern = "^[a-z._]{1,100}$"))]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Action>))]
     pub action: Option<String>,
     /// Unix milliseconds, a date (2026-01-31) or a UTC time (2026-01-31T12:00:00Z).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Since>))]
     pub since: Option<String>,
     /// The `next` of the previous page.
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Cursor>))]
     pub before: Option<String>,
-    /// At most this many events (1 to 200, default 50).
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1, maximum = 200))]
+    /// At most this many events (default 50).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::Limit>))]
     pub limit: Option<String>,
 }
 
+/// Longest action filter, and its pattern.
+pub const ACTION_MAX_LEN: usize = 100;
+pub const ACTION_PATTERN: &str = "^[a-z._]{1,100}$";
+
 fn action(text: &str) -> Result<String, ValidationError> {
-    let valid = text.len() <= 100
+    let valid = text.len() <= ACTION_MAX_LEN
         && text
             .chars()
             .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');

@@ -10,12 +10,18 @@ use crate::manifest::Manifest;
 use crate::ValidationError;
 
 /// Words that would collide with routes or read as something else.
-const RESERVED_NAMES: &[&str] = &[
+pub const RESERVED_NAMES: &[&str] = &[
     "admin", "all", "api", "assets", "auth", "default", "healthz", "metrics", "new", "none",
     "null", "pkg", "platform", "readyz", "static", "system",
 ];
 
-/// An environment's name: a colour slug, `^[a-z][a-z0-9-]{1,30}$`, not reserved.
+/// The name rule's shortest and longest names, and its pattern (the
+/// OpenAPI document states these; a test holds the parser to the pattern).
+pub const NAME_MIN_LEN: usize = 2;
+pub const NAME_MAX_LEN: usize = 31;
+pub const NAME_PATTERN: &str = "^[a-z][a-z0-9-]{1,30}$";
+
+/// An environment's name: a colour slug, [`NAME_PATTERN`], not reserved.
 ///
 /// Names end up in URL paths, workspace directories and command lines, so
 /// nothing else may construct one.
@@ -34,8 +40,11 @@ impl EnvironmentName {
             }
             Some(_) => {}
         }
-        if input.len() < 2 || input.len() > 31 {
-            return err("must be 2 to 31 characters long");
+        if input.len() < NAME_MIN_LEN || input.len() > NAME_MAX_LEN {
+            return Err(ValidationError::new(
+                "name",
+                format!("must be {NAME_MIN_LEN} to {NAME_MAX_LEN} characters long"),
+            ));
         }
         if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return err("may contain only lowercase letters, digits and '-'");
@@ -101,7 +110,15 @@ crate::string_enum!(
 #[serde(try_from = "String", into = "String")]
 pub struct Channel(String);
 
-const RISKS: &[&str] = &["edge", "beta", "candidate", "stable"];
+pub const RISKS: &[&str] = &["edge", "beta", "candidate", "stable"];
+/// Longest track and branch of a channel.
+pub const TRACK_MAX_LEN: usize = 20;
+pub const BRANCH_MAX_LEN: usize = 64;
+/// A channel as [`Channel::parse`] takes it.
+pub const CHANNEL_PATTERN: &str =
+    "^([A-Za-z0-9.-]{1,20}/)?(edge|beta|candidate|stable)(/[A-Za-z0-9._-]{1,64})?$";
+/// Longest channel: track, risk and branch.
+pub const CHANNEL_MAX_LEN: usize = TRACK_MAX_LEN + 1 + "candidate".len() + 1 + BRANCH_MAX_LEN;
 
 /// The parts of a channel: (track, risk, branch).
 fn channel_parts(input: &str) -> Option<(Option<&str>, &str, Option<&str>)> {
@@ -120,8 +137,8 @@ fn channel_parts(input: &str) -> Option<(Option<&str>, &str, Option<&str>)> {
         _ => return None,
     };
     let fine = RISKS.contains(&risk)
-        && track.is_none_or(|t| part(t, 20, &[]))
-        && branch.is_none_or(|b| part(b, 64, &['_']));
+        && track.is_none_or(|t| part(t, TRACK_MAX_LEN, &[]))
+        && branch.is_none_or(|b| part(b, BRANCH_MAX_LEN, &['_']));
     fine.then_some((track, risk, branch))
 }
 
@@ -186,8 +203,15 @@ impl From<Channel> for String {
     }
 }
 
+/// Longest issuer URL.
+pub const ISSUER_MAX_LEN: usize = 512;
+/// An issuer as [`validate_issuer`] takes it (or empty, for the default):
+/// http(s), a host, visible ASCII without `?` or `#`.
+pub const ISSUER_PATTERN: &str = "^(https?://[!-\"$-.0->@-~][!-\"$->@-~]*)?$";
+
 /// Checks an issuer URL's shape without a URL library (the browser shares
-/// this): absolute http(s), a host, no query or fragment, no whitespace.
+/// this): absolute http(s), a host, visible ASCII (no whitespace), no query
+/// or fragment.
 pub fn validate_issuer(input: &str) -> Result<String, ValidationError> {
     let err = |m: &str| Err(ValidationError::new("oidc_issuer", m));
     let rest = if let Some(rest) = input.strip_prefix("https://") {
@@ -201,11 +225,14 @@ pub fn validate_issuer(input: &str) -> Result<String, ValidationError> {
     if host.is_empty() {
         return err("must name a host");
     }
-    if input.contains(['?', '#']) || input.chars().any(char::is_whitespace) {
-        return err("must not contain a query, a fragment or spaces");
+    if input.contains(['?', '#']) || !input.chars().all(|c| c.is_ascii_graphic()) {
+        return err("must not contain a query, a fragment, spaces or non-ASCII characters");
     }
-    if input.len() > 512 {
-        return err("is too long (at most 512 characters)");
+    if input.len() > ISSUER_MAX_LEN {
+        return Err(ValidationError::new(
+            "oidc_issuer",
+            format!("is too long (at most {ISSUER_MAX_LEN} characters)"),
+        ));
     }
     Ok(input.to_owned())
 }
@@ -215,6 +242,10 @@ pub fn default_issuer(name: &EnvironmentName) -> String {
     format!("https://iam.{name}.example.com")
 }
 
+/// Longest purpose of an environment, and most layers one request names.
+pub const PURPOSE_MAX_LEN: usize = 200;
+pub const MAX_LAYERS: usize = 64;
+
 /// The body of `POST /environments`, and the create form's fields, as
 /// typed. Text fields default to empty so that a missing one is reported
 /// with the others, per field.
@@ -222,24 +253,22 @@ pub fn default_issuer(name: &EnvironmentName) -> String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CreateEnvironment {
-    /// A colour slug: `^[a-z][a-z0-9-]{1,30}$`, not a reserved word.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = "^[a-z][a-z0-9-]{1,30}$", min_length = 2, max_length = 31)
-    )]
+    /// A colour slug, not a reserved word.
+    #[cfg_attr(feature = "openapi", schema(value_type = EnvironmentName, required = true))]
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Tier))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Tier, required = true))]
     pub tier: String,
     /// At most 200 characters.
-    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::purpose))]
     pub purpose: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Channel))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Channel, required = true))]
     pub channel: String,
     /// An absolute http(s) URL without query or fragment; empty:
     /// `https://iam.<name>.example.com`.
-    #[cfg_attr(feature = "openapi", schema(max_length = 512))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::issuer))]
     pub oidc_issuer: String,
     /// Layers to build; empty: all of the blueprint's.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::layers))]
     pub layers: Vec<String>,
     /// Charm revisions; absent: the identity stack on the environment's channel.
     pub manifest: Option<Manifest>,
@@ -269,21 +298,24 @@ impl CreateEnvironment {
             ("", Err(_)) => Ok(String::new()),
             (given, _) => validate_issuer(given),
         };
-        let purpose = self.purpose.trim();
-        let purpose_ok = if purpose.chars().count() > 200 {
+        // Lengths count the text as sent, as the OpenAPI document states them.
+        let purpose_ok = if self.purpose.chars().count() > PURPOSE_MAX_LEN {
             Err(ValidationError::new(
                 "purpose",
-                "is too long (at most 200 characters)",
+                format!("is too long (at most {PURPOSE_MAX_LEN} characters)"),
             ))
         } else {
-            Ok(purpose.to_owned())
+            Ok(self.purpose.trim().to_owned())
         };
         let manifest = match &self.manifest {
             None => Ok(None),
             Some(m) => m.validate().map(|()| Some(m.clone())),
         };
-        let layers = if self.layers.len() > 64 {
-            Err(ValidationError::new("layers", "at most 64 layers"))
+        let layers = if self.layers.len() > MAX_LAYERS {
+            Err(ValidationError::new(
+                "layers",
+                format!("at most {MAX_LAYERS} layers"),
+            ))
         } else {
             Ok(self.layers.iter().map(|l| l.trim().to_owned()).collect())
         };
@@ -418,32 +450,34 @@ pub struct Created {
 #[serde(default, deny_unknown_fields)]
 pub struct ApplyRequest {
     /// All of the environment's layers when absent or empty.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::layers))]
     pub layers: Vec<String>,
 }
+
+/// Longest lock reason.
+pub const LOCK_REASON_MAX_LEN: usize = 200;
 
 /// The body of `POST /environments/{name}/lock`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct LockRequest {
-    /// Why: 1 to 200 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    /// Why: up to 200 characters, not only spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::openapi::lock_reason, required = true)
+    )]
     pub reason: String,
 }
 
 impl LockRequest {
     pub fn parse(&self) -> Result<String, ValidationError> {
-        let reason = self.reason.trim();
-        if reason.is_empty() {
-            return Err(ValidationError::new("reason", "say why it is locked"));
-        }
-        if reason.chars().count() > 200 {
-            return Err(ValidationError::new(
-                "reason",
-                "is too long (at most 200 characters)",
-            ));
-        }
-        Ok(reason.to_owned())
+        crate::text::required(
+            "reason",
+            &self.reason,
+            LOCK_REASON_MAX_LEN,
+            "say why it is locked",
+        )
     }
 }
 

@@ -16,7 +16,7 @@ pub struct JobId(pub i64);
 impl JobId {
     /// A job id as a path or form gives it; anything else names no job.
     pub fn parse(text: &str) -> Option<Self> {
-        text.trim().parse().ok().filter(|n| *n > 0).map(Self)
+        crate::page::whole_number(text).filter(|n| *n > 0).map(Self)
     }
 }
 
@@ -225,8 +225,8 @@ pub struct Cancelled {
 
 /// One server-sent event of `GET /jobs/{id}/events`. The SSE `event:` field
 /// is [`JobEvent::name`], `data:` the JSON of the payload.
+/// Its OpenAPI schema (each event's name and JSON data) is in `openapi.rs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum JobEvent {
     /// The job and its steps: first, then whenever they change.
@@ -240,12 +240,17 @@ pub enum JobEvent {
 }
 
 impl JobEvent {
+    pub const JOB: &'static str = "job";
+    pub const LOG: &'static str = "log";
+    pub const END: &'static str = "end";
+    pub const ERROR: &'static str = "error";
+
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Job(_) => "job",
-            Self::Log(_) => "log",
-            Self::End(_) => "end",
-            Self::Error(_) => "error",
+            Self::Job(_) => Self::JOB,
+            Self::Log(_) => Self::LOG,
+            Self::End(_) => Self::END,
+            Self::Error(_) => Self::ERROR,
         }
     }
 
@@ -262,10 +267,10 @@ impl JobEvent {
     /// An event as a browser's `EventSource` delivers it.
     pub fn parse(name: &str, data: &str) -> Option<Self> {
         match name {
-            "job" => serde_json::from_str(data).ok().map(Self::Job),
-            "log" => serde_json::from_str(data).ok().map(Self::Log),
-            "end" => serde_json::from_str(data).ok().map(Self::End),
-            "error" => serde_json::from_str(data).ok().map(Self::Error),
+            Self::JOB => serde_json::from_str(data).ok().map(Self::Job),
+            Self::LOG => serde_json::from_str(data).ok().map(Self::Log),
+            Self::END => serde_json::from_str(data).ok().map(Self::End),
+            Self::ERROR => serde_json::from_str(data).ok().map(Self::Error),
             _ => None,
         }
     }
@@ -303,14 +308,16 @@ pub struct JobQuery {
     #[cfg_attr(feature = "openapi", param(value_type = Option<JobKind>))]
     pub kind: Option<String>,
     /// A principal such as `user:alice` (or just `alice`).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Principal>))]
     pub actor: Option<String>,
     /// Unix milliseconds, a date (2026-01-31) or a UTC time (2026-01-31T12:00:00Z).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Since>))]
     pub since: Option<String>,
     /// The `next` of the previous page.
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Cursor>))]
     pub before: Option<String>,
-    /// At most this many jobs (1 to 200, default 50).
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1, maximum = 200))]
+    /// At most this many jobs (default 50).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::Limit>))]
     pub limit: Option<String>,
 }
 
@@ -319,9 +326,13 @@ pub(crate) fn given(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
+/// Longest principal a filter takes, and its pattern.
+pub const PRINCIPAL_MAX_LEN: usize = 200;
+pub const PRINCIPAL_PATTERN: &str = "^[A-Za-z0-9._@:#-]{1,200}$";
+
 /// A principal as a filter takes it: `user:alice`, or `alice` for a person.
 pub(crate) fn principal(field: &str, text: &str) -> Result<String, ValidationError> {
-    let valid = text.len() <= 200
+    let valid = text.len() <= PRINCIPAL_MAX_LEN
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._@:-#".contains(c));
@@ -340,8 +351,7 @@ pub(crate) fn principal(field: &str, text: &str) -> Result<String, ValidationErr
 
 /// A `before` cursor: a positive whole number.
 pub(crate) fn cursor(text: &str) -> Result<i64, ValidationError> {
-    text.parse::<i64>()
-        .ok()
+    crate::page::whole_number(text)
         .filter(|n| *n > 0)
         .ok_or_else(|| ValidationError::new("before", "must be the `next` of a previous page"))
 }

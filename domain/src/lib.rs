@@ -19,10 +19,11 @@ pub mod job;
 pub mod manifest;
 pub mod oidc;
 #[cfg(feature = "openapi")]
-mod openapi;
+pub mod openapi;
 pub mod page;
 pub mod promotion;
 pub mod release;
+pub mod text;
 pub mod time;
 pub mod user;
 

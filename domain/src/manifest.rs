@@ -12,6 +12,8 @@ pub const MAX_APPLICATIONS: usize = 64;
 pub const MAX_NAME: usize = 64;
 /// The largest revision accepted (Charmhub's are far below).
 pub const MAX_REVISION: u32 = 10_000_000;
+/// An application, charm or resource name as [`valid_name`] takes it.
+pub const NAME_PATTERN: &str = "^[a-z0-9][a-z0-9-]{0,63}$";
 
 /// One application's deployed charm.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,18 +21,19 @@ pub const MAX_REVISION: u32 = 10_000_000;
 #[serde(deny_unknown_fields)]
 pub struct ManifestEntry {
     /// Lowercase letters, digits and '-', at most 64.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9-]{0,63}$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Name))]
     pub charm: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Channel))]
     pub channel: String,
     /// The pinned revision; none for the channel's latest.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000_000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::Revision>))]
     pub revision: Option<u32>,
 }
 
-/// Application name → deployed charm, ordered by application name.
+/// Application name → deployed charm, ordered by application name (its
+/// OpenAPI schema, with the name rule and the size limit, is in
+/// `openapi.rs`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Manifest(pub BTreeMap<String, ManifestEntry>);
 

@@ -11,6 +11,8 @@ use crate::ValidationError;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T, C> {
     pub items: Vec<T>,
+    /// The cursor of the next page; null on the last.
+    #[cfg_attr(feature = "openapi", schema(nullable))]
     pub next: Option<C>,
 }
 
@@ -35,11 +37,24 @@ impl<T, C> Page<T, C> {
     }
 }
 
+/// A whole number as a URL gives it: ASCII digits only (no sign, no
+/// spaces), within `i64`. The OpenAPI document's `integer` means this.
+pub fn whole_number(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// How many items a page holds: 1 to [`Limit::MAX`], [`Limit::DEFAULT`]
 /// when not given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Limit(i64);
+
+impl Limit {
+    pub const MIN: i64 = 1;
+}
 
 impl Limit {
     pub const DEFAULT: i64 = 50;
@@ -49,15 +64,12 @@ impl Limit {
     pub fn parse(text: Option<&str>) -> Result<Self, ValidationError> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(Self(Self::DEFAULT)),
-            Some(text) => {
-                let n = text.parse::<i64>().map_err(|_| Self::refusal())?;
-                Self::new(n)
-            }
+            Some(text) => Self::new(whole_number(text).ok_or_else(Self::refusal)?),
         }
     }
 
     pub fn new(n: i64) -> Result<Self, ValidationError> {
-        if (1..=Self::MAX).contains(&n) {
+        if (Self::MIN..=Self::MAX).contains(&n) {
             Ok(Self(n))
         } else {
             Err(Self::refusal())
@@ -129,7 +141,7 @@ mod tests {
     fn limits_outside_the_range_are_refused_by_name() {
         assert_eq!(Limit::parse(None).map(Limit::get), Ok(50));
         assert_eq!(Limit::parse(Some("200")).map(Limit::get), Ok(200));
-        for bad in ["0", "-1", "201", "ten", "1e3"] {
+        for bad in ["0", "-1", "201", "ten", "1e3", "+5"] {
             let err = Limit::parse(Some(bad)).err();
             assert_eq!(err.map(|e| e.field), Some("limit".to_owned()), "{bad}");
         }

@@ -20,7 +20,7 @@ pub struct PromotionId(pub i64);
 impl PromotionId {
     /// A promotion id as a path or form gives it; anything else names none.
     pub fn parse(text: &str) -> Option<Self> {
-        text.trim().parse().ok().filter(|n| *n > 0).map(Self)
+        crate::page::whole_number(text).filter(|n| *n > 0).map(Self)
     }
 }
 
@@ -99,6 +99,11 @@ impl PromotionState {
 
 /// Most approvals a policy may require.
 pub const MAX_APPROVALS: u32 = 5;
+/// The bounds of a policy's verification: passes, seconds between checks,
+/// seconds in all (as `(low, high)`).
+pub const VERIFY_PASSES: (u32, u32) = (1, 10);
+pub const VERIFY_INTERVAL_SECS: (u32, u32) = (1, 600);
+pub const VERIFY_WINDOW_SECS: (u32, u32) = (1, 3600);
 /// Longest comment on an approval or rejection.
 pub const MAX_COMMENT: usize = 2000;
 
@@ -107,26 +112,29 @@ pub const MAX_COMMENT: usize = 2000;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PromotionPolicy {
-    /// Distinct approvers needed, 0 to 5.
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 5))]
+    /// Distinct approvers needed.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::required_approvals))]
     pub required_approvals: u32,
     /// Roll back on a failed verification.
     pub auto_rollback: bool,
-    /// Consecutive passing OIDC checks that verify a promotion, 1 to 10.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
+    /// Consecutive passing OIDC checks that verify a promotion.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verify_passes))]
     pub verify_passes: u32,
-    /// Seconds between verification checks, 1 to 600.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
+    /// Seconds between verification checks.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verify_interval_secs))]
     pub verify_interval_secs: u32,
-    /// Seconds verification may take before a person must decide, 1 to 3600.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3600))]
+    /// Seconds verification may take before a person must decide: at
+    /// least `verify_interval_secs × (verify_passes − 1)`, room for every
+    /// pass (refused with 422 otherwise).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::verify_window_secs))]
     pub verify_window_secs: u32,
     /// A release recorded on the channel it tracks opens a promotion into
     /// it (off when absent).
     #[serde(default)]
     pub auto_deploy: bool,
     /// The environment it is promoted from: orders the release matrix and
-    /// is the New promotion form's first choice of source.
+    /// is the New promotion form's first choice of source. Another
+    /// existing environment, without a cycle (refused with 422).
     #[serde(default)]
     pub upstream: Option<EnvironmentName>,
 }
@@ -166,9 +174,12 @@ impl PromotionPolicy {
             0,
             MAX_APPROVALS,
         );
-        bound("verify_passes", self.verify_passes, 1, 10);
-        bound("verify_interval_secs", self.verify_interval_secs, 1, 600);
-        bound("verify_window_secs", self.verify_window_secs, 1, 3600);
+        let (low, high) = VERIFY_PASSES;
+        bound("verify_passes", self.verify_passes, low, high);
+        let (low, high) = VERIFY_INTERVAL_SECS;
+        bound("verify_interval_secs", self.verify_interval_secs, low, high);
+        let (low, high) = VERIFY_WINDOW_SECS;
+        bound("verify_window_secs", self.verify_window_secs, low, high);
         if errors.is_empty()
             && u64::from(self.verify_window_secs)
                 < u64::from(self.verify_interval_secs) * u64::from(self.verify_passes - 1)
@@ -256,12 +267,13 @@ impl ReleaseSet {
 #[serde(default, deny_unknown_fields)]
 pub struct OpenPromotion {
     /// The environment whose revisions move.
-    #[cfg_attr(feature = "openapi", schema(value_type = EnvironmentName))]
+    #[cfg_attr(feature = "openapi", schema(value_type = EnvironmentName, required = true))]
     pub source: String,
-    /// The environment they move to.
-    #[cfg_attr(feature = "openapi", schema(value_type = EnvironmentName))]
+    /// The environment they move to; not the source (refused with 422).
+    #[cfg_attr(feature = "openapi", schema(value_type = EnvironmentName, required = true))]
     pub target: String,
     /// Applications to move; empty: every application whose revision differs.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::applications))]
     pub applications: Vec<String>,
     /// Go on although a revision is not known to be released on the
     /// target's channel (recorded with the promotion).
@@ -285,20 +297,25 @@ impl OpenPromotion {
             take.ok(EnvironmentName::parse(self.source.trim()).map_err(|e| rename(e, "source")));
         let target =
             take.ok(EnvironmentName::parse(self.target.trim()).map_err(|e| rename(e, "target")));
-        let mut applications: Vec<String> = self
-            .applications
-            .iter()
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty())
-            .collect();
-        applications.sort();
-        applications.dedup();
-        if applications.len() > crate::manifest::MAX_APPLICATIONS {
+        if self.applications.len() > crate::manifest::MAX_APPLICATIONS {
             errors.push(ValidationError::new(
                 "applications",
                 "names too many applications",
             ));
         }
+        for name in &self.applications {
+            if !crate::manifest::valid_name(name) {
+                errors.push(ValidationError::new(
+                    "applications",
+                    format!(
+                        "{name:?} is not an application name (lowercase letters, digits and '-')"
+                    ),
+                ));
+            }
+        }
+        let mut applications = self.applications.clone();
+        applications.sort();
+        applications.dedup();
         if let (Some(s), Some(t)) = (&source, &target) {
             if s == t {
                 errors.push(ValidationError::new(
@@ -409,31 +426,30 @@ pub struct Approval {
     pub current: bool,
 }
 
-/// The body of approve and reject (a rejection needs a comment).
+/// The body of approve and reject (a rejection needs a comment: its
+/// schema is `Rejection`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct DecisionRequest {
+    /// At most 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::comment))]
     pub comment: String,
 }
 
 impl DecisionRequest {
-    /// The comment, trimmed; `required` refuses an empty one.
+    /// The comment, trimmed; `required` refuses a blank one.
     pub fn parse(&self, required: bool) -> Result<String, ValidationError> {
-        let comment = self.comment.trim();
-        if comment.len() > MAX_COMMENT {
-            return Err(ValidationError::new(
+        if required {
+            crate::text::required(
                 "comment",
-                format!("must be at most {MAX_COMMENT} characters"),
-            ));
-        }
-        if required && comment.is_empty() {
-            return Err(ValidationError::new(
-                "comment",
+                &self.comment,
+                MAX_COMMENT,
                 "say why: a rejection needs a comment",
-            ));
+            )
+        } else {
+            crate::text::optional("comment", &self.comment, MAX_COMMENT)
         }
-        Ok(comment.to_owned())
     }
 }
 
@@ -587,10 +603,10 @@ pub struct PromotionQuery {
     #[cfg_attr(feature = "openapi", param(value_type = Option<PromotionState>))]
     pub state: Option<String>,
     /// The `next` of the previous page.
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Cursor>))]
     pub before: Option<String>,
-    /// At most this many (1 to 200, default 50).
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1, maximum = 200))]
+    /// At most this many (default 50).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::Limit>))]
     pub limit: Option<String>,
 }
 
@@ -655,17 +671,14 @@ pub struct HoldKey {
 
 impl HoldKey {
     pub fn parse(application: &str, revision: &str) -> Result<Self, ValidationError> {
-        let revision = revision
-            .trim()
-            .parse::<u32>()
-            .ok()
+        let revision = crate::page::whole_number(revision)
+            .and_then(|r| u32::try_from(r).ok())
             .filter(|r| (1..=crate::manifest::MAX_REVISION).contains(r))
             .ok_or_else(|| ValidationError::new("revision", "must be a revision number"))?;
-        let application = application.trim();
-        if application.is_empty() || application.len() > crate::manifest::MAX_NAME {
+        if !crate::manifest::valid_name(application) {
             return Err(ValidationError::new(
                 "application",
-                "must name an application",
+                "must name an application (lowercase letters, digits and '-')",
             ));
         }
         Ok(Self {
@@ -691,8 +704,8 @@ pub struct EnvironmentReleases {
 /// One server-sent event of `GET /promotions/{id}/events`. The SSE
 /// `event:` field is [`PromotionStream::name`], `data:` the JSON of the
 /// payload.
+/// Its OpenAPI schema (each event's name and JSON data) is in `openapi.rs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum PromotionStream {
     /// The promotion as `GET /promotions/{id}` answers it: first, then
@@ -705,11 +718,15 @@ pub enum PromotionStream {
 }
 
 impl PromotionStream {
+    pub const PROMOTION: &'static str = "promotion";
+    pub const END: &'static str = "end";
+    pub const ERROR: &'static str = "error";
+
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Promotion(_) => "promotion",
-            Self::End(_) => "end",
-            Self::Error(_) => "error",
+            Self::Promotion(_) => Self::PROMOTION,
+            Self::End(_) => Self::END,
+            Self::Error(_) => Self::ERROR,
         }
     }
 
@@ -725,9 +742,9 @@ impl PromotionStream {
     /// An event as a browser's `EventSource` delivers it.
     pub fn parse(name: &str, data: &str) -> Option<Self> {
         match name {
-            "promotion" => serde_json::from_str(data).ok().map(Self::Promotion),
-            "end" => serde_json::from_str(data).ok().map(Self::End),
-            "error" => serde_json::from_str(data).ok().map(Self::Error),
+            Self::PROMOTION => serde_json::from_str(data).ok().map(Self::Promotion),
+            Self::END => serde_json::from_str(data).ok().map(Self::End),
+            Self::ERROR => serde_json::from_str(data).ok().map(Self::Error),
             _ => None,
         }
     }
@@ -817,7 +834,7 @@ mod tests {
         let fine = OpenPromotion {
             source: "blue".into(),
             target: " green ".into(),
-            applications: vec!["kratos".into(), "hydra".into(), "kratos".into(), " ".into()],
+            applications: vec!["kratos".into(), "hydra".into(), "kratos".into()],
             acknowledge: false,
         };
         let parsed = fine.parse().unwrap_or_else(|e| panic!("{e:?}"));

@@ -21,7 +21,7 @@ pub struct ReleaseId(pub i64);
 
 impl ReleaseId {
     pub fn parse(text: &str) -> Option<Self> {
-        text.trim().parse().ok().filter(|n| *n > 0).map(Self)
+        crate::page::whole_number(text).filter(|n| *n > 0).map(Self)
     }
 }
 
@@ -43,16 +43,17 @@ pub const MAX_REASON: usize = 500;
 #[serde(default, deny_unknown_fields)]
 pub struct RecordRelease {
     /// The application the charm deploys in environments' manifests.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9-]{0,63}$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Name, required = true))]
     pub application: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9-]{0,63}$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Name, required = true))]
     pub charm: String,
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000_000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Revision, required = true))]
     pub revision: i64,
     /// `[track/]risk[/branch]`; no track means `latest`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Channel))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Channel, required = true))]
     pub channel: String,
     /// OCI image and file resources released with it: name → revision.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::resources))]
     pub resources: BTreeMap<String, i64>,
 }
 
@@ -80,7 +81,6 @@ fn revision_number(field: &str, value: i64) -> Result<u32, ValidationError> {
 }
 
 fn name(field: &str, value: &str) -> Result<String, ValidationError> {
-    let value = value.trim();
     if valid_name(value) {
         Ok(value.to_owned())
     } else {
@@ -98,7 +98,7 @@ impl RecordRelease {
         let application = take.ok(name("application", &self.application));
         let charm = take.ok(name("charm", &self.charm));
         let revision = take.ok(revision_number("revision", self.revision));
-        let channel = take.ok(Channel::parse(self.channel.trim()));
+        let channel = take.ok(Channel::parse(&self.channel));
         let mut resources = BTreeMap::new();
         if self.resources.len() > MAX_RESOURCES {
             errors.push(ValidationError::new(
@@ -212,12 +212,13 @@ pub struct ReleaseFilter {
 #[serde(default, deny_unknown_fields)]
 pub struct ReleaseQuery {
     /// Releases of this charm only.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Name>))]
     pub charm: Option<String>,
     /// The `next` of the previous page.
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::openapi::Cursor>))]
     pub before: Option<String>,
-    /// At most this many (1 to 200, default 50).
-    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 1, maximum = 200))]
+    /// At most this many (default 50).
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::Limit>))]
     pub limit: Option<String>,
 }
 
@@ -255,12 +256,15 @@ pub struct Quarantine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct QuarantineRequest {
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9-]{0,63}$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Name, required = true))]
     pub charm: String,
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000_000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Revision, required = true))]
     pub revision: i64,
-    /// Why, for everyone who meets it (1 to 500 characters).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// Why, for everyone who meets it (up to 500 characters, not blank).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::openapi::quarantine_reason, required = true)
+    )]
     pub reason: String,
 }
 
@@ -281,7 +285,7 @@ pub struct QuarantineKey {
 impl QuarantineKey {
     /// From a path, where the revision is text.
     pub fn parse(charm: &str, revision: &str) -> Result<Self, Vec<ValidationError>> {
-        let number = revision.trim().parse::<i64>().unwrap_or(0);
+        let number = crate::page::whole_number(revision).unwrap_or(0);
         Self::checked(charm, number)
     }
 
@@ -300,28 +304,17 @@ impl QuarantineKey {
 impl QuarantineRequest {
     pub fn parse(&self) -> Result<NewQuarantine, Vec<ValidationError>> {
         let key = QuarantineKey::checked(&self.charm, self.revision);
-        let reason = self.reason.trim();
-        let reason_error = if reason.is_empty() {
-            Some(ValidationError::new(
-                "reason",
-                "say why: everyone who meets the quarantine reads it",
-            ))
-        } else if reason.chars().count() > MAX_REASON {
-            Some(ValidationError::new(
-                "reason",
-                format!("must be at most {MAX_REASON} characters"),
-            ))
-        } else {
-            None
-        };
-        match (key, reason_error) {
-            (Ok(key), None) => Ok(NewQuarantine {
-                key,
-                reason: reason.to_owned(),
-            }),
-            (key, reason_error) => {
+        let reason = crate::text::required(
+            "reason",
+            &self.reason,
+            MAX_REASON,
+            "say why: everyone who meets the quarantine reads it",
+        );
+        match (key, reason) {
+            (Ok(key), Ok(reason)) => Ok(NewQuarantine { key, reason }),
+            (key, reason) => {
                 let mut errors = key.err().unwrap_or_default();
-                errors.extend(reason_error);
+                errors.extend(reason.err());
                 Err(errors)
             }
         }

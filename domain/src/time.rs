@@ -49,6 +49,14 @@ fn parse_date(text: &str) -> Option<i64> {
     if year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
+    if !year
+        .bytes()
+        .chain(month.bytes())
+        .chain(day.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
     let (year, month, day): (i64, i64, i64) =
         (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
     let valid = (1970..=9999).contains(&year)
@@ -59,12 +67,20 @@ fn parse_date(text: &str) -> Option<i64> {
 
 /// `HH:MM:SS[.fff]` as milliseconds into the day.
 fn parse_clock(text: &str) -> Option<i64> {
-    let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let (clock, fraction) = match text.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (text, ""),
+    };
     let fields: Vec<&str> = clock.split(':').collect();
     let [h, m, s] = fields.as_slice() else {
         return None;
     };
-    let two = |t: &str| (t.len() == 2).then(|| t.parse::<i64>().ok()).flatten();
+    let two = |t: &str| {
+        (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse::<i64>().ok())
+            .flatten()
+    };
     let (h, m, s) = (two(h)?, two(m)?, two(s)?);
     if h > 23 || m > 59 || s > 59 {
         return None;
@@ -81,6 +97,20 @@ fn parse_clock(text: &str) -> Option<i64> {
     Some(((h * 60 + m) * 60 + s) * 1000 + millis)
 }
 
+/// Most digits of a time in Unix milliseconds.
+pub const MAX_MS_DIGITS: usize = 18;
+
+/// What [`parse_time`] takes, exactly: up to 18 digits, or a real date
+/// from 1970 to 9999 with an optional UTC time.
+pub const TIME_PATTERN: &str = concat!(
+    "^([0-9]{1,18}|",
+    // Years 1970 to 9999, and the leap years among them.
+    "(((19[7-9][0-9]|[2-9][0-9]{3})-",
+    "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31))|",
+    "((19(7[26]|8[048]|9[26])|[2-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[3579][26])00)-02-29))",
+    "([T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|\\+00:00))?)$"
+);
+
 /// A time as people type it: Unix milliseconds, a UTC date (`2026-01-31`,
 /// its start) or a UTC time (`2026-01-31T12:00:00Z`, also with `.fff` or
 /// `+00:00`). The error names `field`.
@@ -93,6 +123,9 @@ pub fn parse_time(field: &str, text: &str) -> Result<i64, ValidationError> {
         )
     };
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        if text.len() > MAX_MS_DIGITS {
+            return Err(refused());
+        }
         return text.parse::<i64>().map_err(|_| refused());
     }
     let (date, clock) = match text.split_once(['T', ' ']) {
@@ -166,6 +199,50 @@ mod tests {
 
     fn parse(text: &str) -> Option<i64> {
         parse_time("since", text).ok()
+    }
+
+    #[test]
+    fn the_documented_pattern_takes_exactly_what_the_parser_takes() {
+        let pattern = regex::Regex::new(TIME_PATTERN).unwrap_or_else(|e| panic!("{e}"));
+        let mut samples: Vec<String> = vec![
+            "0".into(),
+            "123456789012345678".into(),
+            "1234567890123456789".into(),
+            "1970-+1-01".into(),
+            "+970-01-01".into(),
+        ];
+        for year in [
+            1969, 1970, 1972, 1999, 2000, 2023, 2024, 2100, 2400, 3200, 9999,
+        ] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    samples.push(format!("{year:04}-{month:02}-{day:02}"));
+                }
+            }
+        }
+        for clock in [
+            "T00:00:00Z",
+            " 23:59:59+00:00",
+            "T24:00:00Z",
+            "T12:60:00Z",
+            "T12:00:60Z",
+            "T12:00:00.5Z",
+            "T12:00:00.Z",
+            "T12:00:00.123456Z",
+            "T12:00:00+01:00",
+            "T12:00:00",
+            "T+1:00:00Z",
+            "T1:00:00Z",
+        ] {
+            samples.push(format!("2024-02-29{clock}"));
+        }
+        for sample in samples {
+            assert_eq!(
+                pattern.is_match(&sample),
+                parse_time("since", &sample).is_ok(),
+                "{sample:?}"
+            );
+        }
     }
 
     #[test]

@@ -25,10 +25,11 @@ impl Engine {
         } else {
             self.blueprint().choose(layers).map_err(Error::invalid)?
         };
+        // A layer of the blueprint that this environment was not built
+        // with: the request is well-formed; the environment's state refuses it.
         if let Some(extra) = layers.iter().find(|l| !env.layers.contains(l)) {
-            return Err(Error::invalid(domain::ValidationError::new(
-                "layers",
-                format!("{name} does not include the layer {extra}"),
+            return Err(Error::Conflict(format!(
+                "{name} does not include the layer {extra}"
             )));
         }
         let payload = serde_json::json!({ "environment": name.as_str(), "layers": layers });

@@ -31,10 +31,7 @@ fn select_steps(steps: &[domain::job::Step], wanted: &str) -> Result<Vec<i64>, E
         .map(|s| s.position)
         .collect();
     if chosen.is_empty() {
-        return Err(Error::invalid(domain::ValidationError::new(
-            "step",
-            format!("the job has no step {wanted:?}"),
-        )));
+        return Err(Error::NotFound(format!("step {wanted:?} of the job")));
     }
     Ok(chosen)
 }

@@ -14,6 +14,7 @@ mod openfga;
 mod pages;
 mod parity;
 mod promotions;
+mod refusals;
 mod releases;
 mod security;
 mod support;

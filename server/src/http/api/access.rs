@@ -57,8 +57,8 @@ pub async fn revoke(
     ))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExplainQuery {
     /// `user:<id>` or `group:<name>`.
@@ -81,7 +81,7 @@ pub async fn explain(
 ) -> Result<Json<Explanation>, ApiError> {
     let name = parse_name(&name)?;
     let subject = Subject::parse(&query.subject);
-    let permission = Permission::parse(query.permission.trim());
+    let permission = Permission::parse(&query.permission);
     let (subject, permission) = match (subject, permission) {
         (Ok(s), Ok(p)) => (s, p),
         (s, p) => {

@@ -35,8 +35,8 @@ pub fn accepted(job: JobId, body: impl serde::Serialize) -> Response {
 #[serde(default, deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// At most this many environments (1 to 200, default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    /// At most this many environments (default 50).
+    #[param(value_type = Option<domain::Limit>)]
     limit: Option<String>,
     /// The `next` of the previous page: the last name it held.
     #[param(value_type = Option<EnvironmentName>)]

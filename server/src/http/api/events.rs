@@ -43,7 +43,7 @@ const BATCH: i64 = 500;
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Send log lines after this sequence number (when no `Last-Event-ID`).
-    #[param(value_type = Option<i64>, minimum = 0)]
+    #[param(value_type = Option<domain::openapi::Seq>)]
     after: Option<String>,
 }
 
@@ -52,7 +52,7 @@ pub struct EventsQuery {
 /// the JSON of the `data` member.
 #[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs",
     params(("id" = i64, Path, minimum = 1, description = "The job"), EventsQuery,
-        ("last-event-id" = Option<i64>, Header, description = "The last log line received")),
+        ("last-event-id" = Option<String>, Header, description = "The `id` of the last log line received; anything but a sequence number is ignored")),
     responses((status = 200, content_type = "text/event-stream", body = JobEvent), super::errors::Errors))]
 pub async fn stream(
     State(engine): State<Engine>,
@@ -63,17 +63,7 @@ pub async fn stream(
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Response, ApiError> {
     let id = job_id(&id)?;
-    let query_after = match query
-        .after
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-    {
-        None => None,
-        Some(a) => Some(a.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            domain::ValidationError::new("after", "must be a whole number from 0")
-        })?),
-    };
+    let query_after = super::jobs::whole("after", query.after.as_deref(), 0, i64::MAX)?;
     let first = engine.get_job(&actor, id).await?;
     let slot = match slots.acquire(&actor.principal) {
         Ok(slot) => slot,

@@ -48,21 +48,30 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct LogsQuery {
     /// Only lines after this sequence number (see the X-Palette-Last-Seq header).
-    #[param(value_type = Option<i64>, minimum = 0)]
+    #[param(value_type = Option<domain::openapi::Seq>)]
     after: Option<String>,
-    /// A step: its position, its layer (both phases) or `layer/phase`.
+    /// A step: its position, its layer (both phases) or `layer/phase`;
+    /// 404 when the job has no such step.
+    #[param(value_type = Option<domain::openapi::Trimmed>)]
     step: Option<String>,
     /// At most this many lines (default and maximum 50 000).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 50000)]
+    #[param(schema_with = log_limit)]
     limit: Option<String>,
 }
 
-fn whole(field: &str, text: Option<&str>, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
+fn log_limit() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(MAX_LOG_LINES))
+        .into()
+}
+
+/// A whole number from a query string, within `min..=max`.
+pub fn whole(field: &str, text: Option<&str>, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    match text {
         None => Ok(None),
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
+        Some(t) => domain::page::whole_number(t)
             .filter(|n| (min..=max).contains(n))
             .map(Some)
             .ok_or_else(|| {

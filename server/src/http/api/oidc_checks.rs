@@ -18,9 +18,17 @@ use super::ApiError;
 #[serde(default, deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// At most this many results (1 to 500, default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    /// At most this many results (default 20).
+    #[param(schema_with = history_limit)]
     limit: Option<String>,
+}
+
+fn history_limit() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(MAX_HISTORY))
+        .into()
 }
 
 /// Check an environment's OIDC endpoint: 202 with the queued job (the one
@@ -49,24 +57,7 @@ pub async fn history(
     Path(name): Path<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<Json<OidcCheckList>, ApiError> {
-    let limit = match query
-        .limit
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        None => 20,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_HISTORY).contains(n))
-            .ok_or_else(|| {
-                domain::ValidationError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_HISTORY}"),
-                )
-            })?,
-    };
+    let limit = super::jobs::whole("limit", query.limit.as_deref(), 1, MAX_HISTORY)?.unwrap_or(20);
     let items = engine
         .oidc_check_history(&actor, &parse_name(&name)?, limit)
         .await?;

@@ -96,7 +96,7 @@ pub async fn approve(
 /// Reject it, with a comment that says why; it ends as rejected.
 #[utoipa::path(post, path = "/promotions/{id}/reject", tag = "promotions",
     params(("id" = i64, Path, minimum = 1, description = "The promotion")),
-    request_body = DecisionRequest,
+    request_body = domain::openapi::Rejection,
     responses((status = 200, body = Promotion), super::errors::Errors))]
 pub async fn reject(
     State(engine): State<Engine>,
@@ -186,8 +186,8 @@ pub async fn set_policy(
 #[utoipa::path(delete, path = "/environments/{name}/holds/{application}/{revision}", tag = "promotions",
     params(
         ("name" = EnvironmentName, Path, description = "The environment"),
-        ("application" = String, Path, description = "The held application"),
-        ("revision" = u32, Path, minimum = 1, description = "The held revision"),
+        ("application" = domain::openapi::Name, Path, description = "The held application"),
+        ("revision" = domain::openapi::Revision, Path, description = "The held revision"),
     ),
     responses((status = 204, description = "Lifted"), super::errors::Errors))]
 pub async fn lift_hold(

@@ -103,8 +103,8 @@ pub async fn quarantine(
 /// Lift a quarantine (`releaser`). 204.
 #[utoipa::path(delete, path = "/quarantines/{charm}/{revision}", tag = "releases",
     params(
-        ("charm" = String, Path, description = "The quarantined charm"),
-        ("revision" = u32, Path, minimum = 1, description = "The quarantined revision"),
+        ("charm" = domain::openapi::Name, Path, description = "The quarantined charm"),
+        ("revision" = domain::openapi::Revision, Path, description = "The quarantined revision"),
     ),
     responses((status = 204, description = "Lifted"), super::errors::Errors))]
 pub async fn lift(
