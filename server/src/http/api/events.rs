@@ -53,7 +53,9 @@ pub struct EventsQuery {
 #[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs",
     params(("id" = i64, Path, minimum = 1, description = "The job"), EventsQuery,
         ("last-event-id" = Option<String>, Header, description = "The `id` of the last log line received; anything but a sequence number is ignored")),
-    responses((status = 200, content_type = "text/event-stream", body = JobEvent), super::errors::Errors))]
+    responses((status = 200, content_type = "text/event-stream", body = JobEvent),
+        (status = 429, description = "The caller holds 16 event streams already", body = domain::ErrorEnvelope),
+        super::errors::Errors))]
 pub async fn stream(
     State(engine): State<Engine>,
     State(slots): State<StreamSlots>,

@@ -98,6 +98,7 @@ async fn read<S: Send + Sync>(
             Rejection(
                 ErrorCode::PayloadTooLarge,
                 "the request body is larger than 1 MiB".into(),
+                Vec::new(),
             )
         } else {
             bad_request(&format!("cannot read the request body: {}", e.body_text()))

@@ -34,7 +34,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// JSON of the `data` member.
 #[utoipa::path(get, path = "/promotions/{id}/events", tag = "promotions",
     params(("id" = i64, Path, minimum = 1, description = "The promotion")),
-    responses((status = 200, content_type = "text/event-stream", body = PromotionStream), super::errors::Errors))]
+    responses((status = 200, content_type = "text/event-stream", body = PromotionStream),
+        (status = 429, description = "The caller holds 16 event streams already", body = domain::ErrorEnvelope),
+        super::errors::Errors))]
 pub async fn stream(
     State(engine): State<Engine>,
     State(slots): State<StreamSlots>,
