@@ -33,6 +33,32 @@ async fn connect(server: &OpenFga) -> OpenFgaAuthorizer {
         .expect("Palette bootstraps its store and model")
 }
 
+/// An engine over a fresh SQLite database, authorizing through the real
+/// server (the database lives as long as the returned handle).
+async fn engine_on(server: &OpenFga) -> (Engine, Arc<OpenFgaAuthorizer>, testkit::TestDatabase) {
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let authorizer = Arc::new(connect(server).await);
+    (
+        Engine::with_authorizer(store, authorizer.clone()),
+        authorizer,
+        db,
+    )
+}
+
+/// A person's login with `groups`.
+fn dana(groups: &[&str]) -> UserProfile {
+    UserProfile {
+        subject: "dana".into(),
+        kind: UserKind::Person,
+        email: None,
+        name: None,
+        username: None,
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+    }
+}
+
 /// The authorizer, asked what a `.fga.yaml` test asks.
 struct Asking<'a>(&'a OpenFgaAuthorizer);
 
@@ -134,23 +160,12 @@ async fn a_restart_finds_its_store_and_model_and_writes_existing_tuples_again() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_group_sync_adds_and_removes_memberships_on_the_real_server() {
     let server = OpenFga::start().await;
-    let db = testkit::sqlite();
-    let store = Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let authorizer = Arc::new(connect(&server).await);
-    let engine = Engine::with_authorizer(store, authorizer.clone());
+    let (engine, authorizer, _db) = engine_on(&server).await;
     engine
         .bootstrap_platform("admin", &["group:platform-admins".to_owned()])
         .await
         .unwrap();
-    let login = |groups: &[&str]| UserProfile {
-        subject: "dana".into(),
-        kind: UserKind::Person,
-        email: None,
-        name: None,
-        username: None,
-        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-    };
+    let login = dana;
     let dana = Actor::user("dana");
     engine
         .record_login(&login(&["platform-admins", "staff"]), None)
@@ -175,19 +190,8 @@ async fn login_group_sync_adds_and_removes_memberships_on_the_real_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removal_that_fails_during_an_outage_is_made_good_afterwards() {
     let mut server = OpenFga::start().await;
-    let db = testkit::sqlite();
-    let store = Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let authorizer = Arc::new(connect(&server).await);
-    let engine = Engine::with_authorizer(store, authorizer.clone());
-    let login = |groups: &[&str]| UserProfile {
-        subject: "dana".into(),
-        kind: UserKind::Person,
-        email: None,
-        name: None,
-        username: None,
-        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-    };
+    let (engine, authorizer, _db) = engine_on(&server).await;
+    let login = dana;
     engine
         .record_login(&login(&["platform-admins", "staff"]), None)
         .await
@@ -226,11 +230,7 @@ async fn a_removal_that_fails_during_an_outage_is_made_good_afterwards() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_left_out_of_the_configuration_is_revoked_on_the_real_server() {
     let server = OpenFga::start().await;
-    let db = testkit::sqlite();
-    let store = Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let authorizer = Arc::new(connect(&server).await);
-    let engine = Engine::with_authorizer(store, authorizer.clone());
+    let (engine, authorizer, _db) = engine_on(&server).await;
     let both = ["user:root".to_owned(), "user:old".to_owned()];
     engine.bootstrap_platform("admin", &both).await.unwrap();
     engine.bootstrap_platform("admin", &both).await.unwrap();
@@ -255,11 +255,7 @@ async fn an_admin_left_out_of_the_configuration_is_revoked_on_the_real_server() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_denies_with_a_clear_message_and_recovers_without_a_restart() {
     let mut server = OpenFga::start().await;
-    let db = testkit::sqlite();
-    let store = Store::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let authorizer = Arc::new(connect(&server).await);
-    let engine = Engine::with_authorizer(store, authorizer.clone());
+    let (engine, authorizer, _db) = engine_on(&server).await;
     engine
         .bootstrap_platform("admin", &["user:root".to_owned()])
         .await
