@@ -52,6 +52,18 @@ fn is_valid(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
 }
 
+/// Drops an incoming request id that [`of`] would not take, so that a
+/// fresh one is made for the request (and echoed) instead.
+pub async fn sanitize(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.headers().contains_key(HEADER) && of(&request).is_none() {
+        request.headers_mut().remove(HEADER);
+    }
+    next.run(request).await
+}
+
 /// The path and query of `uri`, the values of [`SECRET_PARAMS`] replaced.
 pub fn loggable_uri(uri: &axum::http::Uri) -> String {
     let Some(query) = uri.query() else {

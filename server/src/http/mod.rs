@@ -103,6 +103,7 @@ pub fn router(
         .layer(PropagateRequestIdLayer::new(request_id::HEADER))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<Body>))
         .layer(SetRequestIdLayer::new(request_id::HEADER, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(request_id::sanitize))
         .with_state(state))
 }
 

@@ -49,6 +49,18 @@ contract_test!(every_response_carries_a_request_id, |db| async move {
         .await
         .unwrap();
     assert_eq!(given.headers()["x-request-id"], "trace-me-123");
+    // One too long, or not plain, is replaced rather than echoed.
+    for bad in ["x".repeat(129), "a b".to_owned()] {
+        let replaced = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", &bad)
+            .send()
+            .await
+            .unwrap();
+        let id = replaced.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(id.len(), 36, "a new UUID for {bad:?}: {id}");
+    }
 });
 
 contract_test!(
