@@ -211,6 +211,11 @@ impl Config {
                 format!("the dev login lets anyone act as anyone: {why}"),
             ))
         };
+        if self.oidc.is_some() {
+            return refuse(
+                "not with an OpenID Provider (PALETTE_OIDC_ISSUER): log in through it".to_owned(),
+            );
+        }
         if let Some((name, source)) = self
             .sources
             .0

@@ -189,7 +189,7 @@ fn the_dev_login_is_refused_where_it_could_reach_production() {
                 ("PALETTE_OIDC_ISSUER", "https://id.example.com"),
                 ("PALETTE_OIDC_CLIENT_ID", "palette"),
             ][..],
-            "PALETTE_OIDC_",
+            "PALETTE_OIDC_ISSUER",
         ),
     ] {
         let err = dev(pairs).unwrap_err().to_string();
