@@ -95,11 +95,7 @@ fn origin_of(url: &str) -> Option<String> {
 fn loopback_equivalent(a: &str, b: &str) -> bool {
     let parts = |origin: &str| {
         let url = openidconnect::url::Url::parse(origin).ok()?;
-        let loopback = match url.host()? {
-            openidconnect::url::Host::Domain(d) => d == "localhost",
-            openidconnect::url::Host::Ipv4(ip) => ip.is_loopback(),
-            openidconnect::url::Host::Ipv6(ip) => ip.is_loopback(),
-        };
+        let loopback = crate::config::is_loopback_host(&url);
         Some((
             url.scheme().to_owned(),
             url.port_or_known_default(),

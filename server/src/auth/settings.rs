@@ -172,20 +172,7 @@ impl Auth {
 }
 
 fn is_plain_http_loopback(base: &str) -> bool {
-    let Some(rest) = base.strip_prefix("http://") else {
-        return false;
-    };
-    let host = rest.split('/').next().unwrap_or_default();
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    };
-    host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    base.starts_with("http://") && crate::config::is_loopback_url(base)
 }
 
 #[cfg(test)]

@@ -253,22 +253,18 @@ impl Config {
 }
 
 /// Whether `url`'s host is `localhost` or a loopback address.
-fn is_loopback_url(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => h,
-        _ => host,
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+pub fn is_loopback_url(url: &str) -> bool {
+    openidconnect::url::Url::parse(url).is_ok_and(|url| is_loopback_host(&url))
+}
+
+/// Whether `url`'s host is `localhost` or a loopback address.
+pub fn is_loopback_host(url: &openidconnect::url::Url) -> bool {
+    match url.host() {
+        Some(openidconnect::url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(openidconnect::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(openidconnect::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// A configuration problem, naming the key (`listen`, `PALETTE_LISTEN`, …).
