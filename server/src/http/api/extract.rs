@@ -92,25 +92,19 @@ async fn read<S: Send + Sync>(
     state: &S,
 ) -> Result<(HeaderMap, Bytes), Rejection> {
     let headers = request.headers().clone();
+    // Every body is capped while it is read (`http::limits`): past the cap
+    // reading fails, and that is the caller's 413.
     let bytes = Bytes::from_request(request, state).await.map_err(|e| {
-        // A body cut off at the limit while it was read (no Content-Length).
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             Rejection(
                 ErrorCode::PayloadTooLarge,
-                "the request body is larger than 1 MiB".into(),
+                format!("the request body is larger than {MAX_BODY} bytes"),
                 Vec::new(),
             )
         } else {
             bad_request(&format!("cannot read the request body: {}", e.body_text()))
         }
     })?;
-    if bytes.len() > MAX_BODY {
-        return Err(Rejection(
-            ErrorCode::PayloadTooLarge,
-            "the request body is larger than 1 MiB".into(),
-            Vec::new(),
-        ));
-    }
     Ok((headers, bytes))
 }
 
