@@ -6,7 +6,9 @@ export TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # wasm-opt from npm binaryen@132 comes before /usr/bin (Debian's v108 breaks release builds).
 export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step says when it starts, in seconds since the script started, so a
+# log shows where the time went.
+say() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
 ensure_toolchain() {
   # RUSTUP_AUTO_INSTALL=0 machines do not install rust-toolchain.toml's targets by themselves.

@@ -29,6 +29,8 @@ crate::string_enum!(
 
 /// Longest id of a user or group in a subject.
 pub const SUBJECT_ID_MAX_LEN: usize = 128;
+/// The id in `user:<id>`: a person's or client's OIDC subject.
+pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9._@-]{1,128}$";
 /// A subject as [`Subject::parse`] takes it.
 pub const SUBJECT_PATTERN: &str =
     "^(user:[A-Za-z0-9._@-]{1,128}|group:[A-Za-z0-9._@-]{1,128}(#member)?)$";

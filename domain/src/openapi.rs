@@ -167,6 +167,19 @@ named_schema!(
     )
 );
 
+/// A person's OIDC subject: the id in `user:<id>`.
+pub struct UserId;
+named_schema!(
+    UserId,
+    "UserId",
+    string(
+        crate::access::USER_ID_PATTERN,
+        1,
+        crate::access::SUBJECT_ID_MAX_LEN,
+        "A person's OIDC subject, the <id> of user:<id>."
+    )
+);
+
 /// A principal as filters take it.
 pub struct Principal;
 named_schema!(

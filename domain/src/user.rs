@@ -33,6 +33,17 @@ impl UserKind {
     }
 }
 
+/// A person's browser sessions ended at once (log out everywhere, or a
+/// platform admin ending them): whose, and how many there were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionsEnded {
+    /// The OIDC subject whose sessions ended.
+    pub subject: String,
+    /// How many sessions there were; 0 when none was open.
+    pub ended: u64,
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

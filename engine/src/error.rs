@@ -57,6 +57,14 @@ impl Error {
         Self::Invalid(vec![error])
     }
 
+    /// A dependency (the authorizer, the provider) could not answer: `what`
+    /// is what the caller is told; `cause`, which may name hosts, paths or
+    /// a server's own words, goes to the log only.
+    pub fn unavailable(what: &str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(%cause, "{what}");
+        Self::Unavailable(what.to_owned())
+    }
+
     /// The error as it crosses a boundary. An internal error is logged
     /// here, with its source, and answered without it.
     pub fn to_body(&self) -> ErrorBody {

@@ -162,6 +162,12 @@ impl Server {
             addr: config.listen,
             source,
         })?;
+        // Authentication first: a server nobody could log in to starts
+        // nothing (no workers, no demo data). The demo's CI pipeline gets a
+        // token, only with the dev login.
+        let demo_ci = (options.demo && config.oidc.is_none()).then(auth::DemoCiToken::new);
+        let signing_key = engine.sessions().signing_key(&auth::new_token()).await?;
+        let auth = auth::Auth::new(config, bound, demo_ci.clone(), signing_key)?;
         if options.demo {
             let created = engine.seed_demo(&config.public_base(bound)).await?;
             tracing::info!(created, "demo data");
@@ -181,9 +187,7 @@ impl Server {
             )),
             None => None,
         };
-        // The demo's CI pipeline gets a token, only with the dev login.
-        let demo_ci = (options.demo && config.oidc.is_none()).then(auth::DemoCiToken::new);
-        if demo_ci.is_some() {
+        if auth.demo_ci.is_some() {
             let profile = domain::user::UserProfile {
                 subject: auth::DemoCiToken::subject().to_owned(),
                 kind: domain::user::UserKind::Machine,
@@ -197,7 +201,8 @@ impl Server {
                 tracing::warn!(error = %e, "cannot record the demo CI principal");
             }
         }
-        let router = http::router(config, engine.clone(), bound, metrics, demo_ci.clone())?;
+        let demo_ci = auth.demo_ci.clone();
+        let router = http::router(config, engine.clone(), bound, metrics, auth);
         spawn_session_cleanup(engine.sessions());
         spawn_membership_reconciler(engine.clone());
         Ok(Self {
@@ -237,16 +242,19 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt as _;
         use futures::FutureExt as _;
         use std::future::IntoFuture as _;
         let shutdown = shutdown.boxed().shared();
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let public = axum::serve(self.listener, app).with_graceful_shutdown(shutdown.clone());
+        let public = axum::serve(self.listener.tap_io(no_delay), app)
+            .with_graceful_shutdown(shutdown.clone());
         let result = match self.metrics {
             Some((listener, router)) => {
-                let metrics = axum::serve(listener, router).with_graceful_shutdown(shutdown);
+                let metrics =
+                    axum::serve(listener.tap_io(no_delay), router).with_graceful_shutdown(shutdown);
                 let (public, metrics) = tokio::join!(public.into_future(), metrics.into_future());
                 public.and(metrics)
             }
@@ -336,4 +344,13 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Every accepted connection sends at once: without `TCP_NODELAY`, a
+/// response written in more than one segment (an asset, a page) waits for
+/// the client's delayed ACK (Nagle), some 40 ms a request on keep-alive.
+fn no_delay(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
 }

@@ -31,6 +31,11 @@ fn Account() -> impl IntoView {
                     <CsrfField />
                     <button type="submit" class="link">"Log out"</button>
                 </form>
+                <form method="post" action="/auth/logout">
+                    <CsrfField />
+                    <input type="hidden" name="everywhere" value="1" />
+                    <button type="submit" class="link" title="End every session of yours, in every browser">"Log out everywhere"</button>
+                </form>
             </div>
         }
         .into_any(),

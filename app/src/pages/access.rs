@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::access::{explain_access, list_access, GrantAccess, RevokeAccess};
+use crate::server_fns::access::{
+    explain_access, list_access, EndSessions, GrantAccess, RevokeAccess,
+};
 use crate::server_fns::list_environments::list_environments;
 use crate::session::CsrfField;
 use domain::access::{Explanation, Grant, Permission, Relation};
@@ -17,6 +19,7 @@ pub fn AccessPage() -> impl IntoView {
     let environments = Resource::new(|| (), |()| list_environments());
     let grant = ServerAction::<GrantAccess>::new();
     let revoke = ServerAction::<RevokeAccess>::new();
+    let end_sessions = ServerAction::<EndSessions>::new();
     let grants = Resource::new(
         move || (env(), grant.version().get(), revoke.version().get()),
         |(env, _, _)| async move {
@@ -124,6 +127,27 @@ pub fn AccessPage() -> impl IntoView {
                     })
                 })}
             </Suspense>
+            <h2>"Sessions"</h2>
+            <p class="muted">"End every browser session of a person at once: platform admins for anyone, everyone for themselves (as \"Log out everywhere\" does). Their next request asks them to log in again."</p>
+            <ActionForm action=end_sessions attr:class="inline-form">
+                <CsrfField />
+                <label for="end-subject">"Subject"</label>
+                <input id="end-subject" type="text" name="subject" placeholder="anne" required=true />
+                <button type="submit">"End sessions"</button>
+            </ActionForm>
+            {move || {
+                let from_query = query.with(|q| Some((q.get("ended")?, q.get("of")?)));
+                let done = match end_sessions.value().get() {
+                    Some(Ok(done)) => Some((done.ended.to_string(), done.subject)),
+                    Some(Err(e)) => {
+                        return Some(view! { <p class="error" role="alert">{e.0.message}</p> }.into_any());
+                    }
+                    None => from_query,
+                };
+                done.map(|(ended, subject)| view! {
+                    <p role="status" data-testid="sessions-ended">{format!("Ended {ended} session(s) of {subject}.")}</p>
+                }.into_any())
+            }}
         </section>
     }
 }

@@ -3,6 +3,7 @@
 //! `/environments/{name}/access` routes do.
 
 use domain::access::{AccessList, Explanation, Grant};
+use domain::user::SessionsEnded;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -69,4 +70,26 @@ pub async fn explain_access(
             permission,
         )
         .await?)
+}
+
+/// Ends every browser session of the person `subject` (their own, or
+/// anyone's for a platform admin), as `DELETE /users/{subject}/sessions`.
+#[server(prefix = "/_fn", endpoint = "end_sessions")]
+pub async fn end_sessions(
+    // The anti-CSRF token travels as a form field; the CSRF middleware checks it.
+    #[server(default)] _csrf: String,
+    subject: String,
+) -> Result<SessionsEnded, UiError> {
+    let engine = super::context::engine()?;
+    let ended = engine
+        .end_sessions(&super::context::actor(), subject.trim())
+        .await
+        .map_err(UiError::from);
+    // Without JavaScript, the page says what happened from its query.
+    let page = match &ended {
+        // A validated subject: letters, digits and `. _ @ -` only.
+        Ok(done) => format!("/access?ended={}&of={}", done.ended, done.subject),
+        Err(_) => "/access".to_owned(),
+    };
+    super::form_return::land(ended, &page, "/_fn/end_sessions", &[("subject", &subject)])
 }

@@ -25,6 +25,8 @@ pub enum Action<'a> {
     ReadAudit,
     /// Record releases from CI, quarantine revisions and lift quarantines.
     ManageReleases,
+    /// End other people's sessions (platform admins).
+    ManageUsers,
     ViewEnvironment(&'a EnvironmentName),
     ApplyEnvironment(&'a EnvironmentName),
     DestroyEnvironment(&'a EnvironmentName),
@@ -39,6 +41,7 @@ impl Action<'_> {
             Self::CreateEnvironment => "creator",
             Self::ReadAudit => "auditor",
             Self::ManageReleases => "releaser",
+            Self::ManageUsers => "admin",
             Self::ViewEnvironment(_) => "can_view",
             Self::ApplyEnvironment(_) => "can_apply",
             Self::DestroyEnvironment(_) => "can_destroy",
@@ -50,7 +53,10 @@ impl Action<'_> {
 
     pub fn object(&self) -> String {
         match self {
-            Self::CreateEnvironment | Self::ReadAudit | Self::ManageReleases => PLATFORM.to_owned(),
+            Self::CreateEnvironment
+            | Self::ReadAudit
+            | Self::ManageReleases
+            | Self::ManageUsers => PLATFORM.to_owned(),
             Self::ViewEnvironment(env)
             | Self::ApplyEnvironment(env)
             | Self::DestroyEnvironment(env)

@@ -32,7 +32,7 @@ impl Engine {
             .authorizer()
             .read_object(&environment_object(env))
             .await
-            .map_err(|e| Error::Unavailable(e.to_string()))?;
+            .map_err(|e| Error::unavailable("the grants could not be read", &e))?;
         let items = tuples
             .into_iter()
             .filter_map(|t| {
@@ -87,7 +87,7 @@ impl Engine {
         self.authorizer()
             .write(&writes, &deletes)
             .await
-            .map_err(|e| Error::Unavailable(format!("the grant was not changed: {e}")))?;
+            .map_err(|e| Error::unavailable("the grant was not changed", &e))?;
         let change = change.clone();
         let action = if grant {
             "access.grant"
@@ -132,7 +132,7 @@ impl Engine {
                 &environment_object(env),
             )
             .await
-            .map_err(|e| Error::Unavailable(e.to_string()))?;
+            .map_err(|e| Error::unavailable("the permission could not be explained", &e))?;
         Ok(Explanation {
             subject: subject.clone(),
             permission,

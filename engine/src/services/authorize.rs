@@ -21,7 +21,10 @@ impl Action<'_> {
             | Self::PromoteTo(e)
             | Self::ApprovePromotion(e)
             | Self::ManageAccess(e) => Some(e),
-            Self::CreateEnvironment | Self::ReadAudit | Self::ManageReleases => None,
+            Self::CreateEnvironment
+            | Self::ReadAudit
+            | Self::ManageReleases
+            | Self::ManageUsers => None,
         }
     }
 }
@@ -131,7 +134,5 @@ impl Engine {
 }
 
 fn unavailable(e: &AuthzError) -> Error {
-    Error::Unavailable(format!(
-        "authorization could not be checked, so nothing was done ({e})"
-    ))
+    Error::unavailable("authorization could not be checked, so nothing was done", e)
 }

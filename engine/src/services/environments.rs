@@ -158,9 +158,10 @@ impl Engine {
             ));
         }
         self.authorizer().write(&grants, &[]).await.map_err(|e| {
-            Error::Unavailable(format!(
-                "the environment was created but its owner could not be recorded: {e}"
-            ))
+            Error::unavailable(
+                "the environment was created but its owner could not be recorded",
+                &e,
+            )
         })?;
         tracing::info!(job = job.0, "environment created");
         Ok(Created {

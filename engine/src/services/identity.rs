@@ -119,9 +119,7 @@ impl Engine {
             match self.converge(&user, &wanted).await {
                 Ok(change) => return Ok(change),
                 Err(e) if attempt >= SYNC_ATTEMPTS => {
-                    return Err(Error::Unavailable(format!(
-                        "cannot sync group memberships: {e}"
-                    )));
+                    return Err(Error::unavailable("cannot sync group memberships", &e));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, attempt, "group sync failed; trying again");

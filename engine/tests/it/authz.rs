@@ -341,3 +341,59 @@ contract_test!(
         let _ = MembershipChange::default();
     }
 );
+
+contract_test!(
+    a_person_ends_their_own_sessions_and_only_admins_end_anothers,
+    |db: TestDatabase| async move {
+        use engine::services::sessions::StoredSession;
+        let engine = demo(&db).await;
+        let sessions = engine.sessions();
+        let far = i64::MAX / 2;
+        let of = |subject: Option<&str>| StoredSession {
+            data: "{}".into(),
+            expires_at_ms: far,
+            subject: subject.map(str::to_owned),
+        };
+        for (id, subject) in [
+            ("a1", Some("erin")),
+            ("a2", Some("erin")),
+            ("b1", Some("frank")),
+            ("c1", None),
+        ] {
+            assert!(sessions.create(id, &of(subject)).await.unwrap());
+        }
+        // A person without admin cannot end someone else's sessions.
+        let frank = login(&engine, "frank", &[]).await;
+        let err = engine.end_sessions(&frank, "erin").await.unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+        assert!(
+            sessions.load("a1").await.unwrap().is_some(),
+            "nothing ended"
+        );
+        // Their own, yes: all of them, and nobody else's.
+        let ended = engine.end_sessions(&frank, "frank").await.unwrap();
+        assert_eq!(ended.ended, 1);
+        assert!(sessions.load("b1").await.unwrap().is_none());
+        assert!(sessions.load("a1").await.unwrap().is_some());
+        // A platform admin ends anyone's; a session without a login stays.
+        let alice = login(&engine, "alice", &["platform-admins"]).await;
+        let ended = engine.end_sessions(&alice, "erin").await.unwrap();
+        assert_eq!((ended.subject.as_str(), ended.ended), ("erin", 2));
+        for id in ["a1", "a2"] {
+            assert!(sessions.load(id).await.unwrap().is_none(), "{id} ended");
+        }
+        assert!(sessions.load("c1").await.unwrap().is_some());
+        // Audited with the count, and a bad subject is a field error.
+        let audit = engine::store::audit::for_object(engine.store().pool(), "user:erin", 10)
+            .await
+            .unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "sessions.end" && e.actor == "user:alice"),
+            "{audit:?}"
+        );
+        let err = engine.end_sessions(&alice, "erin smith").await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    }
+);

@@ -272,6 +272,12 @@ async fn an_outage_denies_with_a_clear_message_and_recovers_without_a_restart() 
         matches!(&denied, Err(Error::Unavailable(m)) if m.contains("authorization could not be checked")),
         "{denied:?}"
     );
+    // What people are told never names OpenFGA's address or its words.
+    let told = denied.unwrap_err().to_body().message;
+    assert!(
+        !told.contains("127.0.0.1") && !told.contains("http"),
+        "{told}"
+    );
     assert!(matches!(
         authorizer
             .check("user:root", "admin", "platform:default")

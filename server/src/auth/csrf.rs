@@ -1,7 +1,9 @@
 //! CSRF protection for every state-changing browser request, Leptos server
 //! functions included: the `Origin` (or `Referer`) must be Palette's own,
-//! and the request must carry the session's anti-CSRF token, as the
-//! `x-csrf-token` header or a `_csrf` form field. Requests that authenticate
+//! and the request must carry the session's anti-CSRF token (or, for a
+//! browser without a session, the token bound to its anonymous cookie:
+//! [`Auth::anonymous_csrf`]), as the `x-csrf-token` header or a `_csrf`
+//! form field. Requests that authenticate
 //! with a bearer token carry no ambient credentials and are exempt.
 
 use axum::body::{to_bytes, Body};
@@ -41,11 +43,9 @@ pub async fn protect(
             "the request did not come from Palette's own pages (Origin check failed)",
         );
     }
-    let expected = session
-        .get::<String>(CSRF_KEY)
-        .await
-        .ok()
-        .flatten()
+    let session_token = session.get::<String>(CSRF_KEY).await.ok().flatten();
+    let expected = auth
+        .expected_csrf(session_token, request.headers())
         .unwrap_or_default();
     let (request, provided) = match header_token(request.headers()) {
         Some(token) => (request, Some(token)),

@@ -5,13 +5,13 @@
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
 use domain::user::{UserKind, UserProfile};
-use engine::Engine;
+use engine::{Actor, Engine};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::session::new_token;
-use super::{now_secs, pages, safe_return_to, Auth, SessionUser, CSRF_KEY};
+use super::{now_secs, pages, safe_return_to, Auth, SessionUser};
 
 /// (subject, display name, groups)
 pub const DEV_USERS: &[(&str, &str, &[&str])] = &[
@@ -21,18 +21,9 @@ pub const DEV_USERS: &[(&str, &str, &[&str])] = &[
     ("dave", "Dave Viewer", &["staff"]),
 ];
 
-/// The picker page.
-pub async fn picker(session: &Session, return_to: &str) -> Response {
-    let csrf = match session.get::<String>(CSRF_KEY).await.ok().flatten() {
-        Some(token) => token,
-        None => {
-            let token = new_token();
-            if session.insert(CSRF_KEY, &token).await.is_err() {
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-            token
-        }
-    };
+/// The picker page; `csrf` is the request's anti-CSRF token (the
+/// anonymous one: nobody is logged in yet).
+pub fn picker(csrf: &str, return_to: &str) -> Response {
     let users: String = DEV_USERS
         .iter()
         .map(|(subject, name, groups)| {
@@ -50,7 +41,7 @@ pub async fn picker(session: &Session, return_to: &str) -> Response {
          <form method=\"post\" action=\"/auth/dev-login\">\
          <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"return_to\" value=\"{return_to}\"><ul>{users}</ul></form>",
-        csrf = pages::escape(&csrf),
+        csrf = pages::escape(csrf),
         return_to = pages::escape(return_to),
     );
     Html(pages::page("Dev login", &body)).into_response()
@@ -66,6 +57,7 @@ pub struct DevLoginForm {
 pub async fn login(
     State(auth): State<Auth>,
     State(engine): State<Engine>,
+    Extension(actor): Extension<Actor>,
     session: Session,
     Form(form): Form<DevLoginForm>,
 ) -> Response {
@@ -79,6 +71,7 @@ pub async fn login(
             "There is no such dev user.",
             "Pick one of the listed users.",
             &return_to,
+            actor.request_id.as_deref(),
         );
     };
     let profile = UserProfile {
@@ -97,7 +90,8 @@ pub async fn login(
         id_token: None,
         login_at: now_secs(),
     };
-    match super::login::establish(&engine, &session, &profile, user).await {
+    let id = actor.request_id.as_deref();
+    match super::login::establish(&engine, &session, &profile, user, id).await {
         Ok(()) => Redirect::to(&return_to).into_response(),
         Err(response) => response,
     }

@@ -2,11 +2,14 @@
 //! `/auth/callback`, `/auth/logout` (RP-initiated when the provider offers
 //! it), and [`establish`], which every way of logging in ends with.
 
+use app::session::SessionView;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
 use domain::user::{UserKind, UserProfile};
-use engine::Engine;
+use engine::{Actor, Engine};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -16,15 +19,17 @@ use super::{
     now_secs, pages, safe_return_to, Auth, Login, SessionUser, CSRF_KEY, FLOW_KEY, USER_KEY,
 };
 
-/// A login failure as a page: what happened, and a way to try again.
-pub fn failure_page(err: &LoginError, return_to: &str) -> Response {
+/// A login failure as a page: what happened in fixed words, a way to try
+/// again, and the request id; what the provider or the store said goes to
+/// the log only.
+pub fn failure_page(err: &LoginError, return_to: &str, request_id: Option<&str>) -> Response {
     let status = match err {
         LoginError::Unreachable(_) => StatusCode::BAD_GATEWAY,
         LoginError::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
     tracing::warn!(error = %err, detail = %err.detail(), "login failed");
-    pages::failure(status, &err.to_string(), &err.detail(), return_to)
+    pages::failure(status, &err.summary(), err.hint(), return_to, request_id)
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +40,8 @@ pub struct LoginQuery {
 /// `GET /auth/login?return_to=/path`
 pub async fn login(
     State(auth): State<Auth>,
+    Extension(view): Extension<SessionView>,
+    Extension(actor): Extension<Actor>,
     session: Session,
     Query(query): Query<LoginQuery>,
 ) -> Response {
@@ -49,15 +56,16 @@ pub async fn login(
         return Redirect::to(&return_to).into_response();
     }
     let provider = match &auth.login {
-        Login::Dev => return super::dev::picker(&session, &return_to).await,
+        Login::Dev => return super::dev::picker(&view.csrf, &return_to),
         Login::Oidc(provider) => provider.clone(),
     };
+    let id = actor.request_id.as_deref();
     match provider.start(return_to.clone()).await {
         Ok((url, flow)) => match session.insert(FLOW_KEY, &flow).await {
             Ok(()) => Redirect::to(&url).into_response(),
-            Err(e) => failure_page(&LoginError::Internal(e.to_string()), &return_to),
+            Err(e) => failure_page(&LoginError::Internal(e.to_string()), &return_to, id),
         },
-        Err(err) => failure_page(&err, &return_to),
+        Err(err) => failure_page(&err, &return_to, id),
     }
 }
 
@@ -73,12 +81,14 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(auth): State<Auth>,
     State(engine): State<Engine>,
+    Extension(actor): Extension<Actor>,
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Login::Oidc(provider) = &auth.login else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let id = actor.request_id.as_deref();
     // A flow is used once, whatever the outcome.
     let flow = session.remove::<Flow>(FLOW_KEY).await.ok().flatten();
     let return_to = flow
@@ -89,31 +99,31 @@ pub async fn callback(
             Some(description) => format!("{error} ({description})"),
             None => error,
         };
-        return failure_page(&LoginError::Provider(what), &return_to);
+        return failure_page(&LoginError::Provider(what), &return_to, id);
     }
     let Some(flow) = flow else {
-        return failure_page(&LoginError::NoFlow, &return_to);
+        return failure_page(&LoginError::NoFlow, &return_to, id);
     };
     let state_ok = query.state.as_deref().is_some_and(|s| {
         use subtle::ConstantTimeEq;
         bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
     });
     if !state_ok {
-        return failure_page(&LoginError::StateMismatch, &return_to);
+        return failure_page(&LoginError::StateMismatch, &return_to, id);
     }
     let Some(code) = query.code else {
         let err = LoginError::Exchange("the response has no code".to_owned());
-        return failure_page(&err, &return_to);
+        return failure_page(&err, &return_to, id);
     };
     match provider.finish(flow, code).await {
         Ok(identity) => {
             let (profile, user) = person(identity);
-            match establish(&engine, &session, &profile, user).await {
+            match establish(&engine, &session, &profile, user, id).await {
                 Ok(()) => Redirect::to(&return_to).into_response(),
                 Err(response) => response,
             }
         }
-        Err(err) => failure_page(&err, &return_to),
+        Err(err) => failure_page(&err, &return_to, id),
     }
 }
 
@@ -147,8 +157,9 @@ pub async fn establish(
     session: &Session,
     profile: &UserProfile,
     user: SessionUser,
+    request_id: Option<&str>,
 ) -> Result<(), Response> {
-    let fail = |e: String| failure_page(&LoginError::Internal(e), "/");
+    let fail = |e: String| failure_page(&LoginError::Internal(e), "/", request_id);
     engine
         .record_login(profile, None)
         .await
@@ -166,10 +177,24 @@ pub async fn establish(
     Ok(())
 }
 
-/// `POST /auth/logout`: ends the local session and, when the provider
+/// `POST /auth/logout`: ends the local session (with `everywhere=1`, every
+/// session of the person, through the engine) and, when the provider
 /// advertises `end_session_endpoint`, continues there.
-pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
+pub async fn logout(
+    State(auth): State<Auth>,
+    State(engine): State<Engine>,
+    Extension(actor): Extension<Actor>,
+    session: Session,
+    form: Bytes,
+) -> Response {
     let user = session.get::<SessionUser>(USER_KEY).await.ok().flatten();
+    let everywhere = openidconnect::url::form_urlencoded::parse(&form)
+        .any(|(key, value)| key == "everywhere" && value == "1");
+    if let (true, Some(user)) = (everywhere, &user) {
+        if let Err(e) = engine.end_sessions(&actor, &user.subject).await {
+            tracing::error!(error = %e, "cannot end the other sessions");
+        }
+    }
     if let Err(e) = session.flush().await {
         tracing::error!(error = %e, "cannot end the session");
     }

@@ -32,15 +32,30 @@ pub fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// A login failure: what happened, and a way to try again.
-pub fn failure(status: StatusCode, what: &str, detail: &str, return_to: &str) -> Response {
+/// A login failure: what happened and what to do, in fixed words, a way to
+/// try again, and the request id (`reference`) under which the log holds
+/// the details.
+pub fn failure(
+    status: StatusCode,
+    what: &str,
+    hint: &str,
+    return_to: &str,
+    reference: Option<&str>,
+) -> Response {
     let retry = format!("/auth/login?return_to={}", super::encode_query(return_to));
+    let reference = reference.map_or_else(String::new, |id| {
+        format!(
+            "<p class=\"muted\" data-testid=\"login-reference\">Reference: <code>{}</code> \
+             (your administrator finds the details under it in Palette's log)</p>",
+            escape(id)
+        )
+    });
     let body = format!(
         "<h1>Login failed</h1><p role=\"alert\" data-testid=\"login-error\">{what}</p>\
-         <p class=\"muted\">{detail}</p><p><a class=\"button\" href=\"{retry}\">Try again</a> \
+         <p class=\"muted\">{hint}</p>{reference}<p><a class=\"button\" href=\"{retry}\">Try again</a> \
          <a href=\"/\">Back to Palette</a></p>",
         what = escape(what),
-        detail = escape(detail),
+        hint = escape(hint),
         retry = escape(&retry),
     );
     (status, Html(page("Login failed", &body))).into_response()

@@ -5,7 +5,7 @@
 
 use app::session::{SessionView, UserView};
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::user::{UserKind, UserProfile};
@@ -88,9 +88,13 @@ pub async fn resolve(
         return unauthorized("missing bearer token");
     }
 
+    // The anti-CSRF token: the session's once someone is logged in; before
+    // that, one bound to a cookie of its own, so that an anonymous visitor
+    // costs no database row.
+    let mut new_cookie = None;
     let csrf = match session.get::<String>(CSRF_KEY).await.ok().flatten() {
         Some(token) => token,
-        None if wants_html(&request) => {
+        None if user.is_some() && wants_html(&request) => {
             let token = new_token();
             if let Err(e) = session.insert(CSRF_KEY, &token).await {
                 tracing::error!(error = %e, "cannot store the CSRF token");
@@ -98,7 +102,15 @@ pub async fn resolve(
             }
             token
         }
-        None => String::new(),
+        None => match auth.csrf_cookie_in(request.headers()) {
+            Some(cookie) => auth.anonymous_csrf(&cookie),
+            None if wants_html(&request) => {
+                let cookie = new_token();
+                new_cookie = Some(auth.csrf_cookie(&cookie));
+                auth.anonymous_csrf(&cookie)
+            }
+            None => String::new(),
+        },
     };
 
     let actor = match &user {
@@ -117,7 +129,11 @@ pub async fn resolve(
         csrf,
         dev_login: auth.is_dev(),
     });
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if let Some(cookie) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// Pushes a live session's idle expiry back: the session is saved (and

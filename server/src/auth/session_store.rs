@@ -6,6 +6,8 @@ use engine::services::sessions::{Sessions, StoredSession};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
+use super::USER_KEY;
+
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
     sessions: Sessions,
@@ -30,10 +32,19 @@ fn backend(err: impl std::error::Error) -> session_store::Error {
     session_store::Error::Backend(text)
 }
 
+/// The record as stored, with the subject of the login it holds (so that
+/// a person's sessions can be ended together).
 fn stored(record: &Record) -> session_store::Result<StoredSession> {
+    let subject = record
+        .data
+        .get(USER_KEY)
+        .and_then(|user| user.get("subject"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
     Ok(StoredSession {
         data: serde_json::to_string(&record.data).map_err(backend)?,
         expires_at_ms: record.expiry_date.unix_timestamp().saturating_mul(1000),
+        subject,
     })
 }
 

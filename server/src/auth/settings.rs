@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::session::{COOKIE_NAME, SECURE_COOKIE_NAME};
+use super::session::{COOKIE_NAME, CSRF_COOKIE_NAME, SECURE_COOKIE_NAME, SECURE_CSRF_COOKIE_NAME};
 use super::session_store::DbSessionStore;
 use super::{bearer, oidc};
 use crate::Config;
@@ -73,6 +73,9 @@ pub struct Auth {
     pub public_base: String,
     pub absolute_secs: i64,
     idle_secs: i64,
+    /// Signs the anonymous anti-CSRF token ([`Auth::anonymous_csrf`]); the
+    /// same in every process on one database.
+    signing_key: Arc<secrecy::SecretString>,
 }
 
 /// Why authentication could not be set up.
@@ -93,11 +96,13 @@ pub enum AuthError {
 }
 
 impl Auth {
-    /// `demo_ci` is kept only when the dev login is on.
+    /// `demo_ci` is kept only when the dev login is on; `signing_key` is
+    /// the database's ([`engine::services::sessions::Sessions::signing_key`]).
     pub fn new(
         config: &Config,
         bound: SocketAddr,
         demo_ci: Option<DemoCiToken>,
+        signing_key: String,
     ) -> Result<Self, AuthError> {
         let public_base = config.public_base(bound);
         let (login, bearer) = match &config.oidc {
@@ -128,6 +133,7 @@ impl Auth {
             public_base,
             absolute_secs: i64::try_from(config.session_absolute_secs).unwrap_or(i64::MAX),
             idle_secs: i64::try_from(config.session_idle_secs).unwrap_or(i64::MAX),
+            signing_key: Arc::new(signing_key.into()),
         })
     }
 
@@ -147,6 +153,72 @@ impl Auth {
         } else {
             COOKIE_NAME
         }
+    }
+
+    /// `__Host-palette_csrf` when Secure, else `palette_csrf`.
+    pub fn csrf_cookie_name(&self) -> &'static str {
+        if self.secure_cookies() {
+            SECURE_CSRF_COOKIE_NAME
+        } else {
+            CSRF_COOKIE_NAME
+        }
+    }
+
+    /// The anti-CSRF token of a browser without a session, bound to the
+    /// random value of its [`Auth::csrf_cookie_name`] cookie: HMAC-SHA256
+    /// under the signing key, so that a cookie planted by someone else
+    /// comes with no token they could know without asking Palette.
+    pub fn anonymous_csrf(&self, cookie: &str) -> String {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        use secrecy::ExposeSecret;
+        let Ok(mut mac) =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(self.signing_key.expose_secret().as_bytes())
+        else {
+            // HMAC takes keys of any length; never reached.
+            return String::new();
+        };
+        mac.update(b"palette anonymous csrf\0");
+        mac.update(cookie.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The `Set-Cookie` value that gives a browser its anonymous anti-CSRF
+    /// cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`, Secure as the session's.
+    pub fn csrf_cookie(&self, value: &str) -> String {
+        tower_sessions::cookie::Cookie::build((self.csrf_cookie_name(), value.to_owned()))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies())
+            .path("/")
+            .build()
+            .to_string()
+    }
+
+    /// The anonymous anti-CSRF cookie's value in `headers`, if any.
+    pub fn csrf_cookie_in(&self, headers: &axum::http::HeaderMap) -> Option<String> {
+        let name = self.csrf_cookie_name();
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(tower_sessions::cookie::Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|c| c.name() == name && !c.value().is_empty())
+            .map(|c| c.value().to_owned())
+    }
+
+    /// The anti-CSRF token a state-changing request must carry: the
+    /// session's, else the one bound to the anonymous cookie, else none.
+    pub fn expected_csrf(
+        &self,
+        session_token: Option<String>,
+        headers: &axum::http::HeaderMap,
+    ) -> Option<String> {
+        session_token.or_else(|| {
+            self.csrf_cookie_in(headers)
+                .map(|cookie| self.anonymous_csrf(&cookie))
+        })
     }
 
     /// How often a live session's idle expiry is pushed back: every

@@ -30,7 +30,7 @@ use leptos_axum::{
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{self, Auth, AuthError, DemoCiToken};
+use crate::auth::{self, Auth};
 use crate::metrics::Metrics;
 use crate::request_id;
 use crate::Config;
@@ -55,13 +55,13 @@ pub fn router(
     engine: Engine,
     bound: SocketAddr,
     metrics: Arc<Metrics>,
-    demo_ci: Option<DemoCiToken>,
-) -> Result<Router, AuthError> {
+    auth: Auth,
+) -> Router {
     let state = AppState {
         leptos_options: leptos_options(config, bound),
         engine,
         metrics,
-        auth: Auth::new(config, bound, demo_ci)?,
+        auth,
         streams: api::streams::StreamSlots::new(api::streams::MAX_STREAMS_PER_PRINCIPAL),
     };
     let context_engine = state.engine.clone();
@@ -93,7 +93,7 @@ pub fn router(
         app
     };
 
-    Ok(Router::new()
+    Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(app)
@@ -104,7 +104,7 @@ pub fn router(
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<Body>))
         .layer(SetRequestIdLayer::new(request_id::HEADER, MakeRequestUuid))
         .layer(axum::middleware::from_fn(request_id::sanitize))
-        .with_state(state))
+        .with_state(state)
 }
 
 /// `GET /metrics` alone, for the separate metrics listener: it reports on

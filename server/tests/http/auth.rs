@@ -543,7 +543,10 @@ async fn a_login_cancelled_at_the_provider_says_so() {
     let response = browser.get(&callback).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let html = response.text().await.unwrap();
-    assert!(html.contains("refused the login: access_denied"), "{html}");
+    assert!(html.contains("refused the login (access_denied)"), "{html}");
+    // Fixed words and a reference, never the provider's own text.
+    assert!(!html.contains("End-User aborted"), "{html}");
+    assert!(html.contains(r#"data-testid="login-reference""#), "{html}");
     assert!(
         html.contains(r#"href="/auth/login?return_to=%2Fpromotions""#),
         "retry returns to the page: {html}"
@@ -1039,21 +1042,28 @@ async fn session_cookies_are_secure_behind_an_https_public_url() {
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).contains(&encode("https://palette.example.com/auth/callback")));
-    let set_cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_ascii_lowercase();
-    assert!(
-        set_cookie.starts_with("__host-palette_session="),
-        "the __Host- prefix: {set_cookie}"
-    );
-    let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
-    assert!(attributes.contains(&"secure"), "Secure: {set_cookie}");
-    assert!(attributes.contains(&"path=/"), "Path=/: {set_cookie}");
-    assert!(
-        !attributes.iter().any(|a| a.starts_with("domain=")),
-        "no Domain: {set_cookie}"
-    );
+    // The session (a login in progress) and the anonymous anti-CSRF
+    // cookie: both `__Host-`, Secure, `Path=/`, no Domain.
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect();
+    for name in ["__host-palette_session=", "__host-palette_csrf="] {
+        let set_cookie = cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("the __Host- prefix on {name}: {cookies:?}"));
+        let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
+        assert!(attributes.contains(&"secure"), "Secure: {set_cookie}");
+        assert!(attributes.contains(&"httponly"), "HttpOnly: {set_cookie}");
+        assert!(attributes.contains(&"path=/"), "Path=/: {set_cookie}");
+        assert!(
+            !attributes.iter().any(|a| a.starts_with("domain=")),
+            "no Domain: {set_cookie}"
+        );
+    }
     drop(db);
 }
 
@@ -1076,4 +1086,129 @@ async fn the_idle_expiry_slides_with_each_request_and_ends_an_idle_session() {
         StatusCode::UNAUTHORIZED,
         "idle for longer than the idle time"
     );
+}
+
+/// The sessions the database holds for `subject`.
+async fn sessions_of(database_url: &str, subject: &str) -> i64 {
+    let store = engine::Store::connect(database_url).await.unwrap();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE subject = $1")
+        .bind(subject)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    sqlx::Row::get::<i64, _>(&row, "n")
+}
+
+async fn logged_in_as(oidc: &OidcApp, browser: &Browser) -> bool {
+    let response = browser
+        .http
+        .get(oidc.app.url("/api/v1/whoami"))
+        .send()
+        .await
+        .unwrap();
+    response.status() == StatusCode::OK
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_out_everywhere_and_an_admin_end_a_persons_sessions() {
+    let oidc = spawn_oidc_app(testkit::sqlite()).await;
+    let (laptop, phone, bobs) = (Browser::new(), Browser::new(), Browser::new());
+    log_in(&oidc, &laptop, "/", "alice").await;
+    log_in(&oidc, &phone, "/", "alice").await;
+    log_in(&oidc, &bobs, "/", "bob").await;
+    assert_eq!(sessions_of(&oidc.database_url, "alice").await, 2);
+
+    // "Log out everywhere" on the laptop ends the phone's session too.
+    let token = csrf_token(&oidc, &laptop).await;
+    let response = laptop
+        .http
+        .post(oidc.app.url("/auth/logout"))
+        .header("origin", oidc.base())
+        .form(&[("_csrf", token.as_str()), ("everywhere", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection());
+    assert!(!logged_in_as(&oidc, &laptop).await);
+    assert!(!logged_in_as(&oidc, &phone).await, "the other browser too");
+    assert!(logged_in_as(&oidc, &bobs).await, "nobody else's");
+    assert_eq!(sessions_of(&oidc.database_url, "alice").await, 0);
+
+    // Over the API: a person without admin cannot end bob's sessions; a
+    // platform admin can, and it is audited.
+    let provider = &oidc.provider;
+    let plain = provider
+        .sign(
+            &provider.claims("ci-plain"),
+            testkit::oidc::SigningKey::Provider,
+        )
+        .await;
+    let end_bobs = |token: String| {
+        let http = reqwest::Client::new();
+        let url = oidc.app.url("/api/v1/users/bob/sessions");
+        async move { http.delete(url).bearer_auth(token).send().await.unwrap() }
+    };
+    assert_eq!(end_bobs(plain).await.status(), StatusCode::FORBIDDEN);
+    assert!(logged_in_as(&oidc, &bobs).await);
+    let mut claims = provider.claims("ci-admin");
+    claims["groups"] = serde_json::json!(["platform-admins"]);
+    let admin = provider
+        .sign(&claims, testkit::oidc::SigningKey::Provider)
+        .await;
+    let response = end_bobs(admin).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"subject": "bob", "ended": 1}));
+    assert!(!logged_in_as(&oidc, &bobs).await, "bob must log in again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_visitor_costs_no_database_session() {
+    let app = crate::support::spawn_app(testkit::sqlite(), true).await;
+    let count = || async {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+            .fetch_one(app.engine.store().pool())
+            .await
+            .unwrap();
+        sqlx::Row::get::<i64, _>(&row, "n")
+    };
+    for path in ["/", "/auth/login", "/promotions"] {
+        let response = app.get(path).await;
+        assert!(response.status().is_success(), "{path}");
+    }
+    assert_eq!(count().await, 0, "pages viewed anonymously store nothing");
+
+    // The anonymous token is bound to this browser's own cookie: another
+    // browser holding the same token but its own cookie is refused.
+    let token = app.csrf().await;
+    let other = crate::support::spawn_client();
+    other
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let response = other
+        .post(app.url("/auth/dev-login"))
+        .header("origin", app.origin())
+        .form(&[
+            ("user", "alice"),
+            ("_csrf", token.as_str()),
+            ("return_to", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count().await, 0);
+
+    // With its own cookie the dev login works, and only then is there a
+    // session: alice's.
+    app.login_dev("alice").await;
+    assert_eq!(count().await, 1);
+    let row = sqlx::query("SELECT subject FROM sessions")
+        .fetch_one(app.engine.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::get::<String, _>(&row, "subject"), "alice");
 }

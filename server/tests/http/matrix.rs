@@ -169,6 +169,14 @@ const REST: &[Row] = &[
         "",
         [401, 403, 202, 403, 202, 202, 404],
     ),
+    // Ending someone else's sessions: platform admins only.
+    (
+        "delete",
+        "/users/{subject}/sessions",
+        "/api/v1/users/extra/sessions",
+        "",
+        [401, 403, 403, 403, 403, 200, 403],
+    ),
     (
         "get",
         "/audit",
@@ -523,6 +531,13 @@ const SERVER_FNS: &[Row] = &[
         "/_fn/lift_hold",
         "name=blue&application=hydra&revision=999",
         [403, 403, 404, 403, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/_fn/end_sessions",
+        "/_fn/end_sessions",
+        "subject=extra",
+        [403, 403, 403, 403, 403, 200, 403],
     ),
     // Releases: the platform admin quarantines a revision, then lifts it.
     (

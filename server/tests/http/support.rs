@@ -99,11 +99,7 @@ pub async fn spawn_app_with(
     let metrics_addr = server.metrics_addr();
     let engine = server.engine().clone();
     tokio::spawn(server.run(std::future::pending()));
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = spawn_client();
     TestApp {
         addr,
         metrics_addr,
@@ -111,4 +107,13 @@ pub async fn spawn_app_with(
         engine,
         _db: db,
     }
+}
+
+/// A browser-like client: cookies kept, redirects not followed.
+pub fn spawn_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }

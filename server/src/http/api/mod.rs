@@ -17,6 +17,7 @@ mod promotion_events;
 mod promotions;
 mod releases;
 pub mod streams;
+mod users;
 
 use axum::extract::Extension;
 use axum::response::Json;
@@ -85,6 +86,7 @@ api_routes! {
     get "/jobs/{id}/events" => events::stream,
     post "/jobs/{id}/cancel" => jobs::cancel,
     post "/jobs/{id}/retry" => jobs::retry,
+    delete "/users/{subject}/sessions" => users::end_sessions,
     get "/audit" => audit::list,
     get "/openapi.json" => openapi::document,
 }

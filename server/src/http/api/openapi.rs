@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
     access, audit, environments, events, jobs, oidc_checks, promotion_events, promotions, releases,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -47,14 +48,14 @@ use super::{
         releases::list, releases::record, releases::get, releases::matrix,
         releases::quarantines, releases::quarantine, releases::lift,
         jobs::list, jobs::get, jobs::logs, events::stream, jobs::cancel, jobs::retry,
-        audit::list, document,
+        users::end_sessions, audit::list, document,
     ),
     components(schemas(
         domain::ErrorEnvelope, domain::ErrorBody, domain::ErrorCode, domain::ValidationError,
         // Schemas that parameters name (utoipa collects bodies' on its own).
         domain::EnvironmentName, domain::access::Subject, domain::access::Permission,
         domain::Limit, domain::openapi::Cursor, domain::openapi::Seq, domain::openapi::Name,
-        domain::openapi::Revision, domain::openapi::Principal, domain::openapi::Action,
+        domain::openapi::Revision, domain::openapi::UserId, domain::openapi::Principal, domain::openapi::Action,
         domain::openapi::Since, domain::openapi::Trimmed, domain::openapi::Rejection,
         domain::openapi::LayerName, domain::openapi::Layers,
         domain::job::JobStatus, domain::job::JobKind, domain::PromotionState,
