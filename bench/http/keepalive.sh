@@ -5,7 +5,7 @@
 # (issue #13: 31-50 requests/s for /pkg/palette.css before TCP_NODELAY).
 #
 #   bench/http/keepalive.sh [REQUESTS]          (default 1000)
-#   PALETTE_BIN=/path/to/palette bench/http/keepalive.sh
+#   BENCH_BIN=/path/to/palette bench/http/keepalive.sh
 #
 # Needs the release build (./scripts/run builds it) and curl, which reuses
 # one connection for all the URLs given on one command line.
@@ -13,18 +13,20 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$ROOT"
 requests="${1:-1000}"
-bin="${PALETTE_BIN:-$TARGET_DIR/release/palette}"
-[ -x "$bin" ] || { echo "no release build at $bin: run ./scripts/run (or set PALETTE_BIN)" >&2; exit 2; }
+bin="${BENCH_BIN:-$TARGET_DIR/release/palette}"
+[ -x "$bin" ] || { echo "no release build at $bin: run ./scripts/run (or set BENCH_BIN)" >&2; exit 2; }
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 data="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 PALETTE_DATA_DIR="$data" PALETTE_SITE_ROOT="$ROOT/target/site" PALETTE_LOG=warn \
-  "$bin" serve --demo --no-workers --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+  "$bin" serve --demo --no-workers --listen "127.0.0.1:$port" >"$data/palette.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+up=""
+for _ in $(seq 300); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && { up=1; break; }
   sleep 0.2
 done
+[ -n "$up" ] || { echo "palette did not answer /healthz within 60 s:" >&2; tail -20 "$data/palette.log" >&2; exit 1; }
 
 # One curl, `requests` transfers of `path` over one connection: requests/s,
 # and how many connections it opened (1 means keep-alive held).
