@@ -18,7 +18,8 @@
 //
 // What it offers:
 // - accounts (the login form takes any password): alice (platform-admins),
-//   bob (blue-operators, staff), carol (release-approvers, staff);
+//   bob (blue-operators, staff), carol (release-approvers, staff), erin (no
+//   group);
 //   claims sub, email, name, preferred_username, groups — `groups` is also
 //   put in the ID token (conformIdTokenClaims: false), as Hydra does;
 // - clients:
@@ -75,6 +76,8 @@ const ACCOUNTS = {
   alice: { name: "Alice Admin", groups: ["platform-admins"] },
   bob: { name: "Bob Operator", groups: ["blue-operators", "staff"] },
   carol: { name: "Carol Approver", groups: ["release-approvers", "staff"] },
+  // In no group: the route matrix's browser session (it holds what a test grants it).
+  erin: { name: "Erin Session", groups: [] },
 };
 
 const RESOURCES = {

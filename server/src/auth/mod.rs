@@ -38,18 +38,30 @@ pub use session::{
 };
 pub use settings::{Auth, AuthError, DemoCiToken, Login};
 
-/// The `/auth/*` routes.
-pub fn routes<S>() -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-    Auth: FromRef<S>,
-    Engine: FromRef<S>,
-{
-    Router::new()
-        .route("/auth/login", get(login::login))
-        .route("/auth/callback", get(login::callback))
-        .route("/auth/logout", post(login::logout))
-        .route("/auth/dev-login", post(dev::login))
+/// Declares the `/auth/*` routes once: the router and [`ROUTES`], which the
+/// route matrix test checks it has a row for.
+macro_rules! auth_routes {
+    ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
+        /// Every `/auth/*` route, as (method, path).
+        pub const ROUTES: &[(&str, &str)] = &[$( (stringify!($method), $path) ),*];
+
+        /// The `/auth/*` routes.
+        pub fn routes<S>() -> Router<S>
+        where
+            S: Clone + Send + Sync + 'static,
+            Auth: FromRef<S>,
+            Engine: FromRef<S>,
+        {
+            Router::new() $( .route($path, $method($handler)) )*
+        }
+    };
+}
+
+auth_routes! {
+    get "/auth/login" => login::login,
+    get "/auth/callback" => login::callback,
+    post "/auth/logout" => login::logout,
+    post "/auth/dev-login" => dev::login,
 }
 
 /// Wraps `router` so that every request has a database-backed session, is

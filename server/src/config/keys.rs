@@ -36,6 +36,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &OIDC_INTROSPECTION_URL,
     &OIDC_INTROSPECTION_CLIENT_ID,
     &OIDC_INTROSPECTION_CLIENT_SECRET,
+    &OIDC_INTROSPECTION_CACHE_SECS,
     &SESSION_IDLE_SECS,
     &SESSION_ABSOLUTE_SECS,
     &ADMINS,
@@ -240,6 +241,17 @@ pub(super) const OIDC_INTROSPECTION_CLIENT_SECRET: Key<Option<SecretString>> = K
     parse: parse::some_secret,
     default: || None,
     effective: |c| c.introspection.as_ref().map(|i| i.client_secret.clone()),
+};
+
+pub(super) const OIDC_INTROSPECTION_CACHE_SECS: Key<u64> = Key {
+    name: "oidc_introspection_cache_secs",
+    env: "PALETTE_OIDC_INTROSPECTION_CACHE_SECS",
+    aliases: &[],
+    secret: false,
+    help: "how long an introspection answer is kept (never past the token's exp); a token revoked at the provider is refused at most this much later; 0 asks every time",
+    parse: parse::cache_seconds,
+    default: || 10,
+    effective: |c| c.introspection.as_ref().map(|i| i.cache_secs),
 };
 
 pub(super) const SESSION_IDLE_SECS: Key<u64> = Key {

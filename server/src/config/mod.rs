@@ -117,6 +117,9 @@ pub struct IntrospectionConfig {
     pub url: Option<String>,
     pub client_id: String,
     pub client_secret: Option<SecretString>,
+    /// How long an answer is kept (never past the token's `exp`); 0 asks
+    /// every time.
+    pub cache_secs: u64,
 }
 
 /// Where a key's value came from.

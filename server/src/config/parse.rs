@@ -78,6 +78,14 @@ pub(super) fn positive_seconds(text: &str) -> Result<u64, String> {
     }
 }
 
+/// How long an introspection answer is kept: 0 to 300 seconds.
+pub(super) fn cache_seconds(text: &str) -> Result<u64, String> {
+    match seconds(text)? {
+        secs if secs > 300 => Err("must be at most 300 seconds".to_owned()),
+        secs => Ok(secs),
+    }
+}
+
 /// A job lease: heartbeats run at a third of it, so at least 3 seconds.
 pub(super) fn lease_seconds(text: &str) -> Result<u64, String> {
     match seconds(text)? {

@@ -11,6 +11,8 @@ use testkit::oidc::{alg_none, claims_of, login_audit, recorded_user, tamper};
 use server::{Config, ServeOptions, Server};
 use testkit::TestDatabase;
 
+use crate::browser::{attr_after, encode, location, Browser};
+
 // ---- harness: Palette against the real provider, and a hand-driven browser --
 
 /// Palette on 127.0.0.1:0 over its own database.
@@ -66,12 +68,22 @@ fn oidc_env(issuer: &str, database_url: &str) -> std::collections::BTreeMap<Stri
 /// Binds 127.0.0.1:0, starts the provider with that address as Palette's
 /// redirect target, then starts Palette (with demo data) against it.
 async fn spawn_oidc_app(db: TestDatabase) -> OidcApp {
+    spawn_oidc_app_with(db, &[]).await
+}
+
+/// [`spawn_oidc_app`] with more `PALETTE_*` settings.
+async fn spawn_oidc_app_with(db: TestDatabase, settings: &[(&str, &str)]) -> OidcApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let provider = testkit::oidc::start(&format!("http://{}", listener.local_addr().unwrap()));
     let database_url = db.url.clone();
-    let env = oidc_env(&provider.issuer, &database_url);
+    let mut env = oidc_env(&provider.issuer, &database_url);
+    env.extend(
+        settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     let app = serve(listener, &env, db).await;
     OidcApp {
         app,
@@ -111,79 +123,7 @@ async fn serve(
     Palette { addr, _db: db }
 }
 
-/// A browser: a cookie jar of its own, redirects not followed.
-struct Browser {
-    http: reqwest::Client,
-    jar: std::sync::Arc<reqwest::cookie::Jar>,
-}
-
-impl Browser {
-    fn new() -> Self {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Self { http, jar }
-    }
-
-    /// A page navigation (`Accept: text/html`).
-    async fn get(&self, url: &str) -> reqwest::Response {
-        self.http
-            .get(url)
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("request")
-    }
-
-    /// The value of cookie `name` this browser would send to `url`.
-    fn cookie(&self, url: &str, name: &str) -> Option<String> {
-        use reqwest::cookie::CookieStore;
-        let header = self.jar.cookies(&url.parse().unwrap())?;
-        header.to_str().ok()?.split("; ").find_map(|pair| {
-            pair.strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('='))
-                .map(str::to_owned)
-        })
-    }
-}
-
-/// The `Location` of a redirect, resolved against the request's URL.
-fn location(response: &reqwest::Response) -> String {
-    assert!(
-        response.status().is_redirection(),
-        "expected a redirect, got {} from {}",
-        response.status(),
-        response.url()
-    );
-    let raw = response.headers()["location"].to_str().unwrap();
-    response.url().join(raw).unwrap().to_string()
-}
-
-/// The first `attr="…"` after `marker` in `html` (`&amp;` undone).
-fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
-    let from = html.find(marker)?;
-    let rest = &html[from..];
-    let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;
-    let end = rest[start..].find('"')? + start;
-    Some(rest[start..end].replace("&amp;", "&"))
-}
-
 // ---- the login flow, by hand -------------------------------------------------
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
 
 /// Starts a login at Palette and walks the provider's login and consent
 /// forms as `user`, up to the redirect back to Palette's callback: returns
@@ -200,63 +140,11 @@ async fn walk_to_callback(
 
 /// `GET /auth/login`: returns the provider's authorization URL it redirects to.
 async fn start_login(oidc: &OidcApp, browser: &Browser, return_to: &str) -> String {
-    let response = browser
-        .get(
-            &oidc
-                .app
-                .url(&format!("/auth/login?return_to={}", encode(return_to))),
-        )
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "login starts with a redirect"
-    );
-    let url = location(&response);
-    assert!(
-        url.starts_with(&format!("{}/auth?", oidc.provider.issuer)),
-        "to the provider: {url}"
-    );
-    url
+    crate::browser::start_login(browser, &oidc.base(), &oidc.provider.issuer, return_to).await
 }
 
-async fn walk_provider(oidc: &OidcApp, browser: &Browser, mut url: String, user: &str) -> String {
-    let callback = format!("{}/auth/callback", oidc.base());
-    for _ in 0..20 {
-        if url.starts_with(&callback) {
-            return url;
-        }
-        let response = browser.get(&url).await;
-        if response.status().is_redirection() {
-            url = location(&response);
-            continue;
-        }
-        let page = response.url().clone();
-        let status = response.status();
-        let html = response.text().await.unwrap();
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "the provider's page at {page}: {html}"
-        );
-        let action = page
-            .join(&attr_after(&html, "<form", "action").expect("a form"))
-            .unwrap();
-        let form: Vec<(&str, &str)> = if html.contains(r#"name="login""#) {
-            vec![
-                ("prompt", "login"),
-                ("login", user),
-                ("password", "any password"),
-            ]
-        } else if html.contains(r#"value="consent""#) {
-            vec![("prompt", "consent")]
-        } else {
-            panic!("an unexpected provider page at {page}: {html}");
-        };
-        let response = browser.http.post(action).form(&form).send().await.unwrap();
-        url = location(&response);
-    }
-    panic!("the provider never sent the browser back to {callback}");
+async fn walk_provider(oidc: &OidcApp, browser: &Browser, url: String, user: &str) -> String {
+    crate::browser::walk_provider(browser, &oidc.base(), url, user).await
 }
 
 /// A whole login as `user`; returns the callback's response (a redirect).
@@ -266,14 +154,14 @@ async fn log_in(
     return_to: &str,
     user: &str,
 ) -> reqwest::Response {
-    let callback = walk_to_callback(oidc, browser, return_to, user).await;
-    let response = browser.get(&callback).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "the callback logs in and redirects"
-    );
-    response
+    crate::browser::log_in(
+        browser,
+        &oidc.base(),
+        &oidc.provider.issuer,
+        return_to,
+        user,
+    )
+    .await
 }
 
 /// A login failure page: the given status, says what happened, offers a retry.
@@ -292,8 +180,7 @@ async fn assert_failure_page(response: reqwest::Response, status: StatusCode, sa
 }
 
 async fn csrf_token(oidc: &OidcApp, browser: &Browser) -> String {
-    let html = browser.get(&oidc.app.url("/")).await.text().await.unwrap();
-    attr_after(&html, r#"name="_csrf""#, "value").expect("the page carries the CSRF token")
+    crate::browser::csrf_token(browser, &oidc.base()).await
 }
 
 async fn current_user(oidc: &OidcApp, browser: &Browser) -> Option<String> {
@@ -804,13 +691,41 @@ async fn opaque_tokens_are_introspected() {
         "user:ci-pipeline"
     );
 
-    oidc.provider.revoke("ci-pipeline", &token).await;
-    assert_refused(whoami(&oidc, &token).await, "revoked").await;
     assert_refused(
         whoami(&oidc, "garbage-token-that-nobody-issued").await,
         "garbage",
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_introspection_answer_is_kept_briefly_so_a_revocation_takes_effect_within_it() {
+    // Kept for 2 seconds: a revoked token still works at once (no second
+    // introspection), and is refused once the answer has expired.
+    let settings = [("PALETTE_OIDC_INTROSPECTION_CACHE_SECS", "2")];
+    let oidc = spawn_oidc_app_with(testkit::sqlite(), &settings).await;
+    let token = oidc.provider.opaque_token("ci-pipeline").await;
+    assert_eq!(whoami(&oidc, &token).await.status(), StatusCode::OK);
+    oidc.provider.revoke("ci-pipeline", &token).await;
+    assert_eq!(
+        whoami(&oidc, &token).await.status(),
+        StatusCode::OK,
+        "the answer is kept: the provider is not asked again"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_refused(
+        whoami(&oidc, &token).await,
+        "revoked, once the answer expired",
+    )
+    .await;
+
+    // With 0 nothing is kept: a revocation takes effect at once.
+    let settings = [("PALETTE_OIDC_INTROSPECTION_CACHE_SECS", "0")];
+    let oidc = spawn_oidc_app_with(testkit::sqlite(), &settings).await;
+    let token = oidc.provider.opaque_token("ci-pipeline").await;
+    assert_eq!(whoami(&oidc, &token).await.status(), StatusCode::OK);
+    oidc.provider.revoke("ci-pipeline", &token).await;
+    assert_refused(whoami(&oidc, &token).await, "revoked").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

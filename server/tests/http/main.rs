@@ -7,6 +7,7 @@ mod access;
 mod api;
 mod auth;
 mod blueprint;
+mod browser;
 mod health;
 mod matrix;
 mod oidc_checks;

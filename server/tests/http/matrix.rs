@@ -671,6 +671,99 @@ const SERVER_FNS: &[Row] = &[
     ),
 ];
 
+/// The `/auth/*` routes, run after the others (logout last: in the session
+/// columns it ends the session). The provider is real, so a login starts
+/// with a redirect to it; no login is in progress, so a callback fails; the
+/// dev login is off.
+const AUTH: &[Row] = &[
+    (
+        "get",
+        "/auth/login",
+        "/auth/login?return_to=/",
+        "",
+        [303, 303, 303, 303, 303, 303, 303],
+    ),
+    (
+        "get",
+        "/auth/callback",
+        "/auth/callback?code=matrix&state=matrix",
+        "",
+        [400, 400, 400, 400, 400, 400, 400],
+    ),
+    (
+        "post",
+        "/auth/dev-login",
+        "/auth/dev-login",
+        "user=alice",
+        [403, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "post",
+        "/auth/logout",
+        "/auth/logout",
+        "",
+        [403, 303, 303, 303, 303, 303, 303],
+    ),
+];
+
+/// The environments each principal's lists may name (the admin's: at least
+/// these): every relation is held on blue, with viewer on red.
+fn may_list(who: &str) -> Option<BTreeSet<String>> {
+    let names: &[&str] = match who {
+        "viewer" | "operator" | "approver" | "owner" | "erin" => &["blue", "red"],
+        "admin" => &["blue", "green", "red", "yellow"],
+        "machine" => &[],
+        _ => return None,
+    };
+    Some(names.iter().map(|n| (*n).to_owned()).collect())
+}
+
+/// The member naming the environment in each item of the lists that name
+/// them (only those bodies are read: others may be endless streams).
+fn list_field(path: &str) -> Option<&'static str> {
+    match path.split('?').next()? {
+        "/api/v1/environments" => Some("name"),
+        "/api/v1/jobs" => Some("environment"),
+        "/api/v1/promotions" => Some("target"),
+        _ => None,
+    }
+}
+
+/// The environments a list answer names.
+fn listed(path: &str, body: &serde_json::Value) -> Option<BTreeSet<String>> {
+    let field = list_field(path)?;
+    let items = body["items"].as_array()?;
+    Some(
+        items
+            .iter()
+            .filter_map(|item| item[field].as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+/// A request of the matrix: the row's method, path and body, with the
+/// Origin on every body.
+fn request(http: &reqwest::Client, base: &str, row: &Row) -> reqwest::RequestBuilder {
+    let (method, _, path, body, _) = *row;
+    let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let request = http
+        .request(method.clone(), format!("{base}{path}"))
+        .header("accept", "application/json");
+    if body.starts_with('{') {
+        request
+            .header("content-type", "application/json")
+            .header("origin", base)
+            .body(body)
+    } else if method != Method::GET {
+        request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", base)
+            .body(body)
+    } else {
+        request
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_and_server_function_has_a_row_and_behaves_as_it_says() {
     run_matrix(None).await;
@@ -697,6 +790,15 @@ async fn run_matrix(openfga_url: Option<&str>) {
         rest, rest_rows,
         "every REST route needs exactly one row in REST"
     );
+    let auth: BTreeSet<(String, String)> = server::auth::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let auth_rows: BTreeSet<(String, String)> = AUTH
+        .iter()
+        .map(|r| (r.0.to_owned(), r.1.to_owned()))
+        .collect();
+    assert_eq!(auth, auth_rows, "every /auth route has a row");
     let fns: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(p, _)| p.to_owned())
         .collect();
@@ -720,6 +822,7 @@ async fn run_matrix(openfga_url: Option<&str>) {
         ("PALETTE_OIDC_CLIENT_SECRET", secret(PALETTE_CLIENT)),
         ("PALETTE_API_AUDIENCE", AUDIENCE.to_owned()),
         ("PALETTE_ADMINS", "user:admin".to_owned()),
+        ("PALETTE_METRICS_LISTEN", "127.0.0.1:0".to_owned()),
     ]
     .into_iter()
     .chain(openfga_url.map(|url| ("PALETTE_OPENFGA_URL", url.to_owned())))
@@ -737,6 +840,7 @@ async fn run_matrix(openfga_url: Option<&str>) {
     .await
     .unwrap();
     let engine = server.engine().clone();
+    let metrics = format!("http://{}/metrics", server.metrics_addr().unwrap());
     tokio::spawn(server.run(std::future::pending()));
     let blue = domain::EnvironmentName::parse("blue").unwrap();
     let system = Actor::system("test");
@@ -745,6 +849,9 @@ async fn run_matrix(openfga_url: Option<&str>) {
         ("operator", "operator"),
         ("approver", "approver"),
         ("owner", "owner"),
+        // The session columns' person, an owner too (a subject of its own:
+        // a person and a client may not share one).
+        ("erin", "owner"),
     ] {
         let grant = domain::access::Grant {
             relation: domain::access::Relation::parse(relation).unwrap(),
@@ -794,6 +901,7 @@ async fn run_matrix(openfga_url: Option<&str>) {
         .build()
         .unwrap();
     let mut failures = Vec::new();
+    let (mut cases, mut lists_checked) = (0, 0);
     for (column, who) in WHO.iter().enumerate() {
         let token = match *who {
             "anonymous" => None,
@@ -808,34 +916,115 @@ async fn run_matrix(openfga_url: Option<&str>) {
                     .await,
             ),
         };
-        for (method, _, path, body, expected) in REST.iter().chain(SERVER_FNS) {
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let mut request = http
-                .request(method.clone(), format!("{base}{path}"))
-                .header("accept", "application/json");
+        for row in REST.iter().chain(SERVER_FNS).chain(AUTH) {
+            let (method, _, path, _, expected) = row;
+            let mut request = request(&http, &base, row);
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
-            if body.starts_with('{') {
-                request = request
-                    .header("content-type", "application/json")
-                    .header("origin", &base)
-                    .body(*body);
-            } else if method == Method::POST {
-                request = request
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("origin", &base)
-                    .body(*body);
-            }
-            let status = request.send().await.unwrap().status().as_u16();
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
             if status != expected[column] {
                 failures.push(format!(
                     "{who:>9} {method} {path}: got {status}, expected {}",
                     expected[column]
                 ));
+                continue;
             }
+            // Lists name only what the principal may view.
+            if status == 200 && *method == "get" && list_field(path).is_some() {
+                let body = response.json::<serde_json::Value>().await.ok();
+                if let (Some(names), Some(allowed)) =
+                    (body.and_then(|b| listed(path, &b)), may_list(who))
+                {
+                    lists_checked += 1;
+                    // The admin sees every environment (and lists what
+                    // exists: promotions and jobs of some of them).
+                    let fits = match (*who, *path) {
+                        ("admin", "/api/v1/environments") => names.is_superset(&allowed),
+                        ("admin", _) => true,
+                        _ => names.is_subset(&allowed),
+                    };
+                    if !fits
+                        || (*path == "/api/v1/environments" && *who != "admin" && names != allowed)
+                    {
+                        failures.push(format!(
+                            "{who:>9} GET {path} lists {names:?}, may list {allowed:?}"
+                        ));
+                    }
+                }
+            }
+            cases += 1;
+        }
+        // Metrics: never on the public listener; on their own, for anyone
+        // who can reach it (it is not routed through Traefik).
+        let mut public = http.get(format!("{base}/metrics"));
+        let mut private = http.get(&metrics);
+        if let Some(token) = &token {
+            public = public.bearer_auth(token);
+            private = private.bearer_auth(token);
+        }
+        for (what, request, expected) in [("public", public, 404), ("metrics", private, 200)] {
+            let status = request.send().await.unwrap().status().as_u16();
+            if status != expected {
+                failures.push(format!("{who:>9} GET /metrics on the {what} listener: got {status}, expected {expected}"));
+            }
+            cases += 1;
         }
     }
+
+    // The owner again, as a browser session logged in through the
+    // provider. Without the anti-CSRF token every change is refused (403)
+    // and reads answer as for the owner's token; with it, everything answers
+    // as for the owner's token (logout, the last row, ends the session).
+    let owner = WHO.iter().position(|w| *w == "owner").unwrap();
+    let browser = crate::browser::Browser::new();
+    crate::browser::log_in(&browser, &base, &provider.issuer, "/", "erin").await;
+    let csrf = crate::browser::csrf_token(&browser, &base).await;
+    for with_token in [false, true] {
+        for row in REST.iter().chain(SERVER_FNS).chain(AUTH) {
+            let (method, _, path, _, expected) = row;
+            let mut request = request(&browser.http, &base, row);
+            if with_token {
+                request = request.header("x-csrf-token", &csrf);
+            }
+            let expected = if with_token || method.eq_ignore_ascii_case("get") {
+                expected[owner]
+            } else {
+                403
+            };
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let column = if with_token {
+                "session+csrf"
+            } else {
+                "session"
+            };
+            if status != expected {
+                failures.push(format!(
+                    "{column:>12} {method} {path}: got {status}, expected {expected}"
+                ));
+                continue;
+            }
+            if status == 200 && *method == "get" && list_field(path).is_some() {
+                let names = response
+                    .json::<serde_json::Value>()
+                    .await
+                    .ok()
+                    .and_then(|b| listed(path, &b));
+                if let (Some(names), Some(allowed)) = (names, may_list("erin")) {
+                    lists_checked += 1;
+                    if !names.is_subset(&allowed) {
+                        failures.push(format!(
+                            "{column:>12} GET {path} lists {names:?}, may list {allowed:?}"
+                        ));
+                    }
+                }
+            }
+            cases += 1;
+        }
+    }
+    eprintln!("route matrix: {cases} cases, {lists_checked} list bodies checked");
     assert!(
         failures.is_empty(),
         "route matrix mismatches:\n{}",

@@ -52,7 +52,7 @@ pub(super) struct Claims {
     iss: Option<String>,
     sub: Option<String>,
     aud: Option<Audience>,
-    exp: Option<i64>,
+    pub(super) exp: Option<i64>,
     nbf: Option<i64>,
     client_id: Option<String>,
     #[serde(default)]

@@ -61,6 +61,7 @@ pub struct Verifier {
     audience: String,
     introspection: Option<IntrospectionConfig>,
     keys: jwks::KeyCache,
+    answers: introspect::AnswerCache,
     /// Machine clients this process has recorded, with the groups their
     /// token carried then.
     seen: Mutex<HashSet<(String, Option<Vec<String>>)>>,
@@ -77,6 +78,7 @@ impl Verifier {
             audience,
             introspection,
             keys: jwks::KeyCache::default(),
+            answers: introspect::AnswerCache::default(),
             seen: Mutex::new(HashSet::new()),
         }
     }

@@ -34,6 +34,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("oidc_introspection_client_id", "palette-introspect"),
     ("oidc_introspection_client_secret", "introspect-hunter2"),
+    ("oidc_introspection_cache_secs", "30"),
     ("session_idle_secs", "600"),
     ("session_absolute_secs", "86400"),
     ("admins", "user:alice,group:ops"),
