@@ -20,8 +20,12 @@ const MAX_ANSWERS: usize = 10_000;
 /// refused at most `cache_secs` later; 0 keeps nothing.
 #[derive(Debug, Default)]
 pub(super) struct AnswerCache {
-    answers: Mutex<HashMap<[u8; 32], (Option<Principal>, i64)>>,
+    answers: Mutex<HashMap<[u8; 32], Kept>>,
 }
+
+/// An answer (the principal, or none for an inactive token) and until when
+/// it holds (Unix seconds).
+type Kept = (Option<Principal>, i64);
 
 impl AnswerCache {
     fn get(&self, key: &[u8; 32], now: i64) -> Option<Option<Principal>> {
