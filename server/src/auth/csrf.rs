@@ -37,9 +37,11 @@ pub async fn protect(
         return next.run(request).await;
     }
     let is_api = request.uri().path().starts_with("/api/");
+    let reference = crate::request_id::of(&request);
     if !same_origin(request.headers(), &auth.public_base) {
         return refuse(
             is_api,
+            reference.as_deref(),
             "the request did not come from Palette's own pages (Origin check failed)",
         );
     }
@@ -59,6 +61,7 @@ pub async fn protect(
     if !valid {
         return refuse(
             is_api,
+            reference.as_deref(),
             "the form has expired or did not come from this session (CSRF token check failed)",
         );
     }
@@ -135,14 +138,20 @@ async fn form_token(request: Request) -> Result<(Request, Option<String>), Respo
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
-fn refuse(is_api: bool, reason: &str) -> Response {
+fn refuse(is_api: bool, reference: Option<&str>, reason: &str) -> Response {
     tracing::warn!(%reason, "state-changing request refused");
     if is_api {
         return api_error(domain::ErrorCode::Csrf, reason);
     }
+    let reference = reference.map_or_else(String::new, |id| {
+        format!(
+            "<p class=\"muted\">Reference: <code>{}</code></p>",
+            pages::escape(id)
+        )
+    });
     let body = format!(
         "<h1>Request refused</h1><p role=\"alert\">{}</p><p>Go back, reload the page and try again.</p>\
-         <p><a href=\"/\">Back to Palette</a></p>",
+         {reference}<p><a href=\"/\">Back to Palette</a></p>",
         pages::escape(reason)
     );
     (

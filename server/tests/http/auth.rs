@@ -815,6 +815,16 @@ async fn state_changing_requests_need_the_origin_and_the_csrf_token() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN, "wrong token");
+    // The refusal page names the request, as the response header does.
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(&format!("Reference: <code>{id}</code>")),
+        "{html}"
+    );
     let response = logout()
         .header("origin", "https://evil.example")
         .form(&[("_csrf", token.as_str())])
