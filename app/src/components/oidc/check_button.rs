@@ -10,7 +10,8 @@ use crate::session::CsrfField;
 #[component]
 pub fn CheckButton(#[prop(into)] env: String) -> impl IntoView {
     let action = ServerAction::<RequestOidcCheck>::new();
-    let label = format!("Check the OIDC endpoint of {env} now");
+    // The accessible name starts with the visible text (WCAG 2.5.3).
+    let label = format!("Check OIDC of {env} now");
     view! {
         <ActionForm action=action attr:class="check-form">
             <CsrfField />
