@@ -1,5 +1,6 @@
 //! CSRF protection for every state-changing browser request, Leptos server
-//! functions included: the `Origin` (or `Referer`) must be Palette's own,
+//! functions included: the `Origin` (or `Referer`) must be Palette's own
+//! (the public URL's; without one, the origin a trusted proxy forwarded),
 //! and the request must carry the session's anti-CSRF token, as the
 //! `x-csrf-token` header or a `_csrf` form field. Requests that authenticate
 //! with a bearer token carry no ambient credentials and are exempt.
@@ -15,6 +16,7 @@ use tower_sessions::Session;
 use super::challenge::token_from;
 use super::{pages, Auth, CSRF_KEY};
 use crate::error::api_error;
+use crate::forwarded::ForwardedOrigin;
 
 const MAX_FORM_BYTES: usize = 1 << 20;
 
@@ -35,10 +37,12 @@ pub async fn protect(
         return next.run(request).await;
     }
     let is_api = request.uri().path().starts_with("/api/");
-    if !same_origin(request.headers(), &auth.public_base) {
+    let origin = auth.origin_for(request.extensions().get::<ForwardedOrigin>());
+    if !same_origin(request.headers(), origin) {
         return refuse(
             is_api,
             "the request did not come from Palette's own pages (Origin check failed)",
+            &auth.base,
         );
     }
     let expected = session
@@ -60,6 +64,7 @@ pub async fn protect(
         return refuse(
             is_api,
             "the form has expired or did not come from this session (CSRF token check failed)",
+            &auth.base,
         );
     }
     next.run(request).await
@@ -135,19 +140,20 @@ async fn form_token(request: Request) -> Result<(Request, Option<String>), Respo
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
-fn refuse(is_api: bool, reason: &str) -> Response {
+fn refuse(is_api: bool, reason: &str, base: &str) -> Response {
     tracing::warn!(%reason, "state-changing request refused");
     if is_api {
         return api_error(domain::ErrorCode::Csrf, reason);
     }
     let body = format!(
         "<h1>Request refused</h1><p role=\"alert\">{}</p><p>Go back, reload the page and try again.</p>\
-         <p><a href=\"/\">Back to Palette</a></p>",
-        pages::escape(reason)
+         <p><a href=\"{base}/\">Back to Palette</a></p>",
+        pages::escape(reason),
+        base = pages::escape(base),
     );
     (
         StatusCode::FORBIDDEN,
-        Html(pages::page("Request refused", &body)),
+        Html(pages::page("Request refused", &body, &format!("{base}/"))),
     )
         .into_response()
 }

@@ -5,8 +5,9 @@
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
 use domain::user::{UserKind, UserProfile};
-use engine::Engine;
+use engine::{Actor, Engine};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -22,7 +23,7 @@ pub const DEV_USERS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// The picker page.
-pub async fn picker(session: &Session, return_to: &str) -> Response {
+pub async fn picker(session: &Session, return_to: &str, base: &str) -> Response {
     let csrf = match session.get::<String>(CSRF_KEY).await.ok().flatten() {
         Some(token) => token,
         None => {
@@ -47,13 +48,14 @@ pub async fn picker(session: &Session, return_to: &str) -> Response {
     let body = format!(
         "<h1>Dev login</h1><p class=\"muted\">No OpenID Provider is configured, so you can act as \
          any of these seeded users. This only works on a loopback address.</p>\
-         <form method=\"post\" action=\"/auth/dev-login\">\
+         <form method=\"post\" action=\"{base}/auth/dev-login\">\
          <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"return_to\" value=\"{return_to}\"><ul>{users}</ul></form>",
         csrf = pages::escape(&csrf),
         return_to = pages::escape(return_to),
+        base = pages::escape(base),
     );
-    Html(pages::page("Dev login", &body)).into_response()
+    Html(pages::page("Dev login", &body, &format!("{base}/"))).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +69,7 @@ pub async fn login(
     State(auth): State<Auth>,
     State(engine): State<Engine>,
     session: Session,
+    via: Option<Extension<Actor>>,
     Form(form): Form<DevLoginForm>,
 ) -> Response {
     if !auth.is_dev() {
@@ -79,6 +82,7 @@ pub async fn login(
             "There is no such dev user.",
             "Pick one of the listed users.",
             &return_to,
+            &auth.base,
         );
     };
     let profile = UserProfile {
@@ -97,8 +101,9 @@ pub async fn login(
         id_token: None,
         login_at: now_secs(),
     };
-    match super::login::establish(&engine, &session, &profile, user).await {
-        Ok(()) => Redirect::to(&return_to).into_response(),
+    let via = via.as_ref().map(|Extension(actor)| actor);
+    match super::login::establish(&engine, &session, &profile, user, via, &auth.base).await {
+        Ok(()) => Redirect::to(&auth.at(&return_to)).into_response(),
         Err(response) => response,
     }
 }

@@ -5,8 +5,9 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
 use domain::user::{UserKind, UserProfile};
-use engine::Engine;
+use engine::{Actor, Engine};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -17,14 +18,14 @@ use super::{
 };
 
 /// A login failure as a page: what happened, and a way to try again.
-pub fn failure_page(err: &LoginError, return_to: &str) -> Response {
+pub fn failure_page(err: &LoginError, return_to: &str, base: &str) -> Response {
     let status = match err {
         LoginError::Unreachable(_) => StatusCode::BAD_GATEWAY,
         LoginError::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
     tracing::warn!(error = %err, detail = %err.detail(), "login failed");
-    pages::failure(status, &err.to_string(), &err.detail(), return_to)
+    pages::failure(status, &err.to_string(), &err.detail(), return_to, base)
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,18 +47,18 @@ pub async fn login(
         .flatten()
         .is_some()
     {
-        return Redirect::to(&return_to).into_response();
+        return Redirect::to(&auth.at(&return_to)).into_response();
     }
     let provider = match &auth.login {
-        Login::Dev => return super::dev::picker(&session, &return_to).await,
+        Login::Dev => return super::dev::picker(&session, &return_to, &auth.base).await,
         Login::Oidc(provider) => provider.clone(),
     };
     match provider.start(return_to.clone()).await {
         Ok((url, flow)) => match session.insert(FLOW_KEY, &flow).await {
             Ok(()) => Redirect::to(&url).into_response(),
-            Err(e) => failure_page(&LoginError::Internal(e.to_string()), &return_to),
+            Err(e) => failure_page(&LoginError::Internal(e.to_string()), &return_to, &auth.base),
         },
-        Err(err) => failure_page(&err, &return_to),
+        Err(err) => failure_page(&err, &return_to, &auth.base),
     }
 }
 
@@ -74,6 +75,7 @@ pub async fn callback(
     State(auth): State<Auth>,
     State(engine): State<Engine>,
     session: Session,
+    via: Option<Extension<Actor>>,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Login::Oidc(provider) = &auth.login else {
@@ -89,31 +91,32 @@ pub async fn callback(
             Some(description) => format!("{error} ({description})"),
             None => error,
         };
-        return failure_page(&LoginError::Provider(what), &return_to);
+        return failure_page(&LoginError::Provider(what), &return_to, &auth.base);
     }
     let Some(flow) = flow else {
-        return failure_page(&LoginError::NoFlow, &return_to);
+        return failure_page(&LoginError::NoFlow, &return_to, &auth.base);
     };
     let state_ok = query.state.as_deref().is_some_and(|s| {
         use subtle::ConstantTimeEq;
         bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
     });
     if !state_ok {
-        return failure_page(&LoginError::StateMismatch, &return_to);
+        return failure_page(&LoginError::StateMismatch, &return_to, &auth.base);
     }
     let Some(code) = query.code else {
         let err = LoginError::Exchange("the response has no code".to_owned());
-        return failure_page(&err, &return_to);
+        return failure_page(&err, &return_to, &auth.base);
     };
     match provider.finish(flow, code).await {
         Ok(identity) => {
             let (profile, user) = person(identity);
-            match establish(&engine, &session, &profile, user).await {
-                Ok(()) => Redirect::to(&return_to).into_response(),
+            let via = via.as_ref().map(|Extension(actor)| actor);
+            match establish(&engine, &session, &profile, user, via, &auth.base).await {
+                Ok(()) => Redirect::to(&auth.at(&return_to)).into_response(),
                 Err(response) => response,
             }
         }
-        Err(err) => failure_page(&err, &return_to),
+        Err(err) => failure_page(&err, &return_to, &auth.base),
     }
 }
 
@@ -147,10 +150,14 @@ pub async fn establish(
     session: &Session,
     profile: &UserProfile,
     user: SessionUser,
+    via: Option<&Actor>,
+    base: &str,
 ) -> Result<(), Response> {
-    let fail = |e: String| failure_page(&LoginError::Internal(e), "/");
+    let fail = |e: String| failure_page(&LoginError::Internal(e), "/", base);
+    let request_id = via.and_then(|a| a.request_id.as_deref());
+    let client = via.and_then(|a| a.client.as_deref());
     engine
-        .record_login(profile, None)
+        .record_login(profile, request_id, client)
         .await
         .map_err(|e| fail(e.to_string()))?;
     session.cycle_id().await.map_err(|e| fail(e.to_string()))?;
@@ -174,16 +181,16 @@ pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
         tracing::error!(error = %e, "cannot end the session");
     }
     let (Login::Oidc(provider), Some(user)) = (&auth.login, user) else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     let Ok(discovered) = provider.discovered(false).await else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     let Some(endpoint) = &discovered.end_session_endpoint else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     let Ok(mut url) = openidconnect::url::Url::parse(endpoint) else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     {
         let mut query = url.query_pairs_mut();

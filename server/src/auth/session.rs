@@ -12,6 +12,11 @@ pub const COOKIE_NAME: &str = "palette_session";
 /// browser refuse it unless Secure, `Path=/` and without `Domain`, so no
 /// sibling subdomain can plant or shadow it.
 pub const SECURE_COOKIE_NAME: &str = "__Host-palette_session";
+/// The cookie's name when it is `Secure` under a path prefix: `__Host-`
+/// requires `Path=/`, which would send the session to every other
+/// application on the host; `__Secure-` keeps `Secure` required and allows
+/// `Path=<prefix>`.
+pub const SECURE_PREFIXED_COOKIE_NAME: &str = "__Secure-palette_session";
 /// When the session last saw a request (Unix seconds): rewritten now and
 /// then so that the idle expiry slides.
 pub const SEEN_KEY: &str = "palette.seen";
