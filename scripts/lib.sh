@@ -77,10 +77,11 @@ ensure_e2e() {
 # /var/tmp/palette-servers; see scripts/servers). Needs Go.
 ensure_servers() {
   if ! command -v go >/dev/null 2>&1; then
-    echo "The tests need Go to build the real OpenFGA server (scripts/servers)" >&2
+    echo "The tests need Go to build the real OpenFGA and Traefik servers (scripts/servers)" >&2
     exit 1
   fi
   "$ROOT/scripts/servers" openfga
+  "$ROOT/scripts/servers" traefik
 }
 
 # The real terraform (or tofu) the runner's contract tests also run against

@@ -4,6 +4,7 @@
 //! Server functions are thin: they take the request's context, call one
 //! engine method and map its error. Rules live in the engine.
 
+pub mod base;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -15,6 +16,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::base::{base_path, prefixed};
 use components::layout::Layout;
 use pages::access::AccessPage;
 use pages::audit::AuditPage;
@@ -39,8 +41,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta name="palette-base" content=base_path() />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options root=base_path() />
                 <MetaTags />
             </head>
             <body>
@@ -53,28 +56,41 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Under PALETTE_PATH_PREFIX the router matches below it; at the root it
+    // has no base at all (an empty one would put an empty segment into the
+    // generated route list).
+    let base = base_path();
+    let router = if base.is_empty() {
+        view! { <Router><Layout><AppRoutes /></Layout></Router> }.into_any()
+    } else {
+        view! { <Router base=base><Layout><AppRoutes /></Layout></Router> }.into_any()
+    };
     view! {
-        <Stylesheet id="palette" href="/pkg/palette.css" />
+        <Stylesheet id="palette" href=prefixed("/pkg/palette.css") />
         <Title formatter=|title: String| {
             if title.is_empty() { "Palette".to_owned() } else { format!("{title} · Palette") }
         } />
-        <Router>
-            <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=EnvironmentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/promotions") view=PromotionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/promotions/:id") view=PromotionPage ssr=SsrMode::Async />
-                    <Route path=path!("/releases") view=ReleasesPage ssr=SsrMode::Async />
-                    <Route path=path!("/releases/matrix") view=ReleaseMatrixPage ssr=SsrMode::Async />
-                    <Route path=path!("/oidc") view=OidcPage ssr=SsrMode::Async />
-                    <Route path=path!("/environments/new") view=NewEnvironmentPage ssr=SsrMode::Async />
-                    <Route path=path!("/environments/:name") view=EnvironmentPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
-                </Routes>
-            </Layout>
-        </Router>
+        {router}
+    }
+}
+
+/// The pages, by path (below the router's base).
+#[component]
+fn AppRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=NotFound>
+            <Route path=path!("") view=EnvironmentsPage ssr=SsrMode::Async />
+            <Route path=path!("/promotions") view=PromotionsPage ssr=SsrMode::Async />
+            <Route path=path!("/promotions/:id") view=PromotionPage ssr=SsrMode::Async />
+            <Route path=path!("/releases") view=ReleasesPage ssr=SsrMode::Async />
+            <Route path=path!("/releases/matrix") view=ReleaseMatrixPage ssr=SsrMode::Async />
+            <Route path=path!("/oidc") view=OidcPage ssr=SsrMode::Async />
+            <Route path=path!("/environments/new") view=NewEnvironmentPage ssr=SsrMode::Async />
+            <Route path=path!("/environments/:name") view=EnvironmentPage ssr=SsrMode::Async />
+            <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
+            <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
+            <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+            <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
+        </Routes>
     }
 }

@@ -27,6 +27,10 @@ pub struct AuditRecord {
     pub reason: Option<String>,
     /// The request that carried the action.
     pub request_id: Option<String>,
+    /// The address of the client that sent it: the connection's peer, or
+    /// the address a trusted proxy (`PALETTE_TRUSTED_PROXIES`) forwarded.
+    /// None for Palette's own actions.
+    pub client: Option<String>,
 }
 
 /// Which audit events to list, newest first.

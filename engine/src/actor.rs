@@ -11,6 +11,9 @@ pub struct Actor {
     pub principal: String,
     /// The request that carried the action, for the audit log.
     pub request_id: Option<String>,
+    /// The client's address (the peer's, or the one a trusted proxy
+    /// forwarded), for the audit log.
+    pub client: Option<String>,
 }
 
 impl Actor {
@@ -18,6 +21,7 @@ impl Actor {
         Self {
             principal: format!("user:{subject}"),
             request_id: None,
+            client: None,
         }
     }
 
@@ -25,6 +29,7 @@ impl Actor {
         Self {
             principal: format!("system:{component}"),
             request_id: None,
+            client: None,
         }
     }
 
@@ -32,6 +37,7 @@ impl Actor {
         Self {
             principal: "anonymous".to_owned(),
             request_id: None,
+            client: None,
         }
     }
 
@@ -43,6 +49,12 @@ impl Actor {
 
     pub fn is_anonymous(&self) -> bool {
         self.principal == "anonymous"
+    }
+
+    #[must_use]
+    pub fn with_client(mut self, client: Option<String>) -> Self {
+        self.client = client;
+        self
     }
 
     #[must_use]

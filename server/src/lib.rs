@@ -3,7 +3,8 @@
 //! tests can start the same server on port 0.
 //!
 //! Modules, each importing only those above it:
-//! - `error`, `request_id`: leaves (the JSON error response; the request id);
+//! - `error`, `request_id`, `forwarded`: leaves (the JSON error response;
+//!   the request id; the client's address behind trusted proxies);
 //! - `config`, `telemetry`: settings and logging;
 //! - `metrics`: the prometheus-client registry (no axum);
 //! - `auth`: login, sessions, bearer tokens, CSRF, as routes and middleware
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod forwarded;
 pub mod http;
 pub mod metrics;
 pub mod request_id;
@@ -197,7 +199,7 @@ impl Server {
                 groups: Vec::new(),
             };
             // Only so that the access page can name it: never a reason not to start.
-            if let Err(e) = engine.record_login(&profile, None).await {
+            if let Err(e) = engine.record_login(&profile, None, None).await {
                 tracing::warn!(error = %e, "cannot record the demo CI principal");
             }
         }

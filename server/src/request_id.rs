@@ -24,13 +24,24 @@ const SECRET_PARAMS: &[&str] = &[
     "_csrf",
 ];
 
-/// The tracing span of one request; every log line inside carries its id.
+/// The tracing span of one request; every log line inside carries its id
+/// (and `client`, the client's address, recorded by the router once known).
 /// The URI is logged with the values of secret parameters masked.
 pub fn span<B>(request: &Request<B>) -> tracing::Span {
     let id = of(request);
     let id = id.as_deref().unwrap_or("-");
-    let uri = loggable_uri(request.uri());
-    tracing::info_span!("request", request_id = %id, method = %request.method(), uri = %uri)
+    // Under a path prefix the nested router sees the path without it.
+    let uri = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| loggable_uri(request.uri()), |o| loggable_uri(&o.0));
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        client = tracing::field::Empty,
+        method = %request.method(),
+        uri = %uri
+    )
 }
 
 /// The id of the request being served, from its headers: at most

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::components::form::ActionForm;
 use domain::environment::default_issuer;
 use domain::{EnvironmentName, Layer, Manifest, Tier, ValidationError};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::server_fns::environments::CreateEnvironment;

@@ -2,7 +2,7 @@
 //! JavaScript. They are shown to those the engine says may use them; the
 //! engine checks again when they are used.
 
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::server_fns::environment_ops::{

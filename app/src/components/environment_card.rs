@@ -2,6 +2,7 @@ use domain::colour::css_colour;
 use domain::EnvironmentSummary;
 use leptos::prelude::*;
 
+use crate::base::prefixed;
 use crate::components::oidc::OidcBadge;
 
 /// One environment as a card drawn in its colour.
@@ -13,7 +14,7 @@ pub fn EnvironmentCard(env: EnvironmentSummary) -> impl IntoView {
     view! {
         <li class="env-card" style:--env-colour=colour data-environment=env.name.to_string()>
             <div class="env-card-head">
-                <h2><a href=format!("/environments/{}", env.name)>{env.name.to_string()}</a></h2>
+                <h2><a href=prefixed(&format!("/environments/{}", env.name))>{env.name.to_string()}</a></h2>
                 <span class=format!("status status-{status}")>{status}</span>
             </div>
             <p class="purpose">{env.purpose.clone()}</p>

@@ -36,8 +36,9 @@ mod browser {
             return;
         }
         let after = lines.with_untracked(|l| l.last().map_or(0, |l| l.seq));
-        let Ok(source) = EventSource::new(&format!("/api/v1/jobs/{id}/events?after={after}"))
-        else {
+        let Ok(source) = EventSource::new(&crate::base::prefixed(&format!(
+            "/api/v1/jobs/{id}/events?after={after}"
+        ))) else {
             return;
         };
         let event = |name: &str, ev: &MessageEvent| {

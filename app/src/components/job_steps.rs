@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::base::prefixed;
 use crate::components::time::format_duration;
 use domain::job::{JobDetail, Phase, Step, StepStatus};
 
@@ -41,7 +42,7 @@ pub fn JobSteps(
                         <tr data-step=position data-layer=s.layer.clone() data-status=s.status.as_str()
                             class:selected=is_selected>
                             <th scope="row">
-                                <a href=format!("/jobs/{job}?step={position}")>{format!("{} {}", s.layer, s.phase)}</a>
+                                <a href=prefixed(&format!("/jobs/{job}?step={position}"))>{format!("{} {}", s.layer, s.phase)}</a>
                             </th>
                             <td><span class=format!("status status-{}", s.status)>{s.status.as_str()}</span></td>
                             <td>{duration(s, None)}</td>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use crate::base::{prefixed, within};
 use crate::session::{use_session, CsrfField};
 
 const NAV: &[(&str, &str)] = &[
@@ -27,11 +28,11 @@ fn Account() -> impl IntoView {
                     <span class="muted">"Signed in as "</span>
                     <strong data-testid="current-user">{user.display_name}</strong>
                 </span>
-                <form method="post" action="/auth/logout">
+                <form method="post" action=prefixed("/auth/logout")>
                     <CsrfField />
                     <button type="submit" class="link">"Log out"</button>
                 </form>
-                <form method="post" action="/auth/logout">
+                <form method="post" action=prefixed("/auth/logout")>
                     <CsrfField />
                     <input type="hidden" name="everywhere" value="1" />
                     <button type="submit" class="link" title="End every session of yours, in every browser">"Log out everywhere"</button>
@@ -41,8 +42,8 @@ fn Account() -> impl IntoView {
         .into_any(),
         None => {
             let href = move || {
-                let here = location.pathname.get();
-                format!("/auth/login?return_to={}", encode_path(&here))
+                let here = within(&location.pathname.get());
+                prefixed(&format!("/auth/login?return_to={}", encode_path(&here)))
             };
             view! { <div class="account"><a class="button" href=href rel="external">"Log in"</a></div> }.into_any()
         }
@@ -75,7 +76,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </div>
         </Show>
         <header class="topbar">
-            <a class="brand" href="/">
+            <a class="brand" href=prefixed("/")>
                 <span class="brand-mark" aria-hidden="true"></span>
                 "Palette"
             </a>
@@ -83,7 +84,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <ul>
                     {NAV
                         .iter()
-                        .map(|(href, label)| view! { <li><A href=*href exact=true>{*label}</A></li> })
+                        .map(|(href, label)| view! { <li><A href=prefixed(href) exact=true>{*label}</A></li> })
                         .collect_view()}
                 </ul>
             </nav>

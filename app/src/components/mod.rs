@@ -1,6 +1,7 @@
 pub mod create_form;
 pub mod environment_actions;
 pub mod environment_card;
+pub mod form;
 pub mod job_live;
 pub mod job_steps;
 pub mod layout;

@@ -5,11 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 
 use domain::EnvironmentSummary;
 
+use crate::base::prefixed;
 use crate::components::promotion::{ActionError, DiffTable, Warnings};
 use crate::server_fns::promotions::{preview_promotion, OpenPromotion};
 use crate::session::CsrfField;
@@ -64,7 +65,7 @@ pub fn NewPromotion(
     view! {
         <section class="new-promotion" id="new" aria-labelledby="new-promotion-title">
             <h2 id="new-promotion-title">"New promotion"</h2>
-            <form method="get" action="/promotions#new" class="promotion-choice">
+            <form method="get" action=prefixed("/promotions#new") class="promotion-choice">
                 <div class="field">
                     <label for="promo-source">"From (source)"</label>
                     {source}

@@ -2,7 +2,7 @@
 //! JavaScript. The engine's `actions` say which are shown; the engine
 //! checks again when one is used.
 
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

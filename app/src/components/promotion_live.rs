@@ -87,7 +87,10 @@ mod browser {
         shown: StoredValue<Option<PromotionDetail>>,
         refresh: RwSignal<u64>,
     ) -> Option<EventSource> {
-        let source = EventSource::new(&format!("/api/v1/promotions/{id}/events")).ok()?;
+        let source = EventSource::new(&crate::base::prefixed(&format!(
+            "/api/v1/promotions/{id}/events"
+        )))
+        .ok()?;
         let changed = move |detail: &PromotionDetail| {
             if shown.get_value().as_ref() != Some(detail) {
                 refresh.update(|n| *n += 1);

@@ -2,7 +2,7 @@
 //! that quarantines one, for those who may. Plain forms: they work without
 //! JavaScript, and a refused post comes back with what was typed.
 
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

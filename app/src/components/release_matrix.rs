@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use domain::{ChannelRelease, MatrixCell, MatrixEnvironment, MatrixRow, ReleaseMatrix};
 
+use crate::base::prefixed;
 use crate::components::promotion::revision_text;
 use crate::pages::jobs::query_string;
 
@@ -74,14 +75,14 @@ fn EnvironmentHead(env: MatrixEnvironment) -> impl IntoView {
     let name = env.name.to_string();
     let promote = env.can_promote.then(|| {
         view! {
-            <a class="promote" href=promote_href(&env)>
+            <a class="promote" href=prefixed(&promote_href(&env))>
                 "Promote"<span class="visually-hidden">{format!(" into {name}")}</span>
             </a>
         }
     });
     view! {
         <th scope="col" class="environment" data-environment=name.clone()>
-            <a class="env-name" href=format!("/environments/{name}")>{name.clone()}</a>
+            <a class="env-name" href=prefixed(&format!("/environments/{name}"))>{name.clone()}</a>
             <span class="env-meta">
                 {env.tier.as_str()}" · "<code>{env.channel.to_string()}</code>
             </span>
@@ -201,7 +202,7 @@ fn Newest(releases: Vec<ChannelRelease>) -> impl IntoView {
             {releases.into_iter().map(|r| view! {
                 <li data-channel=r.channel.clone()>
                     <code>{r.channel.clone()}</code>" "
-                    <a href=release_href(r.release) aria-label=format!("revision {} on {}", r.revision, r.channel)>
+                    <a href=prefixed(&release_href(r.release)) aria-label=format!("revision {} on {}", r.revision, r.channel)>
                         {r.revision}
                     </a>
                     {r.quarantined.then(|| view! { " "<span class="marker marker-quarantined">"quarantined"</span> })}

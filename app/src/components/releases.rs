@@ -2,12 +2,13 @@
 //! those who may change it), what was deployed, and the revisions held out
 //! after a rollback. The forms work without JavaScript.
 
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use domain::{Deployment, EnvironmentReleases, Hold, PromotionPolicy, ValidationError};
 
+use crate::base::prefixed;
 use crate::components::promotion::{revision_text, short_hash, ActionError};
 use crate::components::time::format_ms;
 use crate::server_fns::promotions::{LiftHold, SetPromotionPolicy};
@@ -22,7 +23,7 @@ pub fn PolicyFacts(policy: PromotionPolicy) -> impl IntoView {
             <dt>"Roll back on failure"</dt><dd>{if policy.auto_rollback { "yes" } else { "no: a person decides" }}</dd>
             <dt>"Promoted from"</dt>
             <dd data-testid="policy-upstream">{match policy.upstream {
-                Some(up) => view! { <a href=format!("/environments/{up}")>{up.to_string()}</a> }.into_any(),
+                Some(up) => view! { <a href=prefixed(&format!("/environments/{up}"))>{up.to_string()}</a> }.into_any(),
                 None => view! { "no upstream environment" }.into_any(),
             }}</dd>
             <dt>"Auto-deploy"</dt>
@@ -67,7 +68,7 @@ pub fn Releases(
     view! {
         <section class="releases" aria-labelledby="releases-title">
             <h2 id="releases-title">"Releases"</h2>
-            <p><a href=format!("/promotions?environment={env}")>"Promotions of "{env.clone()}</a></p>
+            <p><a href=prefixed(&format!("/promotions?environment={env}"))>"Promotions of "{env.clone()}</a></p>
             <h3>"Promotion policy"</h3>
             {policy}
             <h3>"Deployments"</h3>
@@ -104,8 +105,8 @@ fn DeploymentTable(env: String, deployments: Vec<Deployment>) -> impl IntoView {
                         .collect::<Vec<_>>()
                         .join(", ");
                     let via = match (d.promotion, d.job) {
-                        (Some(p), _) => view! { <a href=format!("/promotions/{p}")>{format!("promotion {p}")}</a> }.into_any(),
-                        (None, Some(j)) => view! { <a href=format!("/jobs/{j}")>{format!("job {j}")}</a> }.into_any(),
+                        (Some(p), _) => view! { <a href=prefixed(&format!("/promotions/{p}"))>{format!("promotion {p}")}</a> }.into_any(),
+                        (None, Some(j)) => view! { <a href=prefixed(&format!("/jobs/{j}"))>{format!("job {j}")}</a> }.into_any(),
                         (None, None) => ().into_any(),
                     };
                     view! {
@@ -165,7 +166,7 @@ fn HoldTable(
                             <td>{h.revision}</td>
                             <td>
                                 {h.reason.clone()}
-                                {h.promotion.map(|p| view! { " ("<a href=format!("/promotions/{p}")>{format!("promotion {p}")}</a>")" })}
+                                {h.promotion.map(|p| view! { " ("<a href=prefixed(&format!("/promotions/{p}"))>{format!("promotion {p}")}</a>")" })}
                             </td>
                             <td>{format_ms(h.at)}</td>
                             <td>{h.by.clone()}</td>

@@ -1,8 +1,9 @@
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::base::prefixed;
 use crate::server_fns::access::{
     explain_access, list_access, EndSessions, GrantAccess, RevokeAccess,
 };
@@ -54,7 +55,7 @@ pub fn AccessPage() -> impl IntoView {
         <Title text="Access" />
         <section class="page">
             <h1>"Access"</h1>
-            <form method="get" action="/access" class="inline-form">
+            <form method="get" action=prefixed("/access") class="inline-form">
                 <label for="access-env">"Environment"</label>
                 <Suspense fallback=|| view! { <select id="access-env" name="env" disabled=true></select> }>
                     {move || Suspend::new(async move {
@@ -99,7 +100,7 @@ pub fn AccessPage() -> impl IntoView {
                                     <button type="submit">"Grant"</button>
                                 </ActionForm>
                                 <h2>"Why?"</h2>
-                                <form method="get" action="/access" class="inline-form">
+                                <form method="get" action=prefixed("/access") class="inline-form">
                                     <input type="hidden" name="env" value=why_env />
                                     <label for="why-who">"Who"</label>
                                     <input id="why-who" type="text" name="who" placeholder="user:anne" required=true />

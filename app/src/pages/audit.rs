@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::base::prefixed;
 use crate::components::time::format_ms;
 use crate::pages::jobs::query_string;
 use crate::server_fns::audit::{list_audit, PAGE};
@@ -38,7 +39,7 @@ pub fn AuditPage() -> impl IntoView {
         <Title text="Audit" />
         <section class="page">
             <h1>"Audit"</h1>
-            <form method="get" action="/audit" class="inline-form filters" role="search">
+            <form method="get" action=prefixed("/audit") class="inline-form filters" role="search">
                 <label for="audit-env">"Environment"</label>
                 <input id="audit-env" name="environment" type="text" value=field("environment") placeholder="teal" />
                 <label for="audit-actor">"Actor"</label>
@@ -62,7 +63,7 @@ pub fn AuditPage() -> impl IntoView {
                                     ("since", field("since")),
                                     ("before", before.to_string()),
                                 ]);
-                                view! { <a class="older" href=format!("/audit?{q}")>"Older"</a> }
+                                view! { <a class="older" href=prefixed(&format!("/audit?{q}"))>"Older"</a> }
                             });
                             view! {
                                 {page.items.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}

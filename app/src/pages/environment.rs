@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::base::prefixed;
 use crate::components::environment_actions::EnvironmentActions;
 use crate::components::releases::Releases;
 use crate::components::time::format_ms;
@@ -69,7 +70,7 @@ pub fn EnvironmentPage() -> impl IntoView {
     view! {
         <Title text=name />
         <section class="page">
-            <p class="crumbs"><a href="/">"Environments"</a>" / "{name}</p>
+            <p class="crumbs"><a href=prefixed("/")>"Environments"</a>" / "{name}</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match env.await {
@@ -144,7 +145,7 @@ fn LayerRuns(layers: Vec<String>, runs: Vec<JobDetail>) -> impl IntoView {
                             <td><span class=format!("status status-{}", step.status)>{step.status.as_str()}</span>" "{step.phase.as_str()}</td>
                             <td>{step.finished_at.or(step.started_at).map(format_ms).unwrap_or_default()}</td>
                             <td>{plan.map(|p| format!("+{} ~{} -{}", p.add, p.change, p.destroy)).unwrap_or_else(|| "—".to_owned())}</td>
-                            <td><a href=format!("/jobs/{job}")>{format!("job {job}")}</a></td>
+                            <td><a href=prefixed(&format!("/jobs/{job}"))>{format!("job {job}")}</a></td>
                         }.into_any(),
                     }}
                 </tr>
@@ -191,13 +192,13 @@ fn RecentJobs(jobs: Vec<Job>, env: String) -> impl IntoView {
                 <ul class="job-list">
                     {jobs.into_iter().take(10).map(|j| view! {
                         <li>
-                            <a href=format!("/jobs/{}", j.id)>{format!("#{} {}", j.id, j.kind)}</a>" "
+                            <a href=prefixed(&format!("/jobs/{}", j.id))>{format!("#{} {}", j.id, j.kind)}</a>" "
                             <span class=format!("status status-{}", j.status)>{j.status.as_str()}</span>
                             <span class="muted">" "{format_ms(j.created_at)}" by "{j.actor.clone()}</span>
                         </li>
                     }).collect_view()}
                 </ul>
-                <p><a href=format!("/jobs?environment={env}")>"All jobs of "{env.clone()}</a></p>
+                <p><a href=prefixed(&format!("/jobs?environment={env}"))>"All jobs of "{env.clone()}</a></p>
             }.into_any()
         }}
     }

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::base::prefixed;
 use crate::components::environment_card::EnvironmentCard;
 use crate::server_fns::list_environments::list_environments;
 use crate::session::use_session;
@@ -35,10 +36,10 @@ pub fn EnvironmentsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>"Environments"</h1>
                 <div class="page-actions">
-                    <a href="/releases/matrix">"Release matrix"</a>
-                    <a class="button" href="/environments/new">"New environment"</a>
+                    <a href=prefixed("/releases/matrix")>"Release matrix"</a>
+                    <a class="button" href=prefixed("/environments/new")>"New environment"</a>
                 </div>
-                <form method="get" action="/" class="filter" role="search">
+                <form method="get" action=prefixed("/") class="filter" role="search">
                     <label for="env-filter">"Filter"</label>
                     <input
                         id="env-filter"
@@ -57,7 +58,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                         Err(err) => view! { <p class="error" role="alert">{err.0.message}</p> }.into_any(),
                         Ok(envs) if envs.is_empty() && !logged_in => view! {
                             <p class="notice">
-                                <a href="/auth/login?return_to=/" rel="external">"Log in"</a>
+                                <a href=prefixed("/auth/login?return_to=/") rel="external">"Log in"</a>
                                 " to see the environments you may view."
                             </p>
                         }.into_any(),

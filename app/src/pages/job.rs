@@ -1,8 +1,9 @@
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::base::prefixed;
 use crate::components::job_live::follow_job;
 use crate::components::job_steps::JobSteps;
 use crate::components::time::format_ms;
@@ -74,7 +75,7 @@ pub fn JobPage() -> impl IntoView {
     view! {
         <Title text=title />
         <section class="page">
-            <p class="crumbs"><a href="/jobs">"Jobs"</a>" / "{move || id().map(|i| i.to_string())}</p>
+            <p class="crumbs"><a href=prefixed("/jobs")>"Jobs"</a>" / "{move || id().map(|i| i.to_string())}</p>
             {action_error}
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -132,7 +133,7 @@ fn JobView(
         </div>
         <dl class="facts">
             <dt>"Environment"</dt>
-            <dd>{env.map(|e| view! { <a href=format!("/environments/{e}")>{e.clone()}</a> })}</dd>
+            <dd>{env.map(|e| view! { <a href=prefixed(&format!("/environments/{e}"))>{e.clone()}</a> })}</dd>
             <dt>"Asked by"</dt><dd>{move || job().actor}</dd>
             <dt>"Created"</dt><dd>{move || format_ms(job().created_at)}</dd>
             <dt>"Finished"</dt><dd>{move || job().finished_at.map(format_ms).unwrap_or_else(|| "—".to_owned())}</dd>
@@ -159,11 +160,11 @@ fn JobView(
         <JobSteps detail selected job=id />
         <h2>"Log"</h2>
         <nav class="step-filter" aria-label="Log of">
-            <a href=format!("/jobs/{id}") class:current=move || selected.get().is_none()>"All steps"</a>
+            <a href=prefixed(&format!("/jobs/{id}")) class:current=move || selected.get().is_none()>"All steps"</a>
             {move || detail.with(|d| d.steps.iter().map(|s| {
                 let position = s.position;
                 view! {
-                    <a href=format!("/jobs/{id}?step={position}") class:current=move || selected.get() == Some(position)>
+                    <a href=prefixed(&format!("/jobs/{id}?step={position}")) class:current=move || selected.get() == Some(position)>
                         {format!("{} {}", s.layer, s.phase)}
                     </a>
                 }

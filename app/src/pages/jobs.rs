@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use domain::job::{JobKind, JobQuery};
 
+use crate::base::prefixed;
 use crate::components::time::format_ms;
 use crate::server_fns::jobs::{list_jobs, PAGE};
 
@@ -59,7 +60,7 @@ pub fn JobsPage() -> impl IntoView {
         <Title text="Jobs" />
         <section class="page">
             <h1>"Jobs"</h1>
-            <form method="get" action="/jobs" class="inline-form filters" role="search">
+            <form method="get" action=prefixed("/jobs") class="inline-form filters" role="search">
                 <label for="jobs-env">"Environment"</label>
                 <input id="jobs-env" name="environment" type="text" value=field("environment") placeholder="teal" />
                 <label for="jobs-actor">"Actor"</label>
@@ -86,7 +87,7 @@ pub fn JobsPage() -> impl IntoView {
                                     ("since", field("since")),
                                     ("before", before.to_string()),
                                 ]);
-                                view! { <a class="older" href=format!("/jobs?{q}")>"Older"</a> }
+                                view! { <a class="older" href=prefixed(&format!("/jobs?{q}"))>"Older"</a> }
                             });
                             view! {
                                 {page.items.is_empty().then(|| view! { <p class="empty">"No jobs match."</p> })}
@@ -95,9 +96,9 @@ pub fn JobsPage() -> impl IntoView {
                                     <tbody>
                                         {page.items.into_iter().map(|j| view! {
                                             <tr data-job=j.id.0>
-                                                <td><a href=format!("/jobs/{}", j.id)>{format!("#{}", j.id)}</a></td>
+                                                <td><a href=prefixed(&format!("/jobs/{}", j.id))>{format!("#{}", j.id)}</a></td>
                                                 <td>{j.kind.as_str()}</td>
-                                                <td>{j.environment.clone().map(|e| view! { <a href=format!("/environments/{e}")>{e.clone()}</a> })}</td>
+                                                <td>{j.environment.clone().map(|e| view! { <a href=prefixed(&format!("/environments/{e}"))>{e.clone()}</a> })}</td>
                                                 <td><span class=format!("status status-{}", j.status)>{j.status.as_str()}</span></td>
                                                 <td>{j.actor.clone()}</td>
                                                 <td>{format_ms(j.created_at)}</td>

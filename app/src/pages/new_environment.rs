@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::base::prefixed;
 use crate::components::create_form::{CreateForm, Typed};
 use crate::server_fns::environments::{list_layers, CreateEnvironment};
 use crate::session::use_session;
@@ -33,10 +34,10 @@ pub fn NewEnvironmentPage() -> impl IntoView {
     view! {
         <Title text="New environment" />
         <section class="page narrow">
-            <p class="crumbs"><a href="/">"Environments"</a>" / new"</p>
+            <p class="crumbs"><a href=prefixed("/")>"Environments"</a>" / new"</p>
             <h1>"New environment"</h1>
             {(!logged_in).then(|| view! {
-                <p class="notice"><a href="/auth/login?return_to=/environments/new" rel="external">"Log in"</a>" to create an environment."</p>
+                <p class="notice"><a href=prefixed("/auth/login?return_to=/environments/new") rel="external">"Log in"</a>" to create an environment."</p>
             })}
             <Suspense fallback=|| view! { <p class="muted">"Loading the layers…"</p> }>
                 {move || {

@@ -1,3 +1,4 @@
+use crate::base::prefixed;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
         <Title text="Not found" />
         <section class="page">
             <h1>"Not found"</h1>
-            <p>"There is no page here. "<a href="/">"Back to the environments"</a></p>
+            <p>"There is no page here. "<a href=prefixed("/")>"Back to the environments"</a></p>
         </section>
     }
 }

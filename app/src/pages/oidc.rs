@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::base::prefixed;
 use crate::components::oidc::{ComparisonTable, LatencyChart, RuleMatrix, Window};
 use crate::server_fns::oidc::{compare_oidc, oidc_latency, oidc_overview};
 use crate::session::use_session;
@@ -73,7 +74,7 @@ pub fn OidcPage() -> impl IntoView {
                         Err(e) => view! { <p class="error" role="alert">{e.0.message}</p> }.into_any(),
                         Ok(o) if o.rows.is_empty() && !logged_in => view! {
                             <p class="notice">
-                                <a href="/auth/login?return_to=/oidc" rel="external">"Log in"</a>
+                                <a href=prefixed("/auth/login?return_to=/oidc") rel="external">"Log in"</a>
                                 " to see the checks of the environments you may view."
                             </p>
                         }.into_any(),
@@ -87,13 +88,13 @@ pub fn OidcPage() -> impl IntoView {
                             view! {
                                 <RuleMatrix overview=o />
                                 <h2 id="latency">"Latency"</h2>
-                                <form method="get" action="/oidc#latency" class="inline-form">
+                                <form method="get" action=prefixed("/oidc#latency") class="inline-form">
                                     <label for="latency-env">"Environment"</label>
                                     {env_select("latency-env", "env", &names, &env)}
                                     <button type="submit">"Show"</button>
                                 </form>
                                 <h2 id="compare">"Compare"</h2>
-                                <form method="get" action="/oidc#compare" class="inline-form">
+                                <form method="get" action=prefixed("/oidc#compare") class="inline-form">
                                     <label for="compare-a">"This"</label>
                                     {env_select("compare-a", "a", &names, &a)}
                                     <label for="compare-b">"with"</label>

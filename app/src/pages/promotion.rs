@@ -6,6 +6,7 @@ use domain::{
     Approval, PromotionDetail, PromotionEvent, Verdict, VerificationCheck, WorkspacePlan,
 };
 
+use crate::base::prefixed;
 use crate::components::promotion::{short_hash, ActionError, DiffTable, StateBadge, Warnings};
 use crate::components::promotion_actions::{Decision, MoveButtons, Moves};
 use crate::components::promotion_live::{follow_promotion, progresses_by_itself, NOSCRIPT_RELOAD};
@@ -39,7 +40,7 @@ pub fn PromotionPage() -> impl IntoView {
     view! {
         <Title text=title />
         <section class="page promotion">
-            <p class="crumbs"><a href="/promotions">"Promotions"</a>" / "{move || id().map(|i| i.to_string())}</p>
+            <p class="crumbs"><a href=prefixed("/promotions")>"Promotions"</a>" / "{move || id().map(|i| i.to_string())}</p>
             {move || moves.error().map(|error| view! { <ActionError error /> })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -47,7 +48,7 @@ pub fn PromotionPage() -> impl IntoView {
                         Err(e) => {
                             shown.set_value(None);
                             let login = (!logged_in).then(|| view! {
-                                <p class="notice"><a href=format!("/auth/login?return_to={}", location.pathname.get_untracked()) rel="external">"Log in"</a>" to see promotions."</p>
+                                <p class="notice"><a href=prefixed(&format!("/auth/login?return_to={}", crate::base::within(&location.pathname.get_untracked()))) rel="external">"Log in"</a>" to see promotions."</p>
                             });
                             view! { <h1>"Not found"</h1><p class="error" role="alert">{e.0.message}</p>{login} }.into_any()
                         }
@@ -75,16 +76,16 @@ fn PromotionView(detail: PromotionDetail, moves: Moves) -> impl IntoView {
         </div>
         <p class="promotion-message" aria-live="polite">{p.message.clone()}</p>
         <dl class="facts">
-            <dt>"From"</dt><dd><a href=p.source.href()>{p.source.to_string()}</a></dd>
-            <dt>"Into"</dt><dd><a href=format!("/environments/{}", p.target)>{p.target.to_string()}</a></dd>
+            <dt>"From"</dt><dd><a href=prefixed(&p.source.href())>{p.source.to_string()}</a></dd>
+            <dt>"Into"</dt><dd><a href=prefixed(&format!("/environments/{}", p.target))>{p.target.to_string()}</a></dd>
             <dt>"Applications"</dt><dd>{p.applications.join(", ")}</dd>
             <dt>"Requested by"</dt><dd>{p.requested_by.clone()}</dd>
             <dt>"Opened"</dt><dd>{format_ms(p.created_at)}</dd>
             <dt>"Updated"</dt><dd>{format_ms(p.updated_at)}</dd>
             <dt>"Release set"</dt><dd><code title=p.incoming.id.clone()>{short_hash(&p.incoming.id)}</code></dd>
-            {p.job.map(|job| view! { <dt>"Job"</dt><dd><a href=format!("/jobs/{job}")>{format!("job {job}")}</a></dd> })}
+            {p.job.map(|job| view! { <dt>"Job"</dt><dd><a href=prefixed(&format!("/jobs/{job}"))>{format!("job {job}")}</a></dd> })}
             {detail.waiting_for.map(|w| view! {
-                <dt>"Waiting for"</dt><dd><a href=format!("/promotions/{w}")>{format!("promotion {w}")}</a>" into "{p.target.to_string()}" to finish"</dd>
+                <dt>"Waiting for"</dt><dd><a href=prefixed(&format!("/promotions/{w}"))>{format!("promotion {w}")}</a>" into "{p.target.to_string()}" to finish"</dd>
             })}
             {p.acknowledged.then(|| view! { <dt>"Channel warnings"</dt><dd>"acknowledged when opened"</dd> })}
         </dl>

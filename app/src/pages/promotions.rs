@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use domain::{EnvironmentSummary, Promotion, PromotionQuery, PromotionState};
 
+use crate::base::prefixed;
 use crate::components::new_promotion::{Choice, NewPromotion};
 use crate::components::promotion::{ActionError, StateBadge};
 use crate::components::time::format_ms;
@@ -76,7 +77,7 @@ pub fn PromotionsPage() -> impl IntoView {
         <section class="page">
             <h1>"Promotions"</h1>
             {(!logged_in).then(|| view! {
-                <p class="notice"><a href="/auth/login?return_to=/promotions" rel="external">"Log in"</a>" to see and open promotions."</p>
+                <p class="notice"><a href=prefixed("/auth/login?return_to=/promotions") rel="external">"Log in"</a>" to see and open promotions."</p>
             })}
             <Suspense fallback=|| view! { <p class="muted">"Loading promotions…"</p> }>
                 {move || Suspend::new(async move {
@@ -92,7 +93,7 @@ pub fn PromotionsPage() -> impl IntoView {
                                     ("state", field("state")),
                                     ("before", before.to_string()),
                                 ]);
-                                view! { <a class="older" href=format!("/promotions?{q}")>"Older"</a> }
+                                view! { <a class="older" href=prefixed(&format!("/promotions?{q}"))>"Older"</a> }
                             });
                             view! {
                                 <Filters environments=names.clone() environment=field("environment") state=field("state") />
@@ -115,7 +116,7 @@ fn Filters(
     state: String,
 ) -> impl IntoView {
     view! {
-        <form method="get" action="/promotions" class="inline-form filters" role="search" aria-label="Filter promotions">
+        <form method="get" action=prefixed("/promotions") class="inline-form filters" role="search" aria-label="Filter promotions">
             <label for="promotions-env">"Environment"</label>
             <select id="promotions-env" name="environment">
                 <option value="">"any"</option>
@@ -158,11 +159,11 @@ fn PromotionTable(promotions: Vec<Promotion>) -> impl IntoView {
             <tbody>
                 {promotions.into_iter().map(|p| view! {
                     <tr data-promotion=p.id.0>
-                        <th scope="row"><a href=format!("/promotions/{}", p.id)>{format!("#{}", p.id)}</a></th>
+                        <th scope="row"><a href=prefixed(&format!("/promotions/{}", p.id))>{format!("#{}", p.id)}</a></th>
                         <td>
-                            <a href=p.source.href()>{p.source.to_string()}</a>
+                            <a href=prefixed(&p.source.href())>{p.source.to_string()}</a>
                             " → "
-                            <a href=format!("/environments/{}", p.target)>{p.target.to_string()}</a>
+                            <a href=prefixed(&format!("/environments/{}", p.target))>{p.target.to_string()}</a>
                         </td>
                         <td>{p.applications.join(", ")}</td>
                         <td><StateBadge state=p.state /></td>

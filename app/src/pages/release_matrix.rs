@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use domain::ReleaseMatrix;
 
+use crate::base::prefixed;
 use crate::components::promotion::ActionError;
 use crate::components::quarantines::{QuarantineForm, QuarantineTable};
 use crate::components::release_matrix::MatrixTable;
@@ -50,10 +51,10 @@ pub fn ReleaseMatrixPage() -> impl IntoView {
         <section class="page release-matrix-page">
             <div class="page-head">
                 <h1>"Release matrix"</h1>
-                <a href="/releases">"All recorded releases"</a>
+                <a href=prefixed("/releases")>"All recorded releases"</a>
             </div>
             {(!logged_in).then(|| view! {
-                <p class="notice"><a href="/auth/login?return_to=/releases/matrix" rel="external">"Log in"</a>" to see what runs where."</p>
+                <p class="notice"><a href=prefixed("/auth/login?return_to=/releases/matrix") rel="external">"Log in"</a>" to see what runs where."</p>
             })}
             <p class="saved" role="status" aria-live="polite">{move || said.get()}</p>
             <Transition fallback=|| view! { <p class="muted">"Loading the matrix…"</p> }>

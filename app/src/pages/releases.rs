@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use domain::{Release, ReleaseOutcome, ReleaseQuery};
 
+use crate::base::prefixed;
 use crate::components::promotion::StateBadge;
 use crate::components::time::format_ms;
 use crate::pages::jobs::query_string;
@@ -40,13 +41,13 @@ pub fn ReleasesPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Releases"</h1>
-                <a href="/releases/matrix">"Release matrix"</a>
+                <a href=prefixed("/releases/matrix")>"Release matrix"</a>
             </div>
             <p class="muted">"Charm revisions CI published on a channel, and what became of them in each environment that tracks the channel."</p>
             {(!logged_in).then(|| view! {
-                <p class="notice"><a href="/auth/login?return_to=/releases" rel="external">"Log in"</a>" to see the recorded releases."</p>
+                <p class="notice"><a href=prefixed("/auth/login?return_to=/releases") rel="external">"Log in"</a>" to see the recorded releases."</p>
             })}
-            <form method="get" action="/releases" class="inline-form filters" role="search" aria-label="Filter releases">
+            <form method="get" action=prefixed("/releases") class="inline-form filters" role="search" aria-label="Filter releases">
                 <label for="releases-charm">"Charm"</label>
                 <input id="releases-charm" name="charm" type="text" value=field("charm") placeholder="hydra" />
                 <button type="submit">"Filter"</button>
@@ -69,7 +70,7 @@ pub fn ReleasesPage() -> impl IntoView {
                                     ("charm", field("charm")),
                                     ("before", before.to_string()),
                                 ]);
-                                view! { <a class="older" href=format!("/releases?{q}")>"Older"</a> }
+                                view! { <a class="older" href=prefixed(&format!("/releases?{q}"))>"Older"</a> }
                             });
                             view! {
                                 <ReleaseTable releases=page.items />
@@ -144,7 +145,7 @@ fn Outcomes(outcomes: Vec<ReleaseOutcome>) -> impl IntoView {
                 let env = o.environment.to_string();
                 let what = match (o.promotion, o.state) {
                     (Some(p), state) => view! {
-                        <a href=format!("/promotions/{p}")>{format!("promotion {p}")}</a>
+                        <a href=prefixed(&format!("/promotions/{p}"))>{format!("promotion {p}")}</a>
                         {state.map(|state| view! { " "<StateBadge state /> })}
                     }.into_any(),
                     (None, _) if o.note.is_empty() => view! { <span class="muted">"nothing opened"</span> }.into_any(),
@@ -152,7 +153,7 @@ fn Outcomes(outcomes: Vec<ReleaseOutcome>) -> impl IntoView {
                 };
                 view! {
                     <li data-environment=env.clone()>
-                        <a href=format!("/environments/{env}")>{env.clone()}</a>": "{what}
+                        <a href=prefixed(&format!("/environments/{env}"))>{env.clone()}</a>": "{what}
                     </li>
                 }
             }).collect_view()}

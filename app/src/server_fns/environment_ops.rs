@@ -21,7 +21,7 @@ pub async fn apply_environment(
     let job = engine
         .apply_environment(&super::context::actor(), &env_name(&name)?, &layers)
         .await?;
-    leptos_axum::redirect(&format!("/jobs/{}", job.0));
+    leptos_axum::redirect(&crate::base::prefixed(&format!("/jobs/{}", job.0)));
     Ok(job.0)
 }
 
@@ -80,6 +80,6 @@ pub async fn destroy_environment(
     let job = engine
         .destroy_environment(&super::context::actor(), &env)
         .await?;
-    leptos_axum::redirect(&format!("/jobs/{}", job.0));
+    leptos_axum::redirect(&crate::base::prefixed(&format!("/jobs/{}", job.0)));
     Ok(job.0)
 }

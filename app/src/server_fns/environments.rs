@@ -92,7 +92,7 @@ pub async fn create_environment(
     .await;
     match created {
         Ok(created) => {
-            leptos_axum::redirect(&format!("/jobs/{}", created.job.id));
+            leptos_axum::redirect(&crate::base::prefixed(&format!("/jobs/{}", created.job.id)));
             Ok(created.job.id.0)
         }
         Err(error) => {

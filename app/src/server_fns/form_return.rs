@@ -3,6 +3,7 @@
 
 use leptos::server_fn::error::ServerFnUrlError;
 
+use crate::base::prefixed;
 use crate::error::UiError;
 
 /// When the request is a plain form post, redirects to `form` with `typed`
@@ -35,7 +36,7 @@ pub fn back_to_form(form: &str, typed: &[(&str, &str)], fn_path: &str, error: &U
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    leptos_axum::redirect(&location);
+    leptos_axum::redirect(&prefixed(&location));
 }
 
 /// Where a plain form post lands: `page` when it succeeded, back on `page`
@@ -47,7 +48,7 @@ pub fn land<T>(
     typed: &[(&str, &str)],
 ) -> Result<T, UiError> {
     match &result {
-        Ok(_) => leptos_axum::redirect(page),
+        Ok(_) => leptos_axum::redirect(&prefixed(page)),
         Err(error) => back_to_form(page, typed, fn_path, error),
     }
     result

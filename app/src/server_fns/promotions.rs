@@ -97,7 +97,7 @@ pub async fn open_promotion(
     .await;
     match opened {
         Ok(promotion) => {
-            leptos_axum::redirect(&promotion_page(promotion.id.0));
+            leptos_axum::redirect(&crate::base::prefixed(&promotion_page(promotion.id.0)));
             Ok(promotion)
         }
         Err(error) => {

@@ -19,6 +19,7 @@ mod pg;
 mod standin;
 mod telemetry;
 pub mod terraform;
+pub mod traefik;
 
 pub use standin::standin;
 

@@ -631,6 +631,7 @@ impl Stages<'_> {
                     before: None,
                     after: serde_json::to_value(&hold).ok(),
                     request_id: None,
+                    client: None,
                 },
             )
             .await?;

@@ -108,6 +108,7 @@ impl Engine {
                 before,
                 after,
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;
@@ -191,6 +192,7 @@ impl Engine {
                 before: Some(serde_json::json!(before)),
                 after: Some(serde_json::json!(wanted)),
                 request_id: None,
+                client: None,
             },
         )
         .await?;

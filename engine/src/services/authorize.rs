@@ -126,6 +126,7 @@ impl Engine {
             before: None,
             after: None,
             request_id: actor.request_id.as_deref(),
+            client: actor.client.as_deref(),
         };
         if let Err(e) = audit::append(self.store().pool(), &event).await {
             tracing::error!(error = %e, "cannot audit a denied action");

@@ -125,6 +125,7 @@ impl Engine {
                 before: None,
                 after: None,
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;
@@ -179,6 +180,7 @@ impl Engine {
                 before: None,
                 after: Some(serde_json::json!({ "job": job.0, "payload": payload })),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

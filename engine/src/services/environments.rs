@@ -143,6 +143,7 @@ impl Engine {
                 before: None,
                 after: serde_json::to_value(&row.summary).ok(),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

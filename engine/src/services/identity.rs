@@ -46,6 +46,9 @@ pub struct Reconciled {
 
 impl Engine {
     /// Records a successful login (or a machine's first token): upserts the
+    /// user from its claims, audits it (with the request's id and the
+    /// client's address, when known) and syncs its group memberships.
+    ///
     /// user from its claims, audits it and syncs its group memberships.
     /// A subject recorded as a machine client cannot log in as a person,
     /// nor a person's subject be a machine client's: each would act as the
@@ -55,6 +58,7 @@ impl Engine {
         &self,
         profile: &UserProfile,
         request_id: Option<&str>,
+        client: Option<&str>,
     ) -> Result<MembershipChange, Error> {
         let now = now_ms();
         let mut tx = self.store().pool().begin().await?;
@@ -82,6 +86,7 @@ impl Engine {
                 before: None,
                 after: serde_json::to_value(profile).ok(),
                 request_id,
+                client,
             },
         )
         .await?;

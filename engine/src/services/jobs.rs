@@ -215,6 +215,7 @@ impl Engine {
                 before: None,
                 after: None,
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

@@ -54,6 +54,7 @@ impl Engine {
                 before: None,
                 after: Some(serde_json::json!({ "job": id, "already_pending": deduplicated })),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

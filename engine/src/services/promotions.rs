@@ -800,6 +800,7 @@ impl Engine {
                 before: None,
                 after: Some(serde_json::json!({ "promotion": id.0 })),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;
@@ -852,6 +853,7 @@ impl Engine {
                 before: serde_json::to_value(before).ok(),
                 after: serde_json::to_value(policy).ok(),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;
@@ -933,6 +935,7 @@ impl Engine {
                 })),
                 after: None,
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

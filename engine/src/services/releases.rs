@@ -121,6 +121,7 @@ impl Engine {
                     "opened": opened.iter().map(|p| p.0).collect::<Vec<_>>(),
                 })),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;
@@ -349,6 +350,7 @@ impl Engine {
                     "cancelled": cancelled.iter().map(|p| p.0).collect::<Vec<_>>(),
                 })),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;
@@ -429,6 +431,7 @@ impl Engine {
                 before: serde_json::to_value(&lifted).ok(),
                 after: None,
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

@@ -118,6 +118,7 @@ impl Engine {
                 before: None,
                 after: Some(serde_json::json!({ "ended": ended })),
                 request_id: actor.request_id.as_deref(),
+                client: actor.client.as_deref(),
             },
         )
         .await?;

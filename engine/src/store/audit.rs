@@ -17,6 +17,9 @@ pub struct NewAuditEvent<'a> {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub request_id: Option<&'a str>,
+    /// The client's address: the peer's, or the one a trusted proxy
+    /// forwarded.
+    pub client: Option<&'a str>,
 }
 
 pub use domain::audit::{AuditFilter, AuditRecord, Decision};
@@ -28,7 +31,7 @@ pub async fn append<'e>(
     let text = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
     sqlx::query(
         "INSERT INTO audit_events (at, actor, action, object, decision, reason, before, after, \
-         request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         request_id, client) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(event.at)
     .bind(event.actor)
@@ -39,6 +42,7 @@ pub async fn append<'e>(
     .bind(text(&event.before))
     .bind(text(&event.after))
     .bind(event.request_id)
+    .bind(event.client)
     .execute(db)
     .await?;
     Ok(())
@@ -87,7 +91,7 @@ pub async fn list<'e>(
     // but the one added here.
     let action_like = filter.action.as_ref().map(|a| format!("{a}%"));
     let sql = format!(
-        "SELECT id, at, actor, action, object, decision, reason, request_id FROM audit_events \
+        "SELECT id, at, actor, action, object, decision, reason, request_id, client FROM audit_events \
          WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR object = $2) AND ($3 IS NULL OR object = $3) \
          AND ($4 IS NULL OR action LIKE $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR id < $6){restrict} \
          ORDER BY id DESC LIMIT $7"
@@ -117,6 +121,7 @@ pub async fn list<'e>(
                     .map_err(|_| StoreError::Corrupt(format!("decision {decision:?}")))?,
                 reason: get(row, "reason")?,
                 request_id: get(row, "request_id")?,
+                client: get(row, "client")?,
             })
         })
         .collect()

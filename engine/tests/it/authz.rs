@@ -25,7 +25,7 @@ async fn login(engine: &Engine, subject: &str, groups: &[&str]) -> Actor {
         username: None,
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
     };
-    engine.record_login(&profile, None).await.unwrap();
+    engine.record_login(&profile, None, None).await.unwrap();
     Actor::user(subject)
 }
 
@@ -178,20 +178,20 @@ contract_test!(
             username: None,
             groups: vec![],
         };
-        let refused = engine.record_login(&machine, None).await;
+        let refused = engine.record_login(&machine, None, None).await;
         assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
         // Nor the other way round; and nothing was changed by the refusal.
         let ci = UserProfile {
             subject: "ci".into(),
             ..machine
         };
-        engine.record_login(&ci, None).await.unwrap();
+        engine.record_login(&ci, None, None).await.unwrap();
         let person = UserProfile {
             kind: UserKind::Person,
             ..ci
         };
         assert!(matches!(
-            engine.record_login(&person, None).await,
+            engine.record_login(&person, None, None).await,
             Err(Error::Conflict(_))
         ));
         let alice = Actor::user("alice");

@@ -168,14 +168,17 @@ async fn login_group_sync_adds_and_removes_memberships_on_the_real_server() {
     let login = dana;
     let dana = Actor::user("dana");
     engine
-        .record_login(&login(&["platform-admins", "staff"]), None)
+        .record_login(&login(&["platform-admins", "staff"]), None, None)
         .await
         .unwrap();
     engine
         .authorize(&dana, Action::CreateEnvironment)
         .await
         .unwrap();
-    let change = engine.record_login(&login(&["staff"]), None).await.unwrap();
+    let change = engine
+        .record_login(&login(&["staff"]), None, None)
+        .await
+        .unwrap();
     assert_eq!(change.removed, ["platform-admins"]);
     assert!(matches!(
         engine.authorize(&dana, Action::CreateEnvironment).await,
@@ -193,14 +196,14 @@ async fn a_removal_that_fails_during_an_outage_is_made_good_afterwards() {
     let (engine, authorizer, _db) = engine_on(&server).await;
     let login = dana;
     engine
-        .record_login(&login(&["platform-admins", "staff"]), None)
+        .record_login(&login(&["platform-admins", "staff"]), None, None)
         .await
         .unwrap();
 
     // Removed from platform-admins at the provider while OpenFGA is down:
     // the login is recorded but the sync fails, after its retries.
     server.stop();
-    let failed = engine.record_login(&login(&["staff"]), None).await;
+    let failed = engine.record_login(&login(&["staff"]), None, None).await;
     assert!(matches!(failed, Err(Error::Unavailable(_))), "{failed:?}");
     assert!(engine.reconcile_memberships().await.unwrap().failed == 1);
     server.start_again().await;
@@ -219,7 +222,10 @@ async fn a_removal_that_fails_during_an_outage_is_made_good_afterwards() {
         .await
         .unwrap());
     assert_eq!(engine.reconcile_memberships().await.unwrap().changed, 0);
-    let again = engine.record_login(&login(&["staff"]), None).await.unwrap();
+    let again = engine
+        .record_login(&login(&["staff"]), None, None)
+        .await
+        .unwrap();
     assert!(again.added.is_empty() && again.removed.is_empty());
     assert!(authorizer
         .check("user:dana", "member", "group:staff")

@@ -1,5 +1,6 @@
 //! CSRF protection for every state-changing browser request, Leptos server
-//! functions included: the `Origin` (or `Referer`) must be Palette's own,
+//! functions included: the `Origin` (or `Referer`) must be Palette's own
+//! (the public URL's; without one, the origin a trusted proxy forwarded),
 //! and the request must carry the session's anti-CSRF token (or, for a
 //! browser without a session, the token bound to its anonymous cookie:
 //! [`Auth::anonymous_csrf`]), as the `x-csrf-token` header or a `_csrf`
@@ -17,6 +18,7 @@ use tower_sessions::Session;
 use super::challenge::token_from;
 use super::{pages, Auth, CSRF_KEY};
 use crate::error::api_error;
+use crate::forwarded::ForwardedOrigin;
 
 const MAX_FORM_BYTES: usize = 1 << 20;
 
@@ -38,11 +40,13 @@ pub async fn protect(
     }
     let is_api = request.uri().path().starts_with("/api/");
     let reference = crate::request_id::of(&request);
-    if !same_origin(request.headers(), &auth.public_base) {
+    let origin = auth.origin_for(request.extensions().get::<ForwardedOrigin>());
+    if !same_origin(request.headers(), origin) {
         return refuse(
             is_api,
             reference.as_deref(),
             "the request did not come from Palette's own pages (Origin check failed)",
+            &auth.base,
         );
     }
     let session_token = session.get::<String>(CSRF_KEY).await.ok().flatten();
@@ -63,6 +67,7 @@ pub async fn protect(
             is_api,
             reference.as_deref(),
             "the form has expired or did not come from this session (CSRF token check failed)",
+            &auth.base,
         );
     }
     next.run(request).await
@@ -138,7 +143,7 @@ async fn form_token(request: Request) -> Result<(Request, Option<String>), Respo
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
-fn refuse(is_api: bool, reference: Option<&str>, reason: &str) -> Response {
+fn refuse(is_api: bool, reference: Option<&str>, reason: &str, base: &str) -> Response {
     tracing::warn!(%reason, "state-changing request refused");
     if is_api {
         return api_error(domain::ErrorCode::Csrf, reason);
@@ -151,12 +156,13 @@ fn refuse(is_api: bool, reference: Option<&str>, reason: &str) -> Response {
     });
     let body = format!(
         "<h1>Request refused</h1><p role=\"alert\">{}</p><p>Go back, reload the page and try again.</p>\
-         {reference}<p><a href=\"/\">Back to Palette</a></p>",
-        pages::escape(reason)
+         {reference}<p><a href=\"{base}/\">Back to Palette</a></p>",
+        pages::escape(reason),
+        base = pages::escape(base),
     );
     (
         StatusCode::FORBIDDEN,
-        Html(pages::page("Request refused", &body)),
+        Html(pages::page("Request refused", &body, &format!("{base}/"))),
     )
         .into_response()
 }

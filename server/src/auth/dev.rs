@@ -22,8 +22,8 @@ pub const DEV_USERS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// The picker page; `csrf` is the request's anti-CSRF token (the
-/// anonymous one: nobody is logged in yet).
-pub fn picker(csrf: &str, return_to: &str) -> Response {
+/// anonymous one: nobody is logged in yet); `base` the path prefix.
+pub fn picker(csrf: &str, return_to: &str, base: &str) -> Response {
     let users: String = DEV_USERS
         .iter()
         .map(|(subject, name, groups)| {
@@ -38,13 +38,14 @@ pub fn picker(csrf: &str, return_to: &str) -> Response {
     let body = format!(
         "<h1>Dev login</h1><p class=\"muted\">No OpenID Provider is configured, so you can act as \
          any of these seeded users. This only works on a loopback address.</p>\
-         <form method=\"post\" action=\"/auth/dev-login\">\
+         <form method=\"post\" action=\"{base}/auth/dev-login\">\
          <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"return_to\" value=\"{return_to}\"><ul>{users}</ul></form>",
         csrf = pages::escape(csrf),
         return_to = pages::escape(return_to),
+        base = pages::escape(base),
     );
-    Html(pages::page("Dev login", &body)).into_response()
+    Html(pages::page("Dev login", &body, &format!("{base}/"))).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +73,7 @@ pub async fn login(
             "Pick one of the listed users.",
             &return_to,
             actor.request_id.as_deref(),
+            &auth.base,
         );
     };
     let profile = UserProfile {
@@ -90,9 +92,8 @@ pub async fn login(
         id_token: None,
         login_at: now_secs(),
     };
-    let id = actor.request_id.as_deref();
-    match super::login::establish(&engine, &session, &profile, user, id).await {
-        Ok(()) => Redirect::to(&return_to).into_response(),
+    match super::login::establish(&engine, &session, &profile, user, &actor, &auth.base).await {
+        Ok(()) => Redirect::to(&auth.at(&return_to)).into_response(),
         Err(response) => response,
     }
 }

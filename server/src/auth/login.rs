@@ -21,15 +21,27 @@ use super::{
 
 /// A login failure as a page: what happened in fixed words, a way to try
 /// again, and the request id; what the provider or the store said goes to
-/// the log only.
-pub fn failure_page(err: &LoginError, return_to: &str, request_id: Option<&str>) -> Response {
+/// the log only. `base` is the path prefix (or empty).
+pub fn failure_page(
+    err: &LoginError,
+    return_to: &str,
+    request_id: Option<&str>,
+    base: &str,
+) -> Response {
     let status = match err {
         LoginError::Unreachable(_) => StatusCode::BAD_GATEWAY,
         LoginError::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
     tracing::warn!(error = %err, detail = %err.detail(), "login failed");
-    pages::failure(status, &err.summary(), err.hint(), return_to, request_id)
+    pages::failure(
+        status,
+        &err.summary(),
+        err.hint(),
+        return_to,
+        request_id,
+        base,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,19 +65,24 @@ pub async fn login(
         .flatten()
         .is_some()
     {
-        return Redirect::to(&return_to).into_response();
+        return Redirect::to(&auth.at(&return_to)).into_response();
     }
     let provider = match &auth.login {
-        Login::Dev => return super::dev::picker(&view.csrf, &return_to),
+        Login::Dev => return super::dev::picker(&view.csrf, &return_to, &auth.base),
         Login::Oidc(provider) => provider.clone(),
     };
     let id = actor.request_id.as_deref();
     match provider.start(return_to.clone()).await {
         Ok((url, flow)) => match session.insert(FLOW_KEY, &flow).await {
             Ok(()) => Redirect::to(&url).into_response(),
-            Err(e) => failure_page(&LoginError::Internal(e.to_string()), &return_to, id),
+            Err(e) => failure_page(
+                &LoginError::Internal(e.to_string()),
+                &return_to,
+                id,
+                &auth.base,
+            ),
         },
-        Err(err) => failure_page(&err, &return_to, id),
+        Err(err) => failure_page(&err, &return_to, id, &auth.base),
     }
 }
 
@@ -99,31 +116,31 @@ pub async fn callback(
             Some(description) => format!("{error} ({description})"),
             None => error,
         };
-        return failure_page(&LoginError::Provider(what), &return_to, id);
+        return failure_page(&LoginError::Provider(what), &return_to, id, &auth.base);
     }
     let Some(flow) = flow else {
-        return failure_page(&LoginError::NoFlow, &return_to, id);
+        return failure_page(&LoginError::NoFlow, &return_to, id, &auth.base);
     };
     let state_ok = query.state.as_deref().is_some_and(|s| {
         use subtle::ConstantTimeEq;
         bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
     });
     if !state_ok {
-        return failure_page(&LoginError::StateMismatch, &return_to, id);
+        return failure_page(&LoginError::StateMismatch, &return_to, id, &auth.base);
     }
     let Some(code) = query.code else {
         let err = LoginError::Exchange("the response has no code".to_owned());
-        return failure_page(&err, &return_to, id);
+        return failure_page(&err, &return_to, id, &auth.base);
     };
     match provider.finish(flow, code).await {
         Ok(identity) => {
             let (profile, user) = person(identity);
-            match establish(&engine, &session, &profile, user, id).await {
-                Ok(()) => Redirect::to(&return_to).into_response(),
+            match establish(&engine, &session, &profile, user, &actor, &auth.base).await {
+                Ok(()) => Redirect::to(&auth.at(&return_to)).into_response(),
                 Err(response) => response,
             }
         }
-        Err(err) => failure_page(&err, &return_to, id),
+        Err(err) => failure_page(&err, &return_to, id, &auth.base),
     }
 }
 
@@ -157,11 +174,14 @@ pub async fn establish(
     session: &Session,
     profile: &UserProfile,
     user: SessionUser,
-    request_id: Option<&str>,
+    via: &Actor,
+    base: &str,
 ) -> Result<(), Response> {
-    let fail = |e: String| failure_page(&LoginError::Internal(e), "/", request_id);
+    let request_id = via.request_id.as_deref();
+    let client = via.client.as_deref();
+    let fail = |e: String| failure_page(&LoginError::Internal(e), "/", request_id, base);
     engine
-        .record_login(profile, None)
+        .record_login(profile, request_id, client)
         .await
         .map_err(|e| fail(e.to_string()))?;
     session.cycle_id().await.map_err(|e| fail(e.to_string()))?;
@@ -199,16 +219,16 @@ pub async fn logout(
         tracing::error!(error = %e, "cannot end the session");
     }
     let (Login::Oidc(provider), Some(user)) = (&auth.login, user) else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     let Ok(discovered) = provider.discovered(false).await else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     let Some(endpoint) = &discovered.end_session_endpoint else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     let Ok(mut url) = openidconnect::url::Url::parse(endpoint) else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&auth.at("/")).into_response();
     };
     {
         let mut query = url.query_pairs_mut();

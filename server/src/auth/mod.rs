@@ -34,7 +34,8 @@ use engine::Engine;
 pub use redirect::{encode_query, safe_return_to};
 pub use session::{
     new_token, SessionUser, COOKIE_NAME, CSRF_COOKIE_NAME, CSRF_KEY, FLOW_KEY, SECURE_COOKIE_NAME,
-    SECURE_CSRF_COOKIE_NAME, SEEN_KEY, USER_KEY,
+    SECURE_CSRF_COOKIE_NAME, SECURE_PREFIXED_COOKIE_NAME, SECURE_PREFIXED_CSRF_COOKIE_NAME,
+    SEEN_KEY, USER_KEY,
 };
 pub use settings::{Auth, AuthError, DemoCiToken, Login};
 

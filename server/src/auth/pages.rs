@@ -20,29 +20,35 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A whole page in Palette's look, around `body` (already escaped HTML).
-pub fn page(title: &str, body: &str) -> String {
+/// A whole page in Palette's look, around `body` (already escaped HTML);
+/// `root` is Palette's root on the host (`/`, or the path prefix and `/`).
+pub fn page(title: &str, body: &str, root: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\">\
-         <title>{title} · Palette</title><link rel=\"stylesheet\" href=\"/pkg/palette.css\"></head>\
+         <title>{title} · Palette</title><link rel=\"stylesheet\" href=\"{root}pkg/palette.css\"></head>\
          <body><main><section class=\"auth-card\">{body}</section></main></body></html>",
         title = escape(title),
+        root = escape(root),
     )
 }
 
 /// A login failure: what happened and what to do, in fixed words, a way to
 /// try again, and the request id (`reference`) under which the log holds
-/// the details.
+/// the details. `base` is the path prefix (or empty).
 pub fn failure(
     status: StatusCode,
     what: &str,
     hint: &str,
     return_to: &str,
     reference: Option<&str>,
+    base: &str,
 ) -> Response {
-    let retry = format!("/auth/login?return_to={}", super::encode_query(return_to));
+    let retry = format!(
+        "{base}/auth/login?return_to={}",
+        super::encode_query(return_to)
+    );
     let reference = reference.map_or_else(String::new, |id| {
         format!(
             "<p class=\"muted\" data-testid=\"login-reference\">Reference: <code>{}</code> \
@@ -53,10 +59,15 @@ pub fn failure(
     let body = format!(
         "<h1>Login failed</h1><p role=\"alert\" data-testid=\"login-error\">{what}</p>\
          <p class=\"muted\">{hint}</p>{reference}<p><a class=\"button\" href=\"{retry}\">Try again</a> \
-         <a href=\"/\">Back to Palette</a></p>",
+         <a href=\"{root}\">Back to Palette</a></p>",
         what = escape(what),
         hint = escape(hint),
         retry = escape(&retry),
+        root = escape(&format!("{base}/")),
     );
-    (status, Html(page("Login failed", &body))).into_response()
+    (
+        status,
+        Html(page("Login failed", &body, &format!("{base}/"))),
+    )
+        .into_response()
 }

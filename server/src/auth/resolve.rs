@@ -16,6 +16,7 @@ use super::bearer::{Principal, Verifier};
 use super::challenge::{token_from, unauthorized};
 use super::session::new_token;
 use super::{now_secs, Auth, SessionUser, CSRF_KEY, SEEN_KEY, USER_KEY};
+use crate::forwarded::ClientAddr;
 use crate::request_id;
 
 /// The one API path served without credentials.
@@ -29,6 +30,10 @@ pub async fn resolve(
     next: Next,
 ) -> Response {
     let request_id = request_id::of(&request);
+    let client = request
+        .extensions()
+        .get::<ClientAddr>()
+        .map(|c| c.0.to_string());
     let is_api = request.uri().path().starts_with("/api/");
 
     if let Some(token) = token_from(request.headers()) {
@@ -37,7 +42,9 @@ pub async fn resolve(
             .as_ref()
             .is_some_and(|demo| demo.matches(&token))
         {
-            let actor = Actor::user(super::DemoCiToken::subject()).with_request_id(request_id);
+            let actor = Actor::user(super::DemoCiToken::subject())
+                .with_request_id(request_id)
+                .with_client(client);
             request.extensions_mut().insert(actor);
             request.extensions_mut().insert(SessionView::default());
             return next.run(request).await;
@@ -49,10 +56,15 @@ pub async fn resolve(
         };
         return match verifier.verify(&token).await {
             Ok(principal) => {
-                if let Err(refused) = remember_machine(&engine, verifier, &principal).await {
+                let via = Actor::anonymous()
+                    .with_request_id(request_id.clone())
+                    .with_client(client.clone());
+                if let Err(refused) = remember_machine(&engine, verifier, &principal, &via).await {
                     return refused;
                 }
-                let actor = Actor::user(&principal.subject).with_request_id(request_id);
+                let actor = Actor::user(&principal.subject)
+                    .with_request_id(request_id)
+                    .with_client(client);
                 request.extensions_mut().insert(actor);
                 request.extensions_mut().insert(SessionView::default());
                 next.run(request).await
@@ -119,7 +131,7 @@ pub async fn resolve(
     };
     request
         .extensions_mut()
-        .insert(actor.with_request_id(request_id));
+        .insert(actor.with_request_id(request_id).with_client(client));
     request.extensions_mut().insert(SessionView {
         user: user.map(|u| UserView {
             subject: u.subject,
@@ -166,6 +178,7 @@ async fn remember_machine(
     engine: &Engine,
     verifier: &Verifier,
     principal: &Principal,
+    via: &Actor,
 ) -> Result<(), Response> {
     if !verifier.needs_recording(principal) {
         return Ok(());
@@ -178,7 +191,10 @@ async fn remember_machine(
         username: None,
         groups: principal.groups.clone().unwrap_or_default(),
     };
-    match engine.record_login(&profile, None).await {
+    match engine
+        .record_login(&profile, via.request_id.as_deref(), via.client.as_deref())
+        .await
+    {
         Ok(_) => {
             verifier.recorded(principal);
             Ok(())

@@ -12,11 +12,19 @@ pub const COOKIE_NAME: &str = "palette_session";
 /// browser refuse it unless Secure, `Path=/` and without `Domain`, so no
 /// sibling subdomain can plant or shadow it.
 pub const SECURE_COOKIE_NAME: &str = "__Host-palette_session";
+/// The cookie's name when it is `Secure` under a path prefix: `__Host-`
+/// requires `Path=/`, which would send the session to every other
+/// application on the host; `__Secure-` keeps `Secure` required and allows
+/// `Path=<prefix>`.
+pub const SECURE_PREFIXED_COOKIE_NAME: &str = "__Secure-palette_session";
 /// The cookie that binds the anti-CSRF token of a browser that has no
 /// session (nobody logged in), so that an anonymous visitor costs no
 /// database row; `__Host-` when Secure, as the session cookie.
 pub const CSRF_COOKIE_NAME: &str = "palette_csrf";
 pub const SECURE_CSRF_COOKIE_NAME: &str = "__Host-palette_csrf";
+/// The anonymous anti-CSRF cookie's name when Secure under a path prefix
+/// (as [`SECURE_PREFIXED_COOKIE_NAME`]).
+pub const SECURE_PREFIXED_CSRF_COOKIE_NAME: &str = "__Secure-palette_csrf";
 /// When the session last saw a request (Unix seconds): rewritten now and
 /// then so that the idle expiry slides.
 pub const SEEN_KEY: &str = "palette.seen";

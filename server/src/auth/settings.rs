@@ -8,9 +8,13 @@ use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::session::{COOKIE_NAME, CSRF_COOKIE_NAME, SECURE_COOKIE_NAME, SECURE_CSRF_COOKIE_NAME};
+use super::session::{
+    COOKIE_NAME, CSRF_COOKIE_NAME, SECURE_COOKIE_NAME, SECURE_CSRF_COOKIE_NAME,
+    SECURE_PREFIXED_COOKIE_NAME, SECURE_PREFIXED_CSRF_COOKIE_NAME,
+};
 use super::session_store::DbSessionStore;
 use super::{bearer, oidc};
+use crate::forwarded::ForwardedOrigin;
 use crate::Config;
 
 /// How people log in.
@@ -71,6 +75,12 @@ pub struct Auth {
     pub demo_ci: Option<DemoCiToken>,
     /// The external base URL, no trailing slash.
     pub public_base: String,
+    /// Whether `PALETTE_PUBLIC_URL` is set. When it is, it is the only
+    /// origin; when not, a trusted proxy's `X-Forwarded-Proto`/`-Host`
+    /// name the origin the browser sees.
+    pub public_url_set: bool,
+    /// `PALETTE_PATH_PREFIX` (`/palette`), or empty at the root.
+    pub base: String,
     pub absolute_secs: i64,
     idle_secs: i64,
     /// Signs the anonymous anti-CSRF token ([`Auth::anonymous_csrf`]); the
@@ -131,10 +141,21 @@ impl Auth {
             bearer,
             demo_ci,
             public_base,
+            public_url_set: config.public_url.is_some(),
+            base: config.path_prefix.clone().unwrap_or_default(),
             absolute_secs: i64::try_from(config.session_absolute_secs).unwrap_or(i64::MAX),
             idle_secs: i64::try_from(config.session_idle_secs).unwrap_or(i64::MAX),
             signing_key: Arc::new(signing_key.into()),
         })
+    }
+
+    /// The origin a browser's requests come from: the public URL's, or,
+    /// without one, what a trusted proxy forwarded for this request.
+    pub fn origin_for<'a>(&'a self, forwarded: Option<&'a ForwardedOrigin>) -> &'a str {
+        match forwarded {
+            Some(origin) if !self.public_url_set => &origin.0,
+            _ => &self.public_base,
+        }
     }
 
     pub fn is_dev(&self) -> bool {
@@ -146,21 +167,38 @@ impl Auth {
         !is_plain_http_loopback(&self.public_base)
     }
 
-    /// `__Host-palette_session` when Secure, else `palette_session`.
+    /// `path` (within Palette, `/jobs`) on the host: under the prefix.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `__Host-palette_session` when Secure, `__Secure-palette_session`
+    /// when Secure under a path prefix, else `palette_session`.
     pub fn cookie_name(&self) -> &'static str {
-        if self.secure_cookies() {
-            SECURE_COOKIE_NAME
-        } else {
-            COOKIE_NAME
+        match (self.secure_cookies(), self.base.is_empty()) {
+            (true, true) => SECURE_COOKIE_NAME,
+            (true, false) => SECURE_PREFIXED_COOKIE_NAME,
+            (false, _) => COOKIE_NAME,
         }
     }
 
-    /// `__Host-palette_csrf` when Secure, else `palette_csrf`.
-    pub fn csrf_cookie_name(&self) -> &'static str {
-        if self.secure_cookies() {
-            SECURE_CSRF_COOKIE_NAME
+    /// `/`, or the path prefix: the session goes to Palette's paths only.
+    pub fn cookie_path(&self) -> String {
+        if self.base.is_empty() {
+            "/".to_owned()
         } else {
-            CSRF_COOKIE_NAME
+            self.base.clone()
+        }
+    }
+
+    /// Named as the session cookie is ([`Auth::cookie_name`]):
+    /// `__Host-palette_csrf` when Secure, `__Secure-palette_csrf` when
+    /// Secure under a path prefix, else `palette_csrf`.
+    pub fn csrf_cookie_name(&self) -> &'static str {
+        match (self.secure_cookies(), self.base.is_empty()) {
+            (true, true) => SECURE_CSRF_COOKIE_NAME,
+            (true, false) => SECURE_PREFIXED_CSRF_COOKIE_NAME,
+            (false, _) => CSRF_COOKIE_NAME,
         }
     }
 
@@ -184,13 +222,14 @@ impl Auth {
     }
 
     /// The `Set-Cookie` value that gives a browser its anonymous anti-CSRF
-    /// cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`, Secure as the session's.
+    /// cookie: `HttpOnly`, `SameSite=Lax`, Secure and its path as the
+    /// session cookie's.
     pub fn csrf_cookie(&self, value: &str) -> String {
         tower_sessions::cookie::Cookie::build((self.csrf_cookie_name(), value.to_owned()))
             .http_only(true)
             .same_site(SameSite::Lax)
             .secure(self.secure_cookies())
-            .path("/")
+            .path(self.cookie_path())
             .build()
             .to_string()
     }
@@ -229,14 +268,14 @@ impl Auth {
     }
 
     /// The session layer: database-backed, rotated at login, `HttpOnly`,
-    /// `SameSite=Lax`, idle expiry.
+    /// `SameSite=Lax`, idle expiry, `Path=/` or the path prefix.
     pub fn session_layer(&self, store: DbSessionStore) -> SessionManagerLayer<DbSessionStore> {
         SessionManagerLayer::new(store)
             .with_name(self.cookie_name())
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(self.secure_cookies())
-            .with_path("/")
+            .with_path(self.cookie_path())
             .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
                 self.idle_secs,
             )))

@@ -12,8 +12,8 @@ use super::keys::{
     OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_INTROSPECTION_CACHE_SECS,
     OIDC_INTROSPECTION_CLIENT_ID, OIDC_INTROSPECTION_CLIENT_SECRET, OIDC_INTROSPECTION_URL,
     OIDC_ISSUER, OIDC_SCOPES, OPENFGA_MODEL_ID, OPENFGA_STORE_ID, OPENFGA_TIMEOUT_MS,
-    OPENFGA_TOKEN, OPENFGA_URL, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
-    SITE_ROOT, WORKERS,
+    OPENFGA_TOKEN, OPENFGA_URL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
+    SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
 };
 use super::layers::Layers;
 use super::value::Value;
@@ -22,6 +22,20 @@ use super::{invalid, Config, ConfigError, IntrospectionConfig, OidcConfig, OpenF
 pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
     let listen = layers.get(&LISTEN)?;
     let public_url = layers.get(&PUBLIC_URL)?;
+    let path_prefix = layers.get(&PATH_PREFIX)?;
+    if let (Some(url), Some(prefix)) = (&public_url, &path_prefix) {
+        let path = super::url_path(url);
+        if !path.is_empty() && path != *prefix {
+            return Err(invalid(
+                layers.label(&PUBLIC_URL),
+                format!(
+                    "has the path {path}, but {} is {prefix}: give the origin alone \
+                     (the prefix is added) or end it with the prefix",
+                    layers.label(&PATH_PREFIX)
+                ),
+            ));
+        }
+    }
     let (oidc, introspection) = login(layers, listen, public_url.is_some())?;
     let api_audience = layers.get(&API_AUDIENCE)?;
     if let (Some(audience), Some(oidc)) = (&api_audience, &oidc) {
@@ -56,6 +70,8 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         log_format: layers.get(&LOG_FORMAT)?,
         site_root: layers.get(&SITE_ROOT)?,
         public_url,
+        trusted_proxies: layers.get(&TRUSTED_PROXIES)?,
+        path_prefix,
         oidc,
         api_audience,
         introspection,

@@ -18,6 +18,7 @@ use super::key::{Entry, Key};
 use super::parse;
 use super::value::DatabaseUrl;
 use super::LogFormat;
+use crate::forwarded::TrustedProxies;
 
 /// Every key, in the order `config check` prints them.
 pub(super) const KEYS: &[&dyn Entry] = &[
@@ -28,6 +29,8 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &LOG_FORMAT,
     &SITE_ROOT,
     &PUBLIC_URL,
+    &TRUSTED_PROXIES,
+    &PATH_PREFIX,
     &OIDC_ISSUER,
     &OIDC_CLIENT_ID,
     &OIDC_CLIENT_SECRET,
@@ -153,6 +156,28 @@ pub(super) const PUBLIC_URL: Key<Option<String>> = Key {
     parse: parse::some_url,
     default: || None,
     effective: |c| Some(c.public_url.clone()),
+};
+
+pub(super) const TRUSTED_PROXIES: Key<TrustedProxies> = Key {
+    name: "trusted_proxies",
+    env: "PALETTE_TRUSTED_PROXIES",
+    aliases: &[],
+    secret: false,
+    help: "CIDRs of proxies whose X-Forwarded-* and X-Request-Id are believed; none when unset",
+    parse: parse::trusted_proxies,
+    default: TrustedProxies::default,
+    effective: |c| Some(c.trusted_proxies.clone()),
+};
+
+pub(super) const PATH_PREFIX: Key<Option<String>> = Key {
+    name: "path_prefix",
+    env: "PALETTE_PATH_PREFIX",
+    aliases: &[],
+    secret: false,
+    help: "path Palette is served under (/palette): every page, asset, function and stream below it; the root when unset",
+    parse: parse::path_prefix,
+    default: || None,
+    effective: |c| Some(c.path_prefix.clone()),
 };
 
 pub(super) const OIDC_ISSUER: Key<Option<String>> = Key {

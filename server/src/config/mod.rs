@@ -50,6 +50,11 @@ pub struct Config {
     /// The external base URL (behind Traefik); derived from the listen
     /// address when unset.
     pub public_url: Option<String>,
+    /// Peers whose `X-Forwarded-*` and `X-Request-Id` headers are believed
+    /// (`PALETTE_TRUSTED_PROXIES`); none by default.
+    pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// The path Palette is served under (`/palette`); the root when unset.
+    pub path_prefix: Option<String>,
     /// OpenID Connect login; the dev login when unset.
     pub oidc: Option<OidcConfig>,
     /// The `aud` a bearer token must carry.
@@ -162,8 +167,8 @@ impl Default for Config {
             ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
             JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
             OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
-            OIDC_CHECK_INTERVAL, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS, SESSION_IDLE_SECS,
-            SITE_ROOT, WORKERS,
+            OIDC_CHECK_INTERVAL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
+            SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
         };
         // The groups (login, introspection, OpenFGA) are off by default.
         Self {
@@ -174,6 +179,8 @@ impl Default for Config {
             log_format: LOG_FORMAT.default_value(),
             site_root: SITE_ROOT.default_value(),
             public_url: PUBLIC_URL.default_value(),
+            trusted_proxies: TRUSTED_PROXIES.default_value(),
+            path_prefix: PATH_PREFIX.default_value(),
             oidc: None,
             api_audience: API_AUDIENCE.default_value(),
             introspection: None,
@@ -255,6 +262,13 @@ impl Config {
     }
 }
 
+/// `url`'s path without a trailing slash (`""` for an origin alone).
+pub(crate) fn url_path(url: &str) -> String {
+    openidconnect::url::Url::parse(url)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
 /// Whether `url`'s host is `localhost` or a loopback address.
 pub fn is_loopback_url(url: &str) -> bool {
     openidconnect::url::Url::parse(url).is_ok_and(|url| is_loopback_host(&url))
@@ -294,11 +308,16 @@ impl Config {
         assemble::assemble(&layers)
     }
 
-    /// The external base URL, without a trailing slash.
+    /// The external base URL, without a trailing slash, with the path
+    /// prefix (`https://host/palette`): the public URL may name it or not.
     pub fn public_base(&self, bound: std::net::SocketAddr) -> String {
-        match &self.public_url {
+        let base = match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{bound}"),
+        };
+        match self.path_prefix.as_deref() {
+            Some(prefix) if url_path(&base).is_empty() => format!("{base}{prefix}"),
+            _ => base,
         }
     }
 

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 
 use super::value::DatabaseUrl;
 use super::LogFormat;
+use crate::forwarded::TrustedProxies;
 
 pub(super) fn addr(text: &str) -> Result<SocketAddr, String> {
     text.parse()
@@ -122,6 +123,39 @@ pub(super) fn list(text: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// A path prefix: `/` and segments of `[A-Za-z0-9._~-]` (not `.` or
+/// `..`), no trailing slash; at most 100 characters.
+pub(super) fn path_prefix(text: &str) -> Result<Option<String>, String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "{text:?} is not a path prefix such as /palette: {why}"
+        ))
+    };
+    let Some(rest) = text.strip_prefix('/') else {
+        return refuse("it must start with /");
+    };
+    if text.len() > 100 {
+        return refuse("at most 100 characters");
+    }
+    if rest.is_empty() || text.ends_with('/') {
+        return refuse("no trailing slash (leave it unset for the root)");
+    }
+    for segment in rest.split('/') {
+        let plain = segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '-'));
+        if segment.is_empty() || !plain || segment == "." || segment == ".." {
+            return refuse("segments of letters, digits and . _ ~ - only");
+        }
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Comma-separated CIDRs or addresses of trusted proxies.
+pub(super) fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(&list(text)?)
+}
+
 /// Variable names and prefixes (`OS_*`) passed to layer processes.
 pub(super) fn layer_env(text: &str) -> Result<Vec<String>, String> {
     let entries = list(text)?;
@@ -163,6 +197,29 @@ mod tests {
         );
         assert_eq!(lease_seconds("3"), Ok(3));
         assert!(seconds("-1").is_err());
+    }
+
+    #[test]
+    fn path_prefixes_are_plain_absolute_paths_without_a_trailing_slash() {
+        assert_eq!(path_prefix("/palette"), Ok(Some("/palette".to_owned())));
+        assert_eq!(
+            path_prefix("/tools/palette-1.x"),
+            Ok(Some("/tools/palette-1.x".to_owned()))
+        );
+        for (bad, why) in [
+            ("palette", "it must start with /"),
+            ("/", "no trailing slash"),
+            ("/palette/", "no trailing slash"),
+            ("/a//b", "segments of"),
+            ("/a/../b", "segments of"),
+            ("/pal ette", "segments of"),
+            ("/pal%20ette", "segments of"),
+            ("/p\"><script>", "segments of"),
+        ] {
+            let err = path_prefix(bad).unwrap_err();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+        assert!(path_prefix(&format!("/{}", "a".repeat(100))).is_err());
     }
 
     #[test]

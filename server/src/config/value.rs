@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::redact::redact_url;
 use super::LogFormat;
+use crate::forwarded::TrustedProxies;
 
 /// A key's parser: the environment's text (or the file's string) to a value,
 /// or a message (the caller adds the key).
@@ -167,6 +168,29 @@ impl Value for Vec<String> {
 
     fn show(&self) -> String {
         format!("{self:?}")
+    }
+
+    #[cfg(test)]
+    fn toml_literal(text: &str) -> String {
+        format!("{:?}", text.split(',').collect::<Vec<_>>())
+    }
+}
+
+/// Trusted proxies: an array of CIDR strings in the file (or one
+/// comma-separated string), comma-separated in the environment.
+impl Value for TrustedProxies {
+    fn from_toml(value: &toml::Value, parse: Parser<Self>) -> Result<Self, String> {
+        match value {
+            toml::Value::String(text) => parse(text),
+            toml::Value::Array(_) => {
+                TrustedProxies::parse(&Vec::<String>::from_toml(value, |_| Ok(Vec::new()))?)
+            }
+            other => Err(expected("an array of CIDR strings", other)),
+        }
+    }
+
+    fn show(&self) -> String {
+        format!("{:?}", self.entries())
     }
 
     #[cfg(test)]

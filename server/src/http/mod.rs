@@ -32,8 +32,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Auth};
 use crate::metrics::Metrics;
-use crate::request_id;
 use crate::Config;
+use crate::{forwarded, request_id};
 
 /// Kept here for the API handlers, which name them by these paths.
 pub use crate::error::api_error;
@@ -64,27 +64,37 @@ pub fn router(
         auth,
         streams: api::streams::StreamSlots::new(api::streams::MAX_STREAMS_PER_PRINCIPAL),
     };
-    let context_engine = state.engine.clone();
-    let fallback_engine = state.engine.clone();
+    let base = app::base::BasePath(config.path_prefix.clone().unwrap_or_default());
+    let context_engine = (state.engine.clone(), base.clone());
+    let fallback_engine = (state.engine.clone(), base.clone());
+    let fn_base = base.clone();
     let options = state.leptos_options.clone();
     let policy = Arc::new(security::Policy::new(config));
 
     // Everything a person or a pipeline uses goes through sessions, actor
     // resolution and CSRF protection; the probes do not.
     let app = Router::new()
-        .route("/_fn/{*name}", any(server_fn))
+        .route(
+            "/_fn/{*name}",
+            any(move |state: State<Engine>, request: Request<Body>| {
+                server_fn(state, fn_base.clone(), request)
+            }),
+        )
         .nest("/api/v1", api::router())
         .merge(auth::routes())
         .leptos_routes_with_context(
             &state,
             route_list(),
-            move || render_context(&context_engine),
+            move || render_context(&context_engine.0, &context_engine.1),
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(move || render_context(&fallback_engine), shell));
+        >(
+            move || render_context(&fallback_engine.0, &fallback_engine.1),
+            shell,
+        ));
     let app = auth::protect(app, &state);
     // The demo's simulated OIDC endpoints are public, like any issuer's.
     let app = if state.engine.simulated_layers() {
@@ -93,7 +103,7 @@ pub fn router(
         app
     };
 
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(app)
@@ -101,10 +111,66 @@ pub fn router(
         .layer(from_fn_with_state(policy, security::headers))
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::new(request_id::HEADER))
-        .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<Body>))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::new(request_id::HEADER, MakeRequestUuid))
         .layer(axum::middleware::from_fn(request_id::sanitize))
-        .with_state(state)
+        // Outermost: who the client is, and the proxy headers (the request
+        // id too) of an untrusted peer removed before anything reads them.
+        .layer(from_fn_with_state(
+            Arc::new(config.trusted_proxies.clone()),
+            forwarded::resolve,
+        ))
+        .with_state(state);
+    // Under a path prefix everything, probes included, is below it; the
+    // rest of the host is not Palette's (404).
+    match config.path_prefix.as_deref() {
+        Some(prefix) => below(prefix.to_owned(), router),
+        None => router,
+    }
+}
+
+/// `router` under `prefix`: `/palette`, `/palette/` and `/palette/…` reach
+/// it without the prefix (`OriginalUri` keeps the whole), anything else is
+/// 404. (axum's `nest` leaves `/palette/` unrouted.)
+fn below(prefix: String, router: Router) -> Router {
+    use tower::ServiceExt as _;
+    Router::new().fallback_service(tower::service_fn(move |mut request: Request<Body>| {
+        let inner = within(&prefix, request.uri());
+        let router = router.clone();
+        async move {
+            match inner {
+                Some(uri) => {
+                    *request.uri_mut() = uri;
+                    router.oneshot(request).await
+                }
+                None => Ok(axum::http::StatusCode::NOT_FOUND.into_response()),
+            }
+        }
+    }))
+}
+
+/// `uri` without `prefix`, when it is below it.
+fn within(prefix: &str, uri: &axum::http::Uri) -> Option<axum::http::Uri> {
+    let rest = uri.path().strip_prefix(prefix)?;
+    let path = match rest {
+        "" => "/",
+        rest if rest.starts_with('/') => rest,
+        _ => return None,
+    };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    path_and_query.parse().ok()
+}
+
+/// The request's span ([`request_id::span`]) with the client's address.
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let span = request_id::span(request);
+    if let Some(client) = request.extensions().get::<forwarded::ClientAddr>() {
+        span.record("client", tracing::field::display(client.0));
+    }
+    span
 }
 
 /// `GET /metrics` alone, for the separate metrics listener: it reports on
@@ -118,11 +184,26 @@ pub fn metrics_router(metrics: Arc<Metrics>, engine: Engine) -> Router {
 }
 
 /// What every Leptos render (pages and the not-found fallback) gets besides
-/// leptos_axum's own context: the engine, and the CSP nonce the response's
-/// policy names.
-fn render_context(engine: &Engine) {
+/// leptos_axum's own context: the engine, the CSP nonce the response's
+/// policy names, and the path prefix ([`app::base`]) with the request's
+/// URL as the browser sent it (under a prefix the router here sees it
+/// without the prefix, the app's router below its base).
+fn render_context(engine: &Engine, base: &app::base::BasePath) {
     provide_context(engine.clone());
     security::provide_request_nonce();
+    if !base.0.is_empty() {
+        if let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() {
+            let original = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+            let path = original
+                .path_and_query()
+                .map_or_else(|| original.path().to_owned(), |p| p.as_str().to_owned());
+            app::base::provide_request_url(&path);
+        }
+    }
+    provide_context(base.clone());
 }
 
 /// The app's routes, generated once per process. Generating them runs the
@@ -134,6 +215,17 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-async fn server_fn(State(engine): State<Engine>, request: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(engine.clone()), request).await
+async fn server_fn(
+    State(engine): State<Engine>,
+    base: app::base::BasePath,
+    request: Request<Body>,
+) -> impl IntoResponse {
+    handle_server_fns_with_context(
+        move || {
+            provide_context(engine.clone());
+            provide_context(base.clone());
+        },
+        request,
+    )
+    .await
 }

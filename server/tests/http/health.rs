@@ -1,3 +1,4 @@
+use server::forwarded::TrustedProxies;
 use testkit::contract_test;
 
 use crate::support::{spawn_app, spawn_app_with};
@@ -37,7 +38,12 @@ contract_test!(
 );
 
 contract_test!(every_response_carries_a_request_id, |db| async move {
-    let app = spawn_app(db, false).await;
+    // The test connects from loopback: trusted here, as Traefik would be
+    // (from any other peer an incoming id is dropped: `proxy.rs`).
+    let app = spawn_app_with(db, false, |config| {
+        config.trusted_proxies = TrustedProxies::parse(&["127.0.0.1"]).unwrap();
+    })
+    .await;
     let made_up = app.get("/healthz").await;
     let id = made_up.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");

@@ -10,6 +10,8 @@ pub struct TestApp {
     /// A browser-like client: cookies kept, redirects not followed.
     pub client: reqwest::Client,
     pub engine: engine::Engine,
+    /// The demo CI principal's bearer token, with `demo`.
+    pub demo_ci_token: Option<String>,
     _db: TestDatabase,
 }
 
@@ -98,6 +100,7 @@ pub async fn spawn_app_with(
     let addr = server.local_addr().unwrap();
     let metrics_addr = server.metrics_addr();
     let engine = server.engine().clone();
+    let demo_ci_token = server.demo_ci_token().map(str::to_owned);
     tokio::spawn(server.run(std::future::pending()));
     let client = spawn_client();
     TestApp {
@@ -105,6 +108,7 @@ pub async fn spawn_app_with(
         metrics_addr,
         client,
         engine,
+        demo_ci_token,
         _db: db,
     }
 }

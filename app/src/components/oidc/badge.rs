@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::{status_text, utc_minute};
+use crate::base::prefixed;
 use crate::server_fns::oidc::latest_oidc_check;
 
 /// `OIDC ✓ pass` (or warn, fail, unknown) for `env`'s newest check.
@@ -23,7 +24,7 @@ pub fn OidcBadge(#[prop(into)] env: String) -> impl IntoView {
                 };
                 let (class, words) = status_text(&status);
                 view! {
-                    <a class=format!("oidc-badge oidc-{class}") href="/oidc" title=title>
+                    <a class=format!("oidc-badge oidc-{class}") href=prefixed("/oidc") title=title>
                         "OIDC " {words}
                     </a>
                 }

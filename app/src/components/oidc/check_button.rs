@@ -1,7 +1,7 @@
 //! "Check OIDC": queues a check of one environment. A plain form post
 //! without JavaScript, an in-place action with it.
 
-use leptos::form::ActionForm;
+use crate::components::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::server_fns::oidc::RequestOidcCheck;

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::{status_text, utc_minute, CheckButton};
+use crate::base::prefixed;
 use domain::oidc::{MatrixRow, OidcCheck, OidcMatrix};
 
 #[component]
@@ -31,7 +32,7 @@ pub fn RuleMatrix(overview: OidcMatrix) -> impl IntoView {
             };
             view! {
                 <tr data-environment=env.clone()>
-                    <th scope="row"><a href=format!("/oidc?env={env}")>{env.clone()}</a></th>
+                    <th scope="row"><a href=prefixed(&format!("/oidc?env={env}"))>{env.clone()}</a></th>
                     {cells}
                     <td><CheckButton env=env.clone() /></td>
                 </tr>

@@ -227,3 +227,48 @@ fn the_api_audience_cannot_be_the_login_client_id() {
         "{err}"
     );
 }
+
+#[test]
+fn the_public_url_is_the_origin_or_ends_with_the_path_prefix() {
+    let bound = "127.0.0.1:3000".parse().unwrap();
+    let load = |url: &str| {
+        Config::load(
+            None,
+            &env(&[
+                ("PALETTE_PUBLIC_URL", url),
+                ("PALETTE_PATH_PREFIX", "/palette"),
+            ]),
+        )
+    };
+    for url in [
+        "https://example.com",
+        "https://example.com/",
+        "https://example.com/palette",
+    ] {
+        let config = load(url).unwrap();
+        assert_eq!(
+            config.public_base(bound),
+            "https://example.com/palette",
+            "{url}"
+        );
+    }
+    let err = load("https://example.com/other").unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "PALETTE_PUBLIC_URL: has the path /other, but PALETTE_PATH_PREFIX is /palette"
+        ),
+        "{err}"
+    );
+    // A host named like the prefix is not a path.
+    let config = load("https://palette").unwrap();
+    assert_eq!(config.public_base(bound), "https://palette/palette");
+    let unset = Config::load(None, &env(&[("PALETTE_PATH_PREFIX", "/palette")])).unwrap();
+    assert_eq!(unset.public_base(bound), "http://127.0.0.1:3000/palette");
+    let err = Config::load(None, &env(&[("PALETTE_TRUSTED_PROXIES", "10.0.0.1/8")]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "PALETTE_TRUSTED_PROXIES: \"10.0.0.1/8\" has host bits set: the network is 10.0.0.0/8"
+    );
+}

@@ -23,6 +23,8 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("log_format", "json"),
     ("site_root", "/srv/site"),
     ("public_url", "https://palette.example.com"),
+    ("trusted_proxies", "10.0.0.0/8,127.0.0.1/32"),
+    ("path_prefix", "/palette"),
     ("oidc_issuer", "https://id.example.com/realms/palette"),
     ("oidc_client_id", "palette"),
     ("oidc_client_secret", "client-hunter2"),

@@ -144,8 +144,16 @@ pub fn spec_for(layers: &[domain::Layer]) -> serde_json::Value {
 /// This document. Public: no token needed.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub async fn document(State(engine): State<Engine>) -> Json<serde_json::Value> {
-    Json(spec_for(&engine.layers()))
+/// Under `PALETTE_PATH_PREFIX` the server is the prefix, not `/`.
+pub async fn document(
+    State(engine): State<Engine>,
+    State(auth): State<crate::auth::Auth>,
+) -> Json<serde_json::Value> {
+    let mut doc = spec_for(&engine.layers());
+    if !auth.base.is_empty() {
+        doc["servers"] = serde_json::json!([{ "url": auth.base }]);
+    }
+    Json(doc)
 }
 
 #[cfg(test)]
