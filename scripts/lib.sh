@@ -71,14 +71,20 @@ ensure_e2e() {
   fi
 }
 
-# The real servers the Rust suites run against (built once per machine into
-# /var/tmp/palette-servers; see scripts/servers). Needs Go.
+# The real servers the suites run against (built once per machine into
+# /var/tmp/palette-servers; see scripts/servers): OpenFGA for the engine's
+# and the server's authorization tests, Ory Hydra for the server's Hydra
+# tests and the browser login spec. Needs Go (and a C compiler: Hydra's
+# build uses cgo for SQLite).
 ensure_servers() {
+  if [ -x "$("$ROOT/scripts/servers" --path openfga)" ] && [ -x "$("$ROOT/scripts/servers" --path hydra)" ]; then
+    return 0
+  fi
   if ! command -v go >/dev/null 2>&1; then
-    echo "The tests need Go to build the real OpenFGA server (scripts/servers)" >&2
+    echo "The tests need Go to build the real OpenFGA and Ory Hydra servers (scripts/servers openfga hydra)" >&2
     exit 1
   fi
-  "$ROOT/scripts/servers" openfga
+  "$ROOT/scripts/servers" openfga hydra
 }
 
 # The real terraform (or tofu) the runner's contract tests also run against

@@ -14,13 +14,13 @@ use testkit::TestDatabase;
 // ---- harness: Palette against the real provider, and a hand-driven browser --
 
 /// Palette on 127.0.0.1:0 over its own database.
-struct Palette {
-    addr: std::net::SocketAddr,
+pub(crate) struct Palette {
+    pub(crate) addr: std::net::SocketAddr,
     _db: TestDatabase,
 }
 
 impl Palette {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 }
@@ -89,7 +89,7 @@ async fn spawn_app_with_issuer(db: TestDatabase, issuer: &str) -> Palette {
     serve(listener, &env, db).await
 }
 
-async fn serve(
+pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     env: &std::collections::BTreeMap<String, String>,
     db: TestDatabase,
@@ -112,13 +112,13 @@ async fn serve(
 }
 
 /// A browser: a cookie jar of its own, redirects not followed.
-struct Browser {
-    http: reqwest::Client,
+pub(crate) struct Browser {
+    pub(crate) http: reqwest::Client,
     jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -129,7 +129,7 @@ impl Browser {
     }
 
     /// A page navigation (`Accept: text/html`).
-    async fn get(&self, url: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, url: &str) -> reqwest::Response {
         self.http
             .get(url)
             .header("accept", "text/html")
@@ -151,7 +151,7 @@ impl Browser {
 }
 
 /// The `Location` of a redirect, resolved against the request's URL.
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     assert!(
         response.status().is_redirection(),
         "expected a redirect, got {} from {}",
@@ -163,7 +163,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// The first `attr="…"` after `marker` in `html` (`&amp;` undone).
-fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
+pub(crate) fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
     let from = html.find(marker)?;
     let rest = &html[from..];
     let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod blueprint;
 mod health;
+mod hydra;
 mod matrix;
 mod oidc_checks;
 mod openfga;

@@ -1,0 +1,657 @@
+//! The real Ory Hydra for tests, built from its Go module by
+//! `scripts/servers hydra` into `/var/tmp/palette-servers` (or
+//! `PALETTE_SERVERS_DIR`), with a small login/consent/logout app of our own
+//! in this process.
+//!
+//! Each [`Hydra`] is `hydra serve all --dev --sqa-opt-out` over `DSN=memory`
+//! (its clients, sessions and keys die with the process) on free loopback
+//! ports, with a low PBKDF2 iteration count so client secrets hash fast.
+//! [`AccessTokens`] picks Hydra's default opaque access tokens or JWTs
+//! (`STRATEGIES_ACCESS_TOKEN=jwt`). Killed on drop.
+//!
+//! The login app knows the accounts in [`ACCOUNTS`] (as the `oidc-provider`
+//! script does): its login page is a form asking for a user name; it
+//! accepts the login challenge with that subject over Hydra's admin API,
+//! the consent challenge with the requested scopes and audience and the
+//! account's `name`, `email`, `preferred_username` and `groups` in
+//! `session.id_token` (and `groups` in `session.access_token`), and every
+//! logout challenge, remembering whose ([`Hydra::logouts`]).
+//!
+//! When the binary is missing the test fails with the command that builds
+//! it: it never skips.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Form, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde_json::{json, Value};
+
+/// The version `scripts/servers` builds.
+pub const VERSION: &str = "v2.3.0";
+/// The audience Palette's API accepts in these tests (`PALETTE_API_AUDIENCE`).
+pub const AUDIENCE: &str = "palette-api";
+/// Palette's own client (authorization code flow).
+pub const PALETTE_CLIENT: &str = "palette";
+/// The scopes Palette's client may ask for.
+pub const PALETTE_SCOPES: &str = "openid profile email groups offline_access";
+
+/// Every client's secret.
+pub fn secret(client_id: &str) -> String {
+    format!("{client_id}-secret")
+}
+
+/// Someone the login app can log in.
+#[derive(Debug, Clone, Copy)]
+pub struct Account {
+    pub subject: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub groups: &'static [&'static str],
+}
+
+/// `alice` is a platform admin (through her group), `bob` an operator,
+/// `carol` in no group.
+pub const ACCOUNTS: &[Account] = &[
+    Account {
+        subject: "alice",
+        name: "Alice Admin",
+        email: "alice@example.com",
+        groups: &["platform-admins"],
+    },
+    Account {
+        subject: "bob",
+        name: "Bob Operator",
+        email: "bob@example.com",
+        groups: &["blue-operators", "staff"],
+    },
+    Account {
+        subject: "carol",
+        name: "Carol Viewer",
+        email: "carol@example.com",
+        groups: &[],
+    },
+];
+
+fn account(subject: &str) -> Option<&'static Account> {
+    ACCOUNTS.iter().find(|a| a.subject == subject)
+}
+
+/// Which access tokens Hydra issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessTokens {
+    /// Hydra's default: opaque `ory_at_…` tokens, checked by introspection.
+    Opaque,
+    /// JWTs signed with a key in Hydra's JWKS.
+    Jwt,
+}
+
+/// The Hydra binary, or a panic saying how to build it.
+pub fn binary() -> PathBuf {
+    let dir = std::env::var_os("PALETTE_SERVERS_DIR")
+        .map_or_else(|| PathBuf::from("/var/tmp/palette-servers"), PathBuf::from);
+    let path = dir.join(format!("hydra-{VERSION}")).join("hydra");
+    assert!(
+        path.is_file(),
+        "Ory Hydra is not built: run `scripts/servers hydra` (it builds {} from \
+         github.com/ory/hydra/v2 {VERSION} with Go; about 10 minutes cold)",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running Hydra and its login/consent app.
+pub struct Hydra {
+    /// Hydra's issuer (its public URL), exactly as in its discovery document.
+    pub issuer: String,
+    /// The admin API, e.g. `http://127.0.0.1:<port>` (no authentication).
+    pub admin: String,
+    /// The login/consent/logout app, e.g. `http://127.0.0.1:<port>`.
+    pub login_app: String,
+    http: reqwest::Client,
+    logouts: Arc<Mutex<Vec<String>>>,
+    app: tokio::task::JoinHandle<()>,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Hydra {
+    /// Starts Hydra and the login app; returns once `/health/ready` answers.
+    pub async fn start(tokens: AccessTokens) -> Self {
+        crate::init_tracing();
+        let bin = binary();
+        let dir = tempfile::Builder::new()
+            .prefix("palette-hydra")
+            .tempdir()
+            .expect("a temp dir for Hydra's log");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the login app");
+        let login_app = format!(
+            "http://{}",
+            listener.local_addr().expect("the login app's address")
+        );
+        let (public, admin_port) = (free_port(), free_port());
+        let issuer = format!("http://127.0.0.1:{public}");
+        let admin = format!("http://127.0.0.1:{admin_port}");
+        let log = std::fs::File::create(dir.path().join("hydra.log")).expect("Hydra's log file");
+        let strategy = match tokens {
+            AccessTokens::Opaque => "opaque",
+            AccessTokens::Jwt => "jwt",
+        };
+        let child = Command::new(&bin)
+            .args(["serve", "all", "--dev", "--sqa-opt-out"])
+            .env("DSN", "memory")
+            .env("SERVE_PUBLIC_HOST", "127.0.0.1")
+            .env("SERVE_PUBLIC_PORT", public.to_string())
+            .env("SERVE_ADMIN_HOST", "127.0.0.1")
+            .env("SERVE_ADMIN_PORT", admin_port.to_string())
+            .env("URLS_SELF_ISSUER", &issuer)
+            .env("URLS_LOGIN", format!("{login_app}/login"))
+            .env("URLS_CONSENT", format!("{login_app}/consent"))
+            .env("URLS_LOGOUT", format!("{login_app}/logout"))
+            .env("SECRETS_SYSTEM", "palette-tests-hydra-system-secret")
+            .env("OAUTH2_HASHERS_PBKDF2_ITERATIONS", "1")
+            .env("STRATEGIES_ACCESS_TOKEN", strategy)
+            .env("LOG_LEVEL", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        let logouts = Arc::new(Mutex::new(Vec::new()));
+        let state = AppState {
+            admin: admin.clone(),
+            http: http.clone(),
+            logouts: logouts.clone(),
+        };
+        let router = axum::Router::new()
+            .route("/login", get(login_page).post(login_submit))
+            .route("/consent", get(consent))
+            .route("/logout", get(logout))
+            .with_state(state);
+        let app = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let hydra = Self {
+            issuer,
+            admin,
+            login_app,
+            http,
+            logouts,
+            app,
+            child,
+            dir,
+        };
+        hydra.wait_until_ready().await;
+        hydra
+    }
+
+    async fn wait_until_ready(&self) {
+        let start = Instant::now();
+        loop {
+            let ready = self
+                .http
+                .get(format!("{}/health/ready", self.admin))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "Hydra did not become ready within 30 s; its log: {}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What Hydra wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("hydra.log")).unwrap_or_default()
+    }
+
+    /// `<issuer><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// The admin API's introspection endpoint (Hydra does not advertise one).
+    pub fn introspection_url(&self) -> String {
+        format!("{}/admin/oauth2/introspect", self.admin)
+    }
+
+    /// Creates an OAuth 2.0 client over the admin API (`POST /admin/clients`).
+    pub async fn create_client(&self, client: &Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/admin/clients", self.admin))
+            .json(client)
+            .send()
+            .await
+            .expect("Hydra's admin API answers");
+        let status = response.status();
+        let body: Value = response.json().await.expect("a JSON client");
+        assert!(status.is_success(), "client refused: {status} {body}");
+        body
+    }
+
+    /// Palette's client [`PALETTE_CLIENT`]: authorization code (and refresh
+    /// tokens with `offline_access`), `client_secret_basic`, redirected to
+    /// `<palette_base>/auth/callback` and back to `<palette_base>/` after
+    /// logout.
+    pub async fn create_palette_client(&self, palette_base: &str) {
+        self.create_client(&json!({
+            "client_id": PALETTE_CLIENT,
+            "client_secret": secret(PALETTE_CLIENT),
+            "client_name": "Palette",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "scope": PALETTE_SCOPES,
+            "redirect_uris": [format!("{palette_base}/auth/callback")],
+            "post_logout_redirect_uris": [format!("{palette_base}/")],
+            "token_endpoint_auth_method": "client_secret_basic",
+        }))
+        .await;
+    }
+
+    /// A client-credentials client allowed to ask for [`AUDIENCE`].
+    pub async fn create_machine_client(&self, client_id: &str) {
+        self.create_client(&json!({
+            "client_id": client_id,
+            "client_secret": secret(client_id),
+            "grant_types": ["client_credentials"],
+            "audience": [AUDIENCE],
+            "token_endpoint_auth_method": "client_secret_basic",
+        }))
+        .await;
+    }
+
+    /// A client-credentials access token for `client_id` with [`AUDIENCE`].
+    pub async fn client_credentials(&self, client_id: &str) -> String {
+        let response = self
+            .http
+            .post(self.url("/oauth2/token"))
+            .basic_auth(client_id, Some(secret(client_id)))
+            .form(&[("grant_type", "client_credentials"), ("audience", AUDIENCE)])
+            .send()
+            .await
+            .expect("Hydra's token endpoint answers");
+        token_field(response, "access_token").await
+    }
+
+    /// What Hydra's admin API says of `token`.
+    pub async fn introspect(&self, token: &str) -> Value {
+        self.http
+            .post(self.introspection_url())
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("Hydra's introspection answers")
+            .json()
+            .await
+            .expect("a JSON introspection answer")
+    }
+
+    /// An authorization request of Palette's client (redirected to
+    /// `<palette_base>/auth/callback`) for `scope`, made by hand rather than
+    /// by Palette.
+    pub fn authorize_url(&self, palette_base: &str, scope: &str) -> String {
+        let mut authorize = reqwest::Url::parse(&self.url("/oauth2/auth")).expect("a URL");
+        authorize
+            .query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", PALETTE_CLIENT)
+            .append_pair("redirect_uri", &format!("{palette_base}/auth/callback"))
+            .append_pair("scope", scope)
+            .append_pair("state", "a-state-made-by-hand");
+        authorize.to_string()
+    }
+
+    /// A refresh token for `user` at Palette's client: an authorization
+    /// code flow with `offline_access`, walked through the login app by a
+    /// browser of its own, the code exchanged here (Palette never sees it).
+    pub async fn refresh_token(&self, palette_base: &str, user: &str) -> String {
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        let redirect_uri = format!("{palette_base}/auth/callback");
+        let authorize = self.authorize_url(palette_base, "openid offline_access");
+        let callback = self.walk(&browser, &authorize, user, &redirect_uri).await;
+        let code = reqwest::Url::parse(&callback)
+            .expect("a callback URL")
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("no code in {callback}"));
+        let response = self
+            .http
+            .post(self.url("/oauth2/token"))
+            .basic_auth(PALETTE_CLIENT, Some(secret(PALETTE_CLIENT)))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect_uri.as_str()),
+            ])
+            .send()
+            .await
+            .expect("Hydra's token endpoint answers");
+        token_field(response, "refresh_token").await
+    }
+
+    /// Follows redirects from `url` with `browser` (which must keep cookies
+    /// and not follow redirects itself) through Hydra and the login app,
+    /// submitting the login form as `user`, until a redirect to a URL that
+    /// starts with `until`: returns that URL, not visited.
+    pub async fn walk(
+        &self,
+        browser: &reqwest::Client,
+        url: &str,
+        user: &str,
+        until: &str,
+    ) -> String {
+        let mut url = url.to_owned();
+        for _ in 0..20 {
+            if url.starts_with(until) {
+                return url;
+            }
+            let response = browser
+                .get(&url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .expect("a page");
+            let response = if response.status().is_redirection() {
+                response
+            } else {
+                let page = response.url().clone();
+                let status = response.status();
+                let html = response.text().await.expect("a page");
+                assert!(
+                    status.is_success() && html.contains(r#"name="login_challenge""#),
+                    "expected the login form at {page}, got {status}: {html}"
+                );
+                let challenge = page
+                    .query_pairs()
+                    .find(|(k, _)| k == "login_challenge")
+                    .map(|(_, v)| v.into_owned())
+                    .expect("the login page's challenge");
+                browser
+                    .post(format!("{}/login", self.login_app))
+                    .form(&[("login_challenge", challenge.as_str()), ("user", user)])
+                    .send()
+                    .await
+                    .expect("the login form is accepted")
+            };
+            url = location(&response);
+        }
+        panic!("never redirected to {until}; Hydra's log: {}", self.log());
+    }
+
+    /// The subjects whose logout the logout app accepted, in order.
+    pub fn logouts(&self) -> Vec<String> {
+        self.logouts.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Hydra {
+    fn drop(&mut self) {
+        self.app.abort();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn token_field(response: reqwest::Response, field: &str) -> String {
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON token response");
+    assert!(status.is_success(), "token refused: {status} {body}");
+    body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {body}"))
+        .to_owned()
+}
+
+/// The `Location` of a redirect, resolved against the request's URL.
+fn location(response: &reqwest::Response) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {} from {}",
+        response.status(),
+        response.url()
+    );
+    let raw = response.headers()["location"]
+        .to_str()
+        .expect("a text Location");
+    response
+        .url()
+        .join(raw)
+        .expect("a valid Location")
+        .to_string()
+}
+
+// ---- the login/consent/logout app -----------------------------------------
+
+#[derive(Clone)]
+struct AppState {
+    admin: String,
+    http: reqwest::Client,
+    logouts: Arc<Mutex<Vec<String>>>,
+}
+
+/// A failure of the login app, shown as a 502 page (and so in the test's
+/// assertion message).
+struct AppError(String);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (axum::http::StatusCode::BAD_GATEWAY, self.0).into_response()
+    }
+}
+
+impl AppState {
+    async fn admin_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, AppError> {
+        let mut request = self.http.request(method, format!("{}{path}", self.admin));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| AppError(format!("Hydra's admin API: {e}")))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(AppError(format!(
+                "Hydra's admin API {path}: {status} {text}"
+            )));
+        }
+        serde_json::from_str(&text).map_err(|e| AppError(format!("{path}: {e}: {text}")))
+    }
+
+    async fn accept(&self, flow: &str, challenge: &str, body: Value) -> Result<Redirect, AppError> {
+        let answer = self
+            .admin_call(
+                reqwest::Method::PUT,
+                &format!(
+                    "/admin/oauth2/auth/requests/{flow}/accept?{flow}_challenge={}",
+                    encode(challenge)
+                ),
+                Some(body),
+            )
+            .await?;
+        let to = answer["redirect_to"]
+            .as_str()
+            .ok_or_else(|| AppError(format!("no redirect_to in {answer}")))?;
+        Ok(Redirect::to(to))
+    }
+
+    async fn request(&self, flow: &str, challenge: &str) -> Result<Value, AppError> {
+        self.admin_call(
+            reqwest::Method::GET,
+            &format!(
+                "/admin/oauth2/auth/requests/{flow}?{flow}_challenge={}",
+                encode(challenge)
+            ),
+            None,
+        )
+        .await
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LoginQuery {
+    login_challenge: String,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    let request = state.request("login", &query.login_challenge).await?;
+    if request["skip"].as_bool() == Some(true) {
+        let subject = request["subject"].as_str().unwrap_or_default().to_owned();
+        let accepted = state
+            .accept(
+                "login",
+                &query.login_challenge,
+                json!({ "subject": subject }),
+            )
+            .await?;
+        return Ok(accepted.into_response());
+    }
+    let challenge = html_escape(&query.login_challenge);
+    Ok(Html(format!(
+        r#"<!doctype html><html lang="en"><head><title>Sign in</title></head><body>
+<h1>Sign in</h1>
+<form method="post" action="/login">
+<input type="hidden" name="login_challenge" value="{challenge}">
+<label>User <input name="user" autofocus></label>
+<button type="submit">Sign in</button>
+</form></body></html>"#
+    ))
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    login_challenge: String,
+    user: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let Some(account) = account(&form.user) else {
+        return Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            format!("no such account: {}", form.user),
+        )
+            .into_response());
+    };
+    let accepted = state
+        .accept(
+            "login",
+            &form.login_challenge,
+            json!({ "subject": account.subject, "remember": true, "remember_for": 0 }),
+        )
+        .await?;
+    Ok(accepted.into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentQuery {
+    consent_challenge: String,
+}
+
+async fn consent(
+    State(state): State<AppState>,
+    Query(query): Query<ConsentQuery>,
+) -> Result<Redirect, AppError> {
+    let request = state.request("consent", &query.consent_challenge).await?;
+    let subject = request["subject"].as_str().unwrap_or_default();
+    let account = account(subject).ok_or_else(|| AppError(format!("no account {subject}")))?;
+    state
+        .accept(
+            "consent",
+            &query.consent_challenge,
+            json!({
+                "grant_scope": request["requested_scope"],
+                "grant_access_token_audience": request["requested_access_token_audience"],
+                "remember": false,
+                "session": {
+                    "id_token": {
+                        "name": account.name,
+                        "email": account.email,
+                        "preferred_username": account.subject,
+                        "groups": account.groups,
+                    },
+                    "access_token": { "groups": account.groups },
+                },
+            }),
+        )
+        .await
+}
+
+#[derive(serde::Deserialize)]
+struct LogoutQuery {
+    logout_challenge: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Query(query): Query<LogoutQuery>,
+) -> Result<Redirect, AppError> {
+    let request = state.request("logout", &query.logout_challenge).await?;
+    let redirect = state
+        .accept("logout", &query.logout_challenge, json!({}))
+        .await?;
+    if let Ok(mut logouts) = state.logouts.lock() {
+        logouts.push(request["subject"].as_str().unwrap_or_default().to_owned());
+    }
+    Ok(redirect)
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn html_escape(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
