@@ -5,7 +5,8 @@
 //!
 //! Each [`Hydra`] is `hydra serve all --dev --sqa-opt-out` over `DSN=memory`
 //! (its clients, sessions and keys die with the process) on free loopback
-//! ports, with a low PBKDF2 iteration count so client secrets hash fast.
+//! ports, with a low PBKDF2 iteration count so client secrets hash fast and
+//! pre-made signing keys so that it generates none.
 //! [`AccessTokens`] picks Hydra's default opaque access tokens or JWTs
 //! (`STRATEGIES_ACCESS_TOKEN=jwt`). Killed on drop.
 //!
@@ -79,6 +80,13 @@ pub const ACCOUNTS: &[Account] = &[
 fn account(subject: &str) -> Option<&'static Account> {
     ACCOUNTS.iter().find(|a| a.subject == subject)
 }
+
+/// Signing keys for Hydra's ID tokens (`hydra.openid.id-token`) and JWT
+/// access tokens (`hydra.jwt.access-token`): RSA 2048, RS256. TEST KEYS
+/// ONLY: they are public in this repository (made once with Node's
+/// `crypto.generateKeyPairSync`), so nothing they sign means anything
+/// outside these tests.
+const KEYS: &str = include_str!("hydra_keys.json");
 
 /// Which access tokens Hydra issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +206,29 @@ impl Hydra {
             dir,
         };
         hydra.wait_until_ready().await;
+        hydra.install_keys().await;
         hydra
+    }
+
+    /// Hydra would generate its signing keys (RSA 4096) on first use, which
+    /// takes several seconds on a busy machine: give it [`KEYS`] instead.
+    async fn install_keys(&self) {
+        let sets: serde_json::Map<String, Value> =
+            serde_json::from_str(KEYS).expect("hydra_keys.json is a JSON object");
+        for (set, keys) in sets {
+            let response = self
+                .http
+                .put(format!("{}/admin/keys/{set}", self.admin))
+                .json(&keys)
+                .send()
+                .await
+                .expect("Hydra's admin API answers");
+            assert!(
+                response.status().is_success(),
+                "Hydra refused the {set} keys: {}",
+                response.status()
+            );
+        }
     }
 
     async fn wait_until_ready(&self) {
