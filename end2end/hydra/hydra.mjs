@@ -4,7 +4,7 @@
 //   node hydra/hydra.mjs --port 3124 --palette http://127.0.0.1:3125
 //
 // Hydra (`hydra serve all --dev --sqa-opt-out`, DSN=memory, built by
-// `scripts/servers hydra`) listens on Unix sockets in a temp dir: its admin
+// `scripts/servers hydra`, with fresh RSA 2048 signing keys) listens on Unix sockets in a temp dir: its admin
 // API is reachable only from this script, and its public API is proxied
 // from --port, where this script also serves
 //   GET  /login?login_challenge=…    a login form (user name; any of ACCOUNTS)
@@ -20,6 +20,7 @@
 // the port listens; exits (killing Hydra) on SIGTERM/SIGINT.
 
 import { spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -281,8 +282,22 @@ async function waitUntilReady() {
   }
 }
 
+// Hydra would generate RSA 4096 signing keys on the first login (seconds on
+// a busy machine): give it fresh RSA 2048 ones instead.
+async function installKeys() {
+  for (const [set, kid] of [
+    ["hydra.openid.id-token", "e2e-id-token"],
+    ["hydra.jwt.access-token", "e2e-access-token"],
+  ]) {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const key = { ...privateKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
+    await adminOk("PUT", `/admin/keys/${set}`, { keys: [key] });
+  }
+}
+
 try {
   await waitUntilReady();
+  await installKeys();
   await adminOk("POST", "/admin/clients", {
     client_id: "palette",
     client_secret: "palette-secret",
