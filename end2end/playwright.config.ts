@@ -21,7 +21,8 @@ cpSync(join(root, "examples", "infra"), infraDir, {
   recursive: true,
   filter: (src) => !src.includes(join("examples", "infra", "environments", "")),
 });
-// login.spec.ts: a second Palette logging in through a real OpenID Provider.
+// login.spec.ts: a second Palette logging in through the real Ory Hydra
+// (hydra/hydra.mjs: Hydra behind its login/consent app on one port).
 const oidcPort = Number(process.env.OIDC_E2E_PORT ?? 3124);
 const oidcPalettePort = Number(process.env.OIDC_E2E_PALETTE_PORT ?? 3125);
 const oidcDataDir = mkdtempSync(join(tmpdir(), "palette-e2e-oidc-"));
@@ -71,7 +72,7 @@ export default defineConfig({
     },
   },
   {
-    command: `node oidc/provider.mjs --port ${oidcPort} --palette http://127.0.0.1:${oidcPalettePort}`,
+    command: `node hydra/hydra.mjs --port ${oidcPort} --palette http://127.0.0.1:${oidcPalettePort}`,
     url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -95,8 +96,8 @@ export default defineConfig({
       PALETTE_OIDC_CLIENT_ID: "palette",
       PALETTE_OIDC_CLIENT_SECRET: "palette-secret",
       PALETTE_API_AUDIENCE: "palette-api",
-      PALETTE_OIDC_INTROSPECTION_CLIENT_ID: "palette-introspection",
-      PALETTE_OIDC_INTROSPECTION_CLIENT_SECRET: "palette-introspection-secret",
+      // Groups from Hydra's ID token decide who may read the whole audit log.
+      PALETTE_ADMINS: "group:platform-admins",
     },
   }],
 });

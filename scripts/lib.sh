@@ -73,15 +73,22 @@ ensure_e2e() {
   fi
 }
 
-# The real servers the Rust suites run against (built once per machine into
-# /var/tmp/palette-servers; see scripts/servers). Needs Go.
+# The real servers the suites run against (built once per machine into
+# /var/tmp/palette-servers; see scripts/servers): OpenFGA for the engine's
+# and the server's authorization tests, Ory Hydra for the server's Hydra
+# tests and the browser login spec, Traefik for the server's test behind a
+# reverse proxy. Needs Go (and a C compiler: Hydra's build uses cgo for
+# SQLite).
 ensure_servers() {
+  if [ -x "$("$ROOT/scripts/servers" --path openfga)" ] && [ -x "$("$ROOT/scripts/servers" --path hydra)" ] &&
+    [ -x "$("$ROOT/scripts/servers" --path traefik)" ]; then
+    return 0
+  fi
   if ! command -v go >/dev/null 2>&1; then
-    echo "The tests need Go to build the real OpenFGA and Traefik servers (scripts/servers)" >&2
+    echo "The tests need Go to build the real OpenFGA, Ory Hydra and Traefik servers (scripts/servers openfga hydra traefik)" >&2
     exit 1
   fi
-  "$ROOT/scripts/servers" openfga
-  "$ROOT/scripts/servers" traefik
+  "$ROOT/scripts/servers" openfga hydra traefik
 }
 
 # The real terraform (or tofu) the runner's contract tests also run against

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // A real OpenID Provider for Palette's end-to-end tests: npm `oidc-provider`
 // (OpenID Certified) configured the way Palette meets Ory Hydra in
-// production. Used by `crates/testkit/src/oidc.rs` (Rust HTTP tests) and by
-// the Playwright suite (`end2end/playwright.config.ts`).
+// production. Used by `crates/testkit/src/oidc.rs` (Rust HTTP tests) for
+// what the real Hydra cannot be made to do (hostile tokens signed with its
+// key, a key rotation); the Playwright suite logs in through the real Hydra
+// (`end2end/hydra/hydra.mjs`).
 //
 //   node end2end/oidc/provider.mjs --port 0 --palette http://127.0.0.1:3125
 //

@@ -13,6 +13,7 @@
 //! is set; [`contract_test!`] calls it.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod hydra;
 pub mod oidc;
 pub mod openfga;
 mod pg;

@@ -16,13 +16,13 @@ use crate::browser::{attr_after, encode, location, Browser};
 // ---- harness: Palette against the real provider, and a hand-driven browser --
 
 /// Palette on 127.0.0.1:0 over its own database.
-struct Palette {
-    addr: std::net::SocketAddr,
+pub(crate) struct Palette {
+    pub(crate) addr: std::net::SocketAddr,
     _db: TestDatabase,
 }
 
 impl Palette {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 }
@@ -101,7 +101,7 @@ async fn spawn_app_with_issuer(db: TestDatabase, issuer: &str) -> Palette {
     serve(listener, &env, db).await
 }
 
-async fn serve(
+pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     env: &std::collections::BTreeMap<String, String>,
     db: TestDatabase,

@@ -9,6 +9,7 @@ mod auth;
 mod blueprint;
 mod browser;
 mod health;
+mod hydra;
 mod matrix;
 mod oidc_checks;
 mod openfga;
