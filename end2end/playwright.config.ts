@@ -26,6 +26,17 @@ cpSync(join(root, "examples", "infra"), infraDir, {
 const oidcPort = Number(process.env.OIDC_E2E_PORT ?? 3124);
 const oidcPalettePort = Number(process.env.OIDC_E2E_PALETTE_PORT ?? 3125);
 const oidcDataDir = mkdtempSync(join(tmpdir(), "palette-e2e-oidc-"));
+// traefik.js-only.spec.ts: a third Palette, under /palette, behind the real
+// Traefik over TLS (end2end/traefik/start.mjs), Traefik its only trusted proxy.
+const traefikPort = Number(process.env.TRAEFIK_E2E_PORT ?? 3126);
+const traefikPalettePort = Number(process.env.TRAEFIK_E2E_PALETTE_PORT ?? 3127);
+const traefikDataDir = mkdtempSync(join(tmpdir(), "palette-e2e-traefik-"));
+const traefikInfraDir = join(traefikDataDir, "infra");
+cpSync(join(root, "examples", "infra"), traefikInfraDir, {
+  recursive: true,
+  filter: (src) => !src.includes(join("examples", "infra", "environments", "")),
+});
+const traefikOrigin = `https://localhost:${traefikPort}`;
 
 export const baseURL = `http://127.0.0.1:${port}`;
 
@@ -53,8 +64,14 @@ export default defineConfig({
   // Every spec runs with JavaScript on and off; specs that prove
   // interactivity are named *.js-only.spec.ts.
   projects: [
-    { name: "js", use: { javaScriptEnabled: true } },
+    { name: "js", use: { javaScriptEnabled: true }, testIgnore: /traefik\.js-only\.spec\.ts$/ },
     { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /\.js-only\.spec\.ts$/ },
+    {
+      name: "traefik",
+      testMatch: /traefik\.js-only\.spec\.ts$/,
+      // The test CA is made afresh by start.mjs; the browser is not told of it.
+      use: { javaScriptEnabled: true, baseURL: `${traefikOrigin}/palette/`, ignoreHTTPSErrors: true },
+    },
   ],
   webServer: [{
     command: `${binary} serve --demo --listen 127.0.0.1:${port}`,
@@ -99,5 +116,32 @@ export default defineConfig({
       // Groups from Hydra's ID token decide who may read the whole audit log.
       PALETTE_ADMINS: "group:platform-admins",
     },
+  },
+  {
+    command: `${binary} serve --demo --listen 127.0.0.1:${traefikPalettePort}`,
+    cwd: root,
+    url: `http://127.0.0.1:${traefikPalettePort}/palette/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PALETTE_DATA_DIR: traefikDataDir,
+      PALETTE_INFRA_DIR: traefikInfraDir,
+      PALETTE_SITE_ROOT: siteRoot,
+      PALETTE_LOG: "warn",
+      PALETTE_PATH_PREFIX: "/palette",
+      PALETTE_PUBLIC_URL: traefikOrigin,
+      PALETTE_TRUSTED_PROXIES: "127.0.0.1",
+    },
+  },
+  {
+    command: `node traefik/start.mjs --port ${traefikPort} --upstream 127.0.0.1:${traefikPalettePort}`,
+    url: `${traefikOrigin}/palette/healthz`,
+    ignoreHTTPSErrors: true,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
   }],
 });
