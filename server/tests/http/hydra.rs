@@ -104,6 +104,9 @@ async fn spawn_with_hydra(tokens: AccessTokens, introspection: bool) -> HydraApp
             "PALETTE_OIDC_INTROSPECTION_CLIENT_ID".into(),
             "palette-introspection".into(),
         );
+        // Every answer from Hydra itself: a revocation shows at once (the
+        // cache is tested against the other provider, in auth.rs).
+        env.insert("PALETTE_OIDC_INTROSPECTION_CACHE_SECS".into(), "0".into());
     }
     let database_url = db.url.clone();
     let app = serve(listener, &env, db).await;
