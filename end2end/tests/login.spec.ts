@@ -44,7 +44,7 @@ test("a person logs in through Hydra, their groups reach Palette, and they log o
 
   // Logging out ends Palette's session and continues at Hydra's
   // end-session endpoint, which asks the logout app.
-  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`^${escape(provider)}/logout\\?logout_challenge=`));
   await page.getByRole("button", { name: "Yes, sign me out" }).click();
   await expect(page).toHaveURL(`${palette}/`);

@@ -53,7 +53,7 @@ test.describe("logged in as a platform admin", () => {
 
 test("an operator sees the header name and can log out", async ({ page }) => {
   await devLogin(page, "Bob Operator");
-  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await expect(page.getByTestId("current-user")).toHaveCount(0);
   await expect(page.locator("li.env-card")).toHaveCount(0);
 });
