@@ -102,3 +102,12 @@ macro_rules! contract_test {
         }
     };
 }
+
+/// A loopback port that was free a moment ago, for a server a test starts
+/// (OpenFGA, Hydra, Traefik, PostgreSQL) or must name before it starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}

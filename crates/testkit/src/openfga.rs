@@ -28,13 +28,6 @@ pub fn binary() -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// A running OpenFGA server.
 pub struct OpenFga {
     /// `http://127.0.0.1:<port>`: the HTTP API.
@@ -62,11 +55,11 @@ impl OpenFga {
             .status()
             .expect("openfga migrate runs");
         assert!(status.success(), "openfga migrate failed: {status}");
-        let http_port = free_port();
+        let http_port = crate::free_port();
         let mut server = Self {
             url: format!("http://127.0.0.1:{http_port}"),
             http_port,
-            grpc_port: free_port(),
+            grpc_port: crate::free_port(),
             dir,
             child: None,
         };

@@ -1,6 +1,5 @@
 //! The throwaway PostgreSQL cluster.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -70,13 +69,6 @@ fn as_cluster_user(program: &Path) -> Command {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("find a free port for PostgreSQL")
-}
-
 fn start_cluster() -> String {
     let bin = bin_dir();
     let dir = tempfile::Builder::new()
@@ -113,7 +105,7 @@ fn start_cluster() -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let port = free_port();
+    let port = crate::free_port();
     // A watchdog shell runs the server and stops it (and removes its files)
     // once this test process is gone, so no cluster outlives its tests.
     let server = format!(

@@ -36,15 +36,6 @@ pub fn binary() -> PathBuf {
     path
 }
 
-/// A free loopback port (for Traefik's entry point, chosen before Palette
-/// starts so that Palette's public URL can name it).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// A CA made for one test and a certificate it signed for `localhost` and
 /// 127.0.0.1.
 pub struct TestCa {

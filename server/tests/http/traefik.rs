@@ -28,7 +28,7 @@ fn csrf_of(html: &str) -> String {
 
 #[tokio::test]
 async fn behind_traefik_pages_api_and_event_streams_work_and_only_its_forwarded_client_counts() {
-    let port = traefik::free_port();
+    let port = testkit::free_port();
     let origin = format!("https://localhost:{port}");
     let app = spawn_app_with(testkit::sqlite(), true, {
         let origin = origin.clone();

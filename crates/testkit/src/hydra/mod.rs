@@ -111,13 +111,6 @@ pub fn binary() -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 /// A running Hydra and its login/consent app.
 pub struct Hydra {
     /// Hydra's issuer (its public URL), exactly as in its discovery document.
@@ -149,7 +142,7 @@ impl Hydra {
             "http://{}",
             listener.local_addr().expect("the login app's address")
         );
-        let (public, admin_port) = (free_port(), free_port());
+        let (public, admin_port) = (crate::free_port(), crate::free_port());
         let issuer = format!("http://127.0.0.1:{public}");
         let admin = format!("http://127.0.0.1:{admin_port}");
         let log = std::fs::File::create(dir.path().join("hydra.log")).expect("Hydra's log file");
