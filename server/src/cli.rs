@@ -167,9 +167,15 @@ async fn worker(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    crate::shutdown_signal().await;
+    let drain = match crate::stop_signal().await {
+        crate::Stop::Drain => std::time::Duration::from_secs(config.drain_secs),
+        crate::Stop::Now => std::time::Duration::ZERO,
+    };
     workers
-        .shutdown(std::time::Duration::from_secs(config.cancel_grace_secs))
+        .drain(
+            drain,
+            std::time::Duration::from_secs(config.cancel_grace_secs),
+        )
         .await;
     store.close().await;
     ExitCode::SUCCESS
@@ -200,7 +206,7 @@ async fn serve(config: &Config, options: &ServeOptions) -> ExitCode {
             );
         }
     }
-    match server.run(crate::shutdown_signal()).await {
+    match server.serve_until(crate::stop_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");

@@ -87,18 +87,61 @@ pub async fn build_engine(config: &Config, store: Store) -> Result<Engine, Start
                     .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
                 timeout: std::time::Duration::from_millis(fga.timeout_ms),
             };
-            let authorizer = engine::authz::openfga::OpenFgaAuthorizer::connect(&settings)
-                .await
+            let authorizer = engine::authz::openfga::OpenFgaAuthorizer::lazy(&settings)
                 .map_err(|e| StartError::Authorizer(e.to_string()))?;
+            // Unreachable is no reason not to start: Palette is not ready
+            // and denies until OpenFGA answers, then recovers by itself.
+            // A refusal (a wrong store or model id) is.
+            match authorizer.ready().await {
+                Ok(()) => {}
+                Err(engine::authz::AuthzError::Unavailable(e)) => tracing::error!(
+                    error = %e,
+                    "OpenFGA does not answer: not ready, and denying, until it does"
+                ),
+                Err(e) => return Err(StartError::Authorizer(e.to_string())),
+            }
             Engine::with_authorizer(store, std::sync::Arc::new(authorizer))
         }
     };
     let engine = engine.with_blueprint(workers::load_blueprint(config)?);
-    engine.bootstrap_platform("admin", &config.admins).await?;
-    engine
-        .bootstrap_platform("releaser", &config.releasers)
-        .await?;
+    let platform = [
+        ("admin", config.admins.clone()),
+        ("releaser", config.releasers.clone()),
+    ];
+    for (relation, principals) in &platform {
+        match engine.bootstrap_platform(relation, principals).await {
+            Ok(()) => {}
+            Err(engine::Error::Unavailable(e)) => {
+                tracing::warn!(error = %e, relation, "the platform's principals are recorded once the authorizer answers");
+                spawn_platform_bootstrap(engine.clone(), relation, principals.clone());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(engine)
+}
+
+/// Records the platform's `relation`s (admins, releasers) once the
+/// authorizer answers: tried every 5 s.
+fn spawn_platform_bootstrap(engine: Engine, relation: &'static str, principals: Vec<String>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match engine.bootstrap_platform(relation, &principals).await {
+                Ok(()) => {
+                    tracing::info!(relation, "the platform's principals are recorded");
+                    return;
+                }
+                Err(engine::Error::Unavailable(_)) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, relation, "cannot record the platform's principals");
+                    return;
+                }
+            }
+        }
+    });
 }
 
 /// Opens the database (creating the SQLite file on first run) and applies
@@ -124,6 +167,8 @@ pub struct Server {
     engine: Engine,
     workers: Option<engine::queue::Workers>,
     cancel_grace: std::time::Duration,
+    drain: std::time::Duration,
+    closing: http::Closing,
     demo_ci: Option<auth::DemoCiToken>,
 }
 
@@ -204,7 +249,15 @@ impl Server {
             }
         }
         let demo_ci = auth.demo_ci.clone();
-        let router = http::router(config, engine.clone(), bound, metrics, auth);
+        let closing = http::Closing::default();
+        let router = http::router(
+            config,
+            engine.clone(),
+            bound,
+            metrics,
+            auth,
+            closing.clone(),
+        );
         spawn_session_cleanup(engine.sessions());
         spawn_membership_reconciler(engine.clone());
         Ok(Self {
@@ -215,6 +268,8 @@ impl Server {
             workers,
             demo_ci,
             cancel_grace: std::time::Duration::from_secs(config.cancel_grace_secs),
+            drain: std::time::Duration::from_secs(config.drain_secs),
+            closing,
         })
     }
 
@@ -238,35 +293,97 @@ impl Server {
             .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
-    /// Serves until `shutdown` resolves, then drains in-flight requests.
-    /// The metrics listener, when there is one, stops with the public one.
+    /// Serves until `shutdown` resolves, then stops at once: in-flight
+    /// requests finish, running jobs are interrupted (see
+    /// [`Server::serve_until`]).
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        self.serve_until(async move {
+            shutdown.await;
+            Stop::Now
+        })
+        .await
+    }
+
+    /// Serves until `stop` resolves, then shuts down:
+    /// - `/readyz` answers 503 and event streams end with a reconnect hint;
+    /// - no new connections; in-flight requests finish (for up to the
+    ///   drain period, `PALETTE_DRAIN_SECS`, on [`Stop::Drain`]);
+    /// - workers claim nothing more; on [`Stop::Drain`] running jobs may
+    ///   finish within the drain period. The rest are interrupted (SIGINT
+    ///   to their layers, SIGKILL after the cancel grace) and go back to
+    ///   the queue, to resume at their layer on another worker.
+    ///
+    /// The metrics listener, when there is one, stops with the public one.
+    pub async fn serve_until(
+        self,
+        stop: impl std::future::Future<Output = Stop> + Send + 'static,
+    ) -> std::io::Result<()> {
         use axum::serve::ListenerExt as _;
         use futures::FutureExt as _;
         use std::future::IntoFuture as _;
-        let shutdown = shutdown.boxed().shared();
+        let stop = stop.boxed().shared();
+        let closing = self.closing.clone();
+        let stopping = stop.clone().map(move |how| {
+            closing.close();
+            tracing::info!(?how, "shutting down: finishing in-flight requests");
+        });
+        let stopping = stopping.boxed().shared();
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let public = axum::serve(self.listener.tap_io(no_delay), app)
-            .with_graceful_shutdown(shutdown.clone());
-        let result = match self.metrics {
-            Some((listener, router)) => {
-                let metrics =
-                    axum::serve(listener.tap_io(no_delay), router).with_graceful_shutdown(shutdown);
-                let (public, metrics) = tokio::join!(public.into_future(), metrics.into_future());
-                public.and(metrics)
+            .with_graceful_shutdown(stopping.clone())
+            .into_future();
+        let drain = self.drain;
+        let requests = async move {
+            match self.metrics {
+                Some((listener, router)) => {
+                    let metrics = axum::serve(listener.tap_io(no_delay), router)
+                        .with_graceful_shutdown(stopping.clone())
+                        .into_future();
+                    let (public, metrics) = tokio::join!(public, metrics);
+                    public.and(metrics)
+                }
+                None => public.await,
             }
-            None => public.await,
         };
-        if let Some(workers) = self.workers {
-            // Running layers get SIGINT, then SIGKILL after the grace
-            // period; their jobs go back to the queue and resume later.
-            workers.shutdown(self.cancel_grace).await;
-        }
+        // Requests still running after the drain period are dropped.
+        let stopped = stop.clone();
+        let requests = async move {
+            let mut requests = std::pin::pin!(requests);
+            tokio::select! {
+                served = &mut requests => served,
+                how = stopped => {
+                    let limit = match how {
+                        Stop::Drain => drain,
+                        Stop::Now => drain.min(std::time::Duration::from_secs(5)),
+                    };
+                    match tokio::time::timeout(limit, requests).await {
+                        Ok(served) => served,
+                        Err(_) => {
+                            tracing::warn!("requests still running after the drain period are dropped");
+                            Ok(())
+                        }
+                    }
+                }
+            }
+        };
+        let workers = self.workers;
+        let cancel_grace = self.cancel_grace;
+        let jobs = async move {
+            if let Some(workers) = workers {
+                let how = stop.await;
+                let drain = match how {
+                    Stop::Drain => drain,
+                    Stop::Now => std::time::Duration::ZERO,
+                };
+                workers.drain(drain, cancel_grace).await;
+            }
+        };
+        let (result, ()) = tokio::join!(requests, jobs);
         self.engine.close().await;
         result
     }
@@ -319,8 +436,18 @@ fn spawn_membership_reconciler(engine: Engine) {
     });
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+/// How to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT (Ctrl-C): interrupt running jobs now; they resume later.
+    Now,
+    /// SIGTERM (a rolling restart): let running jobs and requests finish
+    /// for up to the drain period first.
+    Drain,
+}
+
+/// Resolves on SIGINT (`Stop::Now`) or SIGTERM (`Stop::Drain`).
+pub async fn stop_signal() -> Stop {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for SIGINT");
@@ -342,10 +469,9 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = ctrl_c => Stop::Now,
+        () = terminate => Stop::Drain,
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 /// Every accepted connection sends at once: without `TCP_NODELAY`, a

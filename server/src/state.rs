@@ -21,4 +21,5 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub auth: Auth,
     pub streams: crate::http::api::streams::StreamSlots,
+    pub closing: crate::http::Closing,
 }

@@ -53,6 +53,24 @@ pub fn load_blueprint(config: &Config) -> Result<Blueprint, WorkerError> {
         .map_err(|e| WorkerError::Blueprint(format!("{}: {e}", path.display())))
 }
 
+/// Set by `palette`'s `main`: layer processes start through this
+/// executable's exec wrapper, so that they get SIGINT when it dies. Tests
+/// that run the server in their own process leave it unset.
+static EXEC_WRAPPER: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes layer processes start through this executable (see
+/// [`engine::runner::exec`]).
+pub fn layers_start_through_this_executable() {
+    match std::env::current_exe() {
+        Ok(exe) => {
+            let _ = EXEC_WRAPPER.set(exe);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot find this executable; layer processes may outlive a killed worker")
+        }
+    }
+}
+
 /// The layer runner as configured. `simulate` (the demo) picks the stand-in
 /// unless `PALETTE_LAYER_BIN` names a program.
 pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, WorkerError> {
@@ -75,6 +93,7 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
         secrets: secret_values(config),
         cancel_grace: Duration::from_secs(config.cancel_grace_secs),
         env: runner::EnvAllowList::parse(&config.layer_env).map_err(WorkerError::LayerEnv)?,
+        exec_wrapper: EXEC_WRAPPER.get().cloned(),
     }))
 }
 

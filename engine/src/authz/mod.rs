@@ -78,7 +78,7 @@ pub fn environment_object(name: &EnvironmentName) -> String {
 }
 
 /// Why the authorizer could not answer. Callers deny.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthzError {
     #[error("the authorizer is unavailable: {0}")]
     Unavailable(String),

@@ -1,11 +1,13 @@
 //! What a handler gets: the job, its fenced write API and its stop signals.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use super::fence::{self, Lease, LeaseError, StepUpdate};
 use super::logs::LogSink;
 use super::metrics::Metrics;
 use super::model::{JobId, JobKind, Phase};
+use super::persist::{self, LeaseClock};
 use super::stop::{StopReason, StopSignals};
 use crate::store::Store;
 
@@ -20,6 +22,7 @@ pub struct JobContext {
     pub(crate) environment: Option<String>,
     pub(crate) logs: LogSink,
     pub(crate) stop: StopSignals,
+    pub(crate) clock: LeaseClock,
     pub(crate) metrics: Arc<Metrics>,
 }
 
@@ -67,12 +70,32 @@ impl JobContext {
 
     /// Creates the job's steps unless an earlier attempt did.
     pub async fn ensure_steps(&self, steps: &[(String, Phase)]) -> Result<(), LeaseError> {
-        self.fence(fence::ensure_steps(&self.store, self.lease, steps).await)
+        self.persist("the job's steps", || {
+            fence::ensure_steps(&self.store, self.lease, steps)
+        })
+        .await
     }
 
     /// Updates one step (fenced).
     pub async fn update_step(&self, position: i64, update: &StepUpdate) -> Result<(), LeaseError> {
-        self.fence(fence::update_step(&self.store, self.lease, position, update).await)
+        self.persist("a step", || {
+            fence::update_step(&self.store, self.lease, position, update)
+        })
+        .await
+    }
+
+    /// Runs `op` (a read, or a write through [`JobContext::begin_fenced`])
+    /// until it succeeds, fails for another reason than an unreachable
+    /// database, or the lease runs out — then the job must stop
+    /// ([`LeaseError::LeaseLost`]). Every try must be safe to repeat.
+    pub async fn persist<T, F, Fut>(&self, what: &str, op: F) -> Result<T, LeaseError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, LeaseError>>,
+    {
+        let result =
+            persist::persist(&self.clock, &self.stop.lease_lost, self.lease.job, what, op).await;
+        self.fence(result)
     }
 
     /// The stop signals: cancellation, lease lost, worker shutdown.

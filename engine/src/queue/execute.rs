@@ -11,6 +11,7 @@ use super::fence::{self, Completion, LeaseError};
 use super::job::{JobError, Registry};
 use super::logs::LogSink;
 use super::metrics::{Metrics, Outcome};
+use super::persist::{persist, LeaseClock};
 use super::signal;
 use super::stop::{Flag, StopSignals};
 use crate::store::{now_ms, Store};
@@ -26,16 +27,23 @@ pub(crate) async fn execute(
     job: Claimed,
 ) {
     let started = Instant::now();
+    let clock = LeaseClock::new(tokio::time::Instant::now(), config.lease);
     let stop = StopSignals {
         shutdown,
         ..StopSignals::default()
     };
-    let (logs, log_writer) = LogSink::start(store.clone(), job.lease, stop.lease_lost.clone());
+    let (logs, log_writer) = LogSink::start(
+        store.clone(),
+        job.lease,
+        clock.clone(),
+        stop.lease_lost.clone(),
+    );
     let watcher = tokio::spawn(watch_lease(
         store.clone(),
         job.lease,
         Arc::clone(&config),
         stop.clone(),
+        clock.clone(),
     ));
     let ctx = JobContext {
         store: store.clone(),
@@ -46,14 +54,29 @@ pub(crate) async fn execute(
         environment: job.environment.clone(),
         logs,
         stop: stop.clone(),
+        clock: clock.clone(),
         metrics: Arc::clone(&metrics),
     };
     let result = run_handler(&registry, &job, ctx, &stop, &config).await;
     let _ = log_writer.await;
-    watcher.abort();
     let (completion, outcome) = decide(&job, result, &stop, &config);
-    if let Some(completion) = completion {
-        match fence::complete(&store, job.lease, &completion).await {
+    // The lease is kept (heartbeats go on) until the end is recorded.
+    let recorded = match &completion {
+        Some(completion) => Some(
+            persist(
+                &clock,
+                &stop.lease_lost,
+                job.lease.job,
+                "the job's end",
+                || fence::complete(&store, job.lease, completion),
+            )
+            .await,
+        ),
+        None => None,
+    };
+    watcher.abort();
+    if let Some(recorded) = recorded {
+        match recorded {
             Ok(()) => tracing::info!(?outcome, "job attempt finished"),
             Err(LeaseError::LeaseLost) => {
                 tracing::warn!("lease lost before completion; result dropped")
@@ -184,37 +207,69 @@ pub fn backoff_ms(base: Duration, attempt: i64) -> i64 {
 /// Extends the lease every third of it, and checks for cancellation every
 /// `check_every` or when this process rings the cancel bell. Raises the
 /// job's flags; stops once the lease is lost.
+///
+/// While the database does not answer, it tries a heartbeat every
+/// `check_every`; when the lease runs out first (see [`LeaseClock`]) it
+/// raises `lease_lost`, which stops the job's layer process.
 async fn watch_lease(
     store: Store,
     lease: fence::Lease,
     config: Arc<WorkerConfig>,
     stop: StopSignals,
+    clock: LeaseClock,
 ) {
     let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     let beat_every = config.lease / 3;
     let mut last_beat = Instant::now();
+    let mut failing = false;
     loop {
         let rung = signal::cancels_rung();
+        let pause = config.check_every.min(beat_every).min(clock.remaining());
         tokio::select! {
-            () = tokio::time::sleep(config.check_every.min(beat_every)) => {}
+            () = tokio::time::sleep(pause) => {}
             () = rung => {}
         }
-        let answer = if last_beat.elapsed() + config.check_every >= beat_every {
-            last_beat = Instant::now();
-            fence::heartbeat(&store, lease, lease_ms).await
-        } else {
-            fence::cancel_requested(&store, lease).await
+        if clock.remaining().is_zero() {
+            tracing::error!(job = %lease.job, "no heartbeat reached the database within the lease; stopping the job, another worker takes it over");
+            stop.lease_lost.raise();
+            return;
+        }
+        let beat = failing || last_beat.elapsed() + config.check_every >= beat_every;
+        let sent = tokio::time::Instant::now();
+        let asked = async {
+            if beat {
+                fence::heartbeat(&store, lease, lease_ms).await
+            } else {
+                fence::cancel_requested(&store, lease).await
+            }
+        };
+        let answer = match tokio::time::timeout(clock.remaining(), asked).await {
+            Ok(answer) => answer,
+            Err(_) => continue,
         };
         match answer {
-            Ok(true) => stop.cancel.raise(),
-            Ok(false) => {}
+            Ok(cancel) => {
+                if beat {
+                    clock.renewed(sent);
+                    last_beat = Instant::now();
+                }
+                if std::mem::take(&mut failing) {
+                    tracing::info!(job = %lease.job, "heartbeats reach the database again");
+                }
+                if cancel {
+                    stop.cancel.raise();
+                }
+            }
             Err(LeaseError::LeaseLost) => {
                 tracing::warn!(job = %lease.job, "lease lost");
                 stop.lease_lost.raise();
                 return;
             }
             Err(LeaseError::Store(e)) => {
-                tracing::warn!(job = %lease.job, error = %e, "heartbeat failed")
+                if !failing {
+                    tracing::warn!(job = %lease.job, error = %e, "heartbeat failed; trying every check interval until the lease runs out");
+                }
+                failing = true;
             }
         }
     }

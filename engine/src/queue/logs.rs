@@ -1,23 +1,34 @@
 //! The log writer of one running job: numbers lines as they arrive and
-//! appends them in small batches (up to 200 lines, at most ~100 ms late),
-//! fenced by the job's lease. A line longer than [`MAX_LINE_BYTES`] is
-//! cut there, and a job stores at most [`MAX_JOB_LINES`] lines (over all
-//! its attempts): what a runaway process prints cannot fill the database.
+//! appends them in small batches (at most ~100 ms late), fenced by the
+//! job's lease. A line longer than [`MAX_LINE_BYTES`] is cut there, and a
+//! job stores at most [`MAX_JOB_LINES`] lines (over all its attempts): what
+//! a runaway process prints cannot fill the database.
+//!
+//! While the database cannot be reached, lines wait in memory, in order,
+//! and are written when it answers again (until the lease runs out). At
+//! most [`MAX_BUFFERED_LINES`] wait; past that, lines are dropped and a
+//! line in their place says how many.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::fence::{self, Lease, LeaseError, PendingLine};
+use super::persist::LeaseClock;
 use super::stop::Flag;
-use crate::store::{now_ms, Store};
+use crate::store::{now_ms, Store, StoreError};
 
 const BATCH: usize = 200;
 /// The longest line stored; longer ones are cut, saying how much was cut.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
 /// The most lines a job stores; the last one says the rest was dropped.
 pub const MAX_JOB_LINES: i64 = 50_000;
+/// The most lines held in memory while the database does not answer.
+pub const MAX_BUFFERED_LINES: usize = 20_000;
 const LINGER: Duration = Duration::from_millis(100);
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 enum Msg {
     Line(Option<i64>, String),
@@ -42,10 +53,20 @@ impl LogSink {
     pub fn start(
         store: Store,
         lease: Lease,
+        clock: LeaseClock,
         lease_lost: Flag,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(write_loop(store, lease, lease_lost, rx));
+        let writer = Writer {
+            store,
+            lease,
+            clock,
+            lease_lost,
+            buffer: Buffer::default(),
+            next_seq: None,
+            waiters: Vec::new(),
+        };
+        let task = tokio::spawn(writer.run(rx));
         (Self { tx }, task)
     }
 
@@ -63,56 +84,217 @@ impl LogSink {
     }
 }
 
-async fn write_loop(
+/// The lines not stored yet, oldest first. The first `numbered` of them
+/// have their sequence numbers: a write that failed keeps them, so trying
+/// it again cannot store a line twice.
+#[derive(Debug, Default)]
+struct Buffer {
+    lines: VecDeque<PendingLine>,
+    numbered: usize,
+    /// Lines dropped since the last one kept; the newest buffered line
+    /// (the note) says how many.
+    dropping: u64,
+    dropped_total: u64,
+}
+
+impl Buffer {
+    fn push(&mut self, line: PendingLine) {
+        if self.lines.len() < MAX_BUFFERED_LINES {
+            self.dropping = 0;
+            self.lines.push_back(line);
+            return;
+        }
+        // Full: the line is dropped, and a note (one line past the bound)
+        // in its place counts the run of dropped lines.
+        self.dropped_total += 1;
+        if self.dropping == 0 || self.lines.len() <= self.numbered {
+            self.dropping = 0;
+            self.lines.push_back(PendingLine {
+                line: String::new(),
+                ..line
+            });
+        }
+        self.dropping += 1;
+        if let Some(note) = self.lines.back_mut() {
+            note.step = None;
+            note.line = format!(
+                "[palette: {} log lines dropped: the database did not answer and at most {MAX_BUFFERED_LINES} wait in memory]",
+                self.dropping
+            );
+        }
+    }
+
+    /// Numbers the lines that have no number yet, from `next`; lines past
+    /// [`MAX_JOB_LINES`] are dropped, the one at the cap says so. Returns
+    /// the next free number.
+    fn number(&mut self, mut next: i64) -> i64 {
+        let mut fresh: Vec<PendingLine> = self.lines.drain(self.numbered..).collect();
+        cap(&mut fresh, next);
+        for line in &mut fresh {
+            line.seq = next;
+            next += 1;
+        }
+        self.lines.extend(fresh);
+        self.numbered = self.lines.len();
+        self.dropping = 0;
+        next
+    }
+
+    /// The numbered lines were stored.
+    fn stored(&mut self) {
+        self.lines.drain(..self.numbered);
+        self.numbered = 0;
+    }
+
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.numbered = 0;
+        self.dropping = 0;
+    }
+}
+
+struct Writer {
     store: Store,
     lease: Lease,
+    clock: LeaseClock,
     lease_lost: Flag,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
-) {
-    let mut next_seq: Option<i64> = None;
-    let mut batch: Vec<PendingLine> = Vec::new();
-    let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
-    loop {
-        let first = if batch.is_empty() {
-            rx.recv().await
-        } else {
-            None
-        };
-        let mut closed = batch.is_empty() && first.is_none();
-        if let Some(msg) = first {
-            take(msg, &mut batch, &mut waiters);
-        }
-        let deadline = tokio::time::Instant::now() + LINGER;
-        while !closed && batch.len() < BATCH && waiters.is_empty() {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(msg)) => take(msg, &mut batch, &mut waiters),
-                Ok(None) => closed = true,
-                Err(_) => break,
+    buffer: Buffer,
+    /// The number the next new line takes, once read from the database.
+    next_seq: Option<i64>,
+    waiters: Vec<oneshot::Sender<()>>,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        let mut closed = false;
+        let mut backoff: Option<Duration> = None;
+        loop {
+            if self.buffer.lines.is_empty() {
+                for done in self.waiters.drain(..) {
+                    let _ = done.send(());
+                }
+                if closed {
+                    break;
+                }
+                match rx.recv().await {
+                    Some(msg) => self.take(msg),
+                    None => closed = true,
+                }
+                continue;
+            }
+            // Gather more: for the linger time (up to a batch, unless a
+            // flush waits), or for the whole backoff after a failure.
+            let deadline = tokio::time::Instant::now() + backoff.unwrap_or(LINGER);
+            while !closed
+                && (backoff.is_some()
+                    || (self.buffer.lines.len() < BATCH && self.waiters.is_empty()))
+            {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(msg)) => self.take(msg),
+                    Ok(None) => closed = true,
+                    Err(_) => break,
+                }
+            }
+            backoff = match self.write().await {
+                Written::Done => None,
+                Written::TryAgain => {
+                    Some(backoff.map_or(FIRST_BACKOFF, |b| (b * 2).min(MAX_BACKOFF)))
+                }
+            };
+            if backoff.is_none() && self.buffer.dropped_total > 0 {
+                tracing::warn!(job = %self.lease.job, dropped = self.buffer.dropped_total, "log lines were dropped while the database did not answer");
+                self.buffer.dropped_total = 0;
             }
         }
-        if !batch.is_empty() && !lease_lost.is_raised() {
-            write(&store, lease, &lease_lost, &mut next_seq, &mut batch).await;
+    }
+
+    fn take(&mut self, msg: Msg) {
+        match msg {
+            Msg::Line(step, line) => self.buffer.push(PendingLine {
+                seq: 0,
+                step,
+                at: now_ms(),
+                line: cut(line),
+            }),
+            Msg::Flush(done) => self.waiters.push(done),
         }
-        batch.clear();
-        for done in waiters.drain(..) {
-            let _ = done.send(());
+    }
+
+    /// One try at storing every buffered line.
+    async fn write(&mut self) -> Written {
+        if self.lease_lost.is_raised() {
+            // Nothing this worker writes would be accepted any more.
+            self.buffer.clear();
+            return Written::Done;
         }
-        if closed {
-            return;
+        if self.clock.remaining().is_zero() {
+            tracing::error!(job = %self.lease.job, lines = self.buffer.lines.len(), "the database did not answer before the lease ran out; these log lines are lost");
+            self.lease_lost.raise();
+            self.buffer.clear();
+            return Written::Done;
+        }
+        let next = match self.next_seq {
+            Some(next) => next,
+            None => match fence::next_log_seq(&self.store, self.lease.job).await {
+                Ok(next) => next,
+                Err(e) => return self.failed(LeaseError::Store(e)),
+            },
+        };
+        self.next_seq = Some(self.buffer.number(next));
+        let lines: Vec<PendingLine> = self
+            .buffer
+            .lines
+            .iter()
+            .take(self.buffer.numbered)
+            .cloned()
+            .collect();
+        if lines.is_empty() {
+            // At the cap already: nothing more is stored.
+            self.buffer.clear();
+            return Written::Done;
+        }
+        match fence::append_logs(&self.store, self.lease, &lines).await {
+            Ok(()) => {
+                self.buffer.stored();
+                Written::Done
+            }
+            // The same numbers are there already: an earlier try whose
+            // answer was lost did store them.
+            Err(LeaseError::Store(StoreError::Database(sqlx::Error::Database(db))))
+                if db.is_unique_violation() =>
+            {
+                self.buffer.stored();
+                Written::Done
+            }
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn failed(&mut self, error: LeaseError) -> Written {
+        match error {
+            LeaseError::LeaseLost => {
+                self.lease_lost.raise();
+                self.buffer.clear();
+                Written::Done
+            }
+            LeaseError::Store(e) if e.is_transient() => {
+                tracing::warn!(job = %self.lease.job, error = %e, lines = self.buffer.lines.len(), "appending log lines failed; they wait in memory and are tried again");
+                Written::TryAgain
+            }
+            LeaseError::Store(e) => {
+                tracing::error!(job = %self.lease.job, error = %e, lines = self.buffer.lines.len(), "appending log lines failed; they are dropped");
+                self.buffer.clear();
+                Written::Done
+            }
         }
     }
 }
 
-fn take(msg: Msg, batch: &mut Vec<PendingLine>, waiters: &mut Vec<oneshot::Sender<()>>) {
-    match msg {
-        Msg::Line(step, line) => batch.push(PendingLine {
-            seq: 0,
-            step,
-            at: now_ms(),
-            line: cut(line),
-        }),
-        Msg::Flush(done) => waiters.push(done),
-    }
+enum Written {
+    /// Stored, or never will be: go on with new lines.
+    Done,
+    /// The database did not answer: the lines wait.
+    TryAgain,
 }
 
 /// `line`, cut to [`MAX_LINE_BYTES`] (at a character boundary) with a note
@@ -145,53 +327,6 @@ fn cap(batch: &mut Vec<PendingLine>, seq: i64) {
             "[log capped at {MAX_JOB_LINES} lines: the rest of this job's output is not stored]"
         );
     }
-}
-
-async fn write(
-    store: &Store,
-    lease: Lease,
-    lease_lost: &Flag,
-    next_seq: &mut Option<i64>,
-    batch: &mut Vec<PendingLine>,
-) {
-    for attempt in 0..5_u32 {
-        let seq = match *next_seq {
-            Some(seq) => seq,
-            None => match fence::next_log_seq(store, lease.job).await {
-                Ok(seq) => seq,
-                Err(e) => {
-                    tracing::warn!(job = %lease.job, error = %e, "reading the log sequence failed");
-                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-                    continue;
-                }
-            },
-        };
-        cap(batch, seq);
-        if batch.is_empty() {
-            // At the cap already: nothing more is stored.
-            *next_seq = Some(seq);
-            return;
-        }
-        for (line, n) in batch.iter_mut().zip(0_i64..) {
-            line.seq = seq + n;
-        }
-        match fence::append_logs(store, lease, batch).await {
-            Ok(()) => {
-                *next_seq = Some(seq + i64::try_from(batch.len()).unwrap_or(i64::MAX));
-                return;
-            }
-            Err(LeaseError::LeaseLost) => {
-                lease_lost.raise();
-                return;
-            }
-            Err(LeaseError::Store(e)) => {
-                tracing::warn!(job = %lease.job, error = %e, "appending log lines failed; trying again");
-                *next_seq = None;
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-            }
-        }
-    }
-    tracing::error!(job = %lease.job, lines = batch.len(), "gave up appending log lines");
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ mod listen;
 mod logs;
 mod metrics;
 mod model;
+mod persist;
 mod read;
 mod signal;
 mod stats;
@@ -44,6 +45,7 @@ pub use model::{
     CancelOutcome, Job, JobDetail, JobFilter, JobId, JobKind, JobStatus, LogLine, NewJob, Phase,
     PlanSummary, Progress, Step, StepStatus,
 };
+pub use persist::LeaseClock;
 pub use read::{get_job, last_created_per_environment, list_jobs, logs, steps, Visible};
 pub use stats::{stats, QueueStats};
 pub use stop::{Flag, StopReason, StopSignals};

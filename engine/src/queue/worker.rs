@@ -25,9 +25,13 @@ use crate::store::{now_ms, Backend, Store};
 
 const RECHECKS: &[u64] = &[10, 50, 150, 400];
 
-/// A running worker pool. Stop it with [`Workers::shutdown`].
+/// A running worker pool. Stop it with [`Workers::drain`] or
+/// [`Workers::shutdown`].
 #[derive(Debug)]
 pub struct Workers {
+    /// Raised first: claim nothing more.
+    draining: Flag,
+    /// Raised when running jobs must stop (their layers get SIGINT).
     shutdown: Flag,
     dispatcher: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
@@ -37,12 +41,13 @@ pub struct Workers {
 impl Workers {
     /// Starts `config.workers` workers for the kinds in `registry`.
     pub fn start(store: Store, registry: Registry, config: WorkerConfig) -> Self {
+        let draining = Flag::new();
         let shutdown = Flag::new();
         let metrics = Arc::new(Metrics::default());
         let listener = match (&config.listen_url, store.backend()) {
             (Some(url), Backend::Postgres) => Some(tokio::spawn(super::listen::listen(
                 url.clone(),
-                shutdown.clone(),
+                draining.clone(),
             ))),
             _ => None,
         };
@@ -51,9 +56,11 @@ impl Workers {
             registry,
             config: Arc::new(config),
             metrics: Arc::clone(&metrics),
+            draining: draining.clone(),
             shutdown: shutdown.clone(),
         };
         Self {
+            draining,
             shutdown,
             dispatcher: tokio::spawn(dispatcher.run()),
             listener,
@@ -70,9 +77,36 @@ impl Workers {
     /// then SIGKILL after the cancel grace) and waits up to `grace` for
     /// them; stopped jobs are queued again for any worker to resume.
     pub async fn shutdown(self, grace: Duration) {
-        self.shutdown.raise();
-        if tokio::time::timeout(grace, self.dispatcher).await.is_err() {
-            tracing::warn!("workers did not stop in time; their leases will expire");
+        self.drain(Duration::ZERO, grace).await;
+    }
+
+    /// A rolling restart: claims nothing more and lets running jobs finish
+    /// for up to `drain`; then stops the rest as [`Workers::shutdown`] does
+    /// (SIGINT to their layers, SIGKILL after the cancel grace, waiting up
+    /// to `grace`). A stopped job goes back to the queue, not counted as an
+    /// attempt, and another worker resumes it at the layer it was in.
+    pub async fn drain(mut self, drain: Duration, grace: Duration) {
+        self.draining.raise();
+        if !drain.is_zero() {
+            tracing::info!(
+                drain_secs = drain.as_secs(),
+                "draining: no new jobs; running ones may finish"
+            );
+        }
+        if tokio::time::timeout(drain, &mut self.dispatcher)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "interrupting the running jobs; they go back to the queue and resume on another worker"
+            );
+            self.shutdown.raise();
+            if tokio::time::timeout(grace, &mut self.dispatcher)
+                .await
+                .is_err()
+            {
+                tracing::warn!("workers did not stop in time; their leases will expire");
+            }
         }
         if let Some(listener) = self.listener {
             listener.abort();
@@ -85,6 +119,7 @@ struct Dispatcher {
     registry: Registry,
     config: Arc<WorkerConfig>,
     metrics: Arc<Metrics>,
+    draining: Flag,
     shutdown: Flag,
 }
 
@@ -98,7 +133,7 @@ impl Dispatcher {
         let mut next_reclaim = tokio::time::Instant::now();
         let mut rechecks: &[u64] = &[];
         let mut tasks = tokio::task::JoinSet::new();
-        while !self.shutdown.is_raised() {
+        while !self.draining.is_raised() {
             let rung = signal::jobs_rung();
             tokio::pin!(rung);
             rung.as_mut().enable();
@@ -156,7 +191,7 @@ impl Dispatcher {
                 () = &mut rung => rechecks = RECHECKS,
                 () = freed.notified() => {}
                 () = tokio::time::sleep(wait) => {}
-                () = self.shutdown.raised() => {}
+                () = self.draining.raised() => {}
             }
         }
         while tasks.join_next().await.is_some() {}

@@ -30,6 +30,10 @@ pub struct RunnerConfig {
     /// What of Palette's environment layer processes get
     /// (`PALETTE_LAYER_ENV` on top of the base set).
     pub env: super::EnvAllowList,
+    /// The executable layer processes start through ([`super::exec`]):
+    /// Palette's own, so that they get SIGINT when their worker dies.
+    /// `None` starts them directly.
+    pub exec_wrapper: Option<PathBuf>,
 }
 
 const STANDIN: &str = "tofu-standin";

@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use super::layer::{LayerRun, LayerSteps};
 use super::workspace::{self, RunVars};
 use super::LayerRunner;
-use crate::queue::{self, fence, BackgroundJob, JobContext, JobError, JobKind, Phase, StepStatus};
+use crate::queue::{
+    self, fence, BackgroundJob, JobContext, JobError, JobKind, LeaseError, Phase, StepStatus,
+};
 use crate::store::{environments, layer_outputs};
 
 /// The payload of the environment jobs.
@@ -72,7 +74,10 @@ async fn run_environment(
 ) -> Result<(), JobError> {
     let name = EnvironmentName::parse(&payload.environment)
         .map_err(|e| JobError::failed(e.to_string()))?;
-    let env = environments::get_by_name(ctx.store().pool(), &name)
+    let env = ctx
+        .persist("the environment", || async {
+            Ok(environments::get_by_name(ctx.store().pool(), &name).await?)
+        })
         .await?
         .ok_or_else(|| JobError::failed(format!("environment {name} does not exist")))?;
     let wanted = payload.layers.clone().unwrap_or_else(|| env.layers.clone());
@@ -105,7 +110,11 @@ async fn run_environment(
     if destroy {
         set_status(ctx, &name, EnvironmentStatus::Destroying).await?;
     }
-    let steps = queue::steps(ctx.store().pool(), ctx.id()).await?;
+    let steps = ctx
+        .persist("the job's steps", || async {
+            Ok(queue::steps(ctx.store().pool(), ctx.id()).await?)
+        })
+        .await?;
     let summary = &env.summary;
     let mut result = Ok(());
     for layer in layers {
@@ -146,7 +155,11 @@ async fn run_environment(
                 plan_file: super::layer::PLAN_FILE,
             };
             let outputs = run.run().await?;
-            store_outputs(ctx, summary.name.as_str(), &layer.name, &outputs, destroy).await
+            ctx.persist("the layer's outputs", || {
+                store_outputs(ctx, summary.name.as_str(), &layer.name, &outputs, destroy)
+            })
+            .await?;
+            Ok::<(), JobError>(())
         }
         .await;
         if let Err(e) = outcome {
@@ -160,7 +173,10 @@ async fn run_environment(
             let done = if destroy {
                 EnvironmentStatus::Destroyed
             } else {
-                record_deployment(ctx, &name, &env.summary.manifest).await?;
+                ctx.persist("the deployment", || {
+                    record_deployment(ctx, &name, &env.summary.manifest)
+                })
+                .await?;
                 EnvironmentStatus::Ready
             };
             set_status(ctx, &name, done).await?;
@@ -180,29 +196,30 @@ async fn store_outputs(
     layer: &str,
     outputs: &Map<String, Value>,
     destroy: bool,
-) -> Result<(), JobError> {
+) -> Result<(), LeaseError> {
     let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
     if destroy {
         layer_outputs::delete(&mut *tx, env, layer).await?;
     } else {
         layer_outputs::put(&mut *tx, env, layer, outputs).await?;
     }
-    tx.commit()
-        .await
-        .map_err(|e| JobError::Transient(e.to_string()))?;
+    tx.commit().await?;
     Ok(())
 }
 
+/// Sets the environment's status (fenced), riding out a database outage.
 async fn set_status(
     ctx: &JobContext,
     name: &EnvironmentName,
     status: EnvironmentStatus,
 ) -> Result<(), JobError> {
-    let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
-    environments::set_status(&mut *tx, name, status).await?;
-    tx.commit()
-        .await
-        .map_err(|e| JobError::Transient(e.to_string()))?;
+    ctx.persist("the environment's status", || async {
+        let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
+        environments::set_status(&mut *tx, name, status).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
     Ok(())
 }
 
@@ -212,7 +229,7 @@ async fn record_deployment(
     ctx: &JobContext,
     name: &EnvironmentName,
     manifest: &domain::Manifest,
-) -> Result<(), JobError> {
+) -> Result<(), LeaseError> {
     let mut tx = fence::fenced(ctx.store(), ctx.lease()).await?;
     crate::store::promotions::insert_deployment(
         &mut *tx,
@@ -228,9 +245,7 @@ async fn record_deployment(
         },
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(|e| JobError::Transient(e.to_string()))?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -249,7 +264,11 @@ pub(crate) async fn prepare_workspace(
             message: format!("workspace: {e}"),
             stopped_at: Some(format!("{}/plan", layer.name)),
         })?;
-    let all = layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?;
+    let all = ctx
+        .persist("the outputs of earlier layers", || async {
+            Ok(layer_outputs::for_environment(ctx.store().pool(), summary.name.as_str()).await?)
+        })
+        .await?;
     let upstream: Map<String, Value> = layer
         .depends_on
         .iter()

@@ -227,6 +227,7 @@ impl LayerRun<'_> {
         let grace = self.runner.config().cancel_grace;
         let env = self.runner.process_env();
         let run = process::run(
+            self.runner.config().exec_wrapper.as_deref(),
             bin,
             &argv,
             &env,

@@ -13,6 +13,7 @@
 mod blueprint;
 mod config;
 mod env;
+pub mod exec;
 pub(crate) mod handlers;
 pub(crate) mod jsonui;
 pub(crate) mod layer;

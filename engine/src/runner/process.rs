@@ -45,8 +45,12 @@ impl Ended {
 /// Runs `bin args…` to its end with exactly the environment `env` (plus
 /// `TF_IN_AUTOMATION=1`), passing each output line to `on_line`.
 /// When `stop` is raised or `deadline` passes, the whole process group gets
-/// SIGINT, and SIGKILL `grace` later if it is still there.
+/// SIGINT, and SIGKILL `grace` later if it is still there. With a
+/// `wrapper` ([`super::exec`]) the process also gets SIGINT when this one
+/// dies.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
+    wrapper: Option<&Path>,
     bin: &Path,
     args: &[String],
     env: &[(String, String)],
@@ -55,7 +59,18 @@ pub async fn run(
     grace: Duration,
     on_line: &mut (dyn FnMut(Stream, String) + Send),
 ) -> std::io::Result<Ended> {
-    let mut child = tokio::process::Command::new(bin)
+    let mut command = match wrapper {
+        Some(wrapper) => {
+            let mut command = tokio::process::Command::new(wrapper);
+            command
+                .arg(super::exec::SUBCOMMAND)
+                .arg(std::process::id().to_string())
+                .arg(bin);
+            command
+        }
+        None => tokio::process::Command::new(bin),
+    };
+    let mut child = command
         .args(args)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -163,6 +178,7 @@ mod tests {
         ];
         let mut lines = Vec::new();
         let ended = run(
+            None,
             Path::new("/usr/bin/env"),
             &[],
             &env,

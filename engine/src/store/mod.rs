@@ -69,6 +69,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the same statement may work if tried again soon: the
+    /// database could not be reached, went away, is restarting or was busy.
+    /// Constraint violations, bad data and bad SQL are not transient.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Database(e) => is_transient(e),
+            _ => false,
+        }
+    }
+
     /// Maps a unique-constraint violation to `Conflict`, anything else to `Database`.
     pub(crate) fn from_insert(err: sqlx::Error) -> Self {
         match &err {
@@ -148,6 +158,39 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// See [`StoreError::is_transient`].
+pub(crate) fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (08…), shutting down or
+            // starting up (57P01–57P03), too many connections (53300),
+            // serialization failures and deadlocks (40001, 40P01).
+            // SQLite: busy and locked, with their extended codes.
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01"
+                        | "57P02"
+                        | "57P03"
+                        | "53300"
+                        | "40001"
+                        | "40P01"
+                        | "5"
+                        | "6"
+                        | "261"
+                        | "262"
+                        | "517"
+                )
+        }),
+        _ => false,
     }
 }
 

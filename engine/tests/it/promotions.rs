@@ -108,6 +108,7 @@ fn registry(infra: &std::path::Path, bin: std::path::PathBuf) -> Registry {
         secrets: vec![],
         cancel_grace: Duration::from_millis(1500),
         env: engine::runner::EnvAllowList::default(),
+        exec_wrapper: None,
     }));
     let checker = CheckSettings {
         allow_http: true,

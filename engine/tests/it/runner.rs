@@ -45,6 +45,7 @@ fn registry(infra: &Path, layers: Vec<LayerSpec>, bin: PathBuf, secrets: Vec<Str
         secrets,
         cancel_grace: Duration::from_millis(1500),
         env: engine::runner::EnvAllowList::default(),
+        exec_wrapper: None,
     };
     runner::register(Registry::new(), Arc::new(LayerRunner::new(config)))
 }

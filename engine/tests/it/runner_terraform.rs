@@ -104,6 +104,7 @@ fn registry(infra: &Path, bin: PathBuf) -> Registry {
         secrets: vec![],
         cancel_grace: GRACE,
         env: engine::runner::EnvAllowList::default(),
+        exec_wrapper: None,
     };
     runner::register(Registry::new(), Arc::new(LayerRunner::new(config)))
 }

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use super::key::Key;
 use super::keys::{
-    ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
-    JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
+    ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS,
+    INFRA_DIR, JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
     OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE, OIDC_CHECK_INTERVAL,
     OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_INTROSPECTION_CACHE_SECS,
     OIDC_INTROSPECTION_CLIENT_ID, OIDC_INTROSPECTION_CLIENT_SECRET, OIDC_INTROSPECTION_URL,
@@ -83,6 +83,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         workers: layers.get(&WORKERS)?,
         job_lease_secs: layers.get(&JOB_LEASE_SECS)?,
         cancel_grace_secs: layers.get(&CANCEL_GRACE_SECS)?,
+        drain_secs: layers.get(&DRAIN_SECS)?,
         layer_bin: layers.get(&LAYER_BIN)?,
         layer_env: layers.get(&LAYER_ENV)?,
         infra_dir: layers.get(&INFRA_DIR)?,

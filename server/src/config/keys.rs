@@ -52,6 +52,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &WORKERS,
     &JOB_LEASE_SECS,
     &CANCEL_GRACE_SECS,
+    &DRAIN_SECS,
     &LAYER_BIN,
     &LAYER_ENV,
     &INFRA_DIR,
@@ -410,6 +411,17 @@ pub(super) const CANCEL_GRACE_SECS: Key<u64> = Key {
     parse: parse::seconds,
     default: || WorkerConfig::default().cancel_grace.as_secs(),
     effective: |c| Some(c.cancel_grace_secs),
+};
+
+pub(super) const DRAIN_SECS: Key<u64> = Key {
+    name: "drain_secs",
+    env: "PALETTE_DRAIN_SECS",
+    aliases: &[],
+    secret: false,
+    help: "on SIGTERM, how long running jobs and requests may finish before they are interrupted",
+    parse: parse::seconds,
+    default: || 30,
+    effective: |c| Some(c.drain_secs),
 };
 
 pub(super) const LAYER_BIN: Key<Option<String>> = Key {

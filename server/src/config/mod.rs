@@ -77,6 +77,8 @@ pub struct Config {
     pub job_lease_secs: u64,
     /// Between SIGINT and SIGKILL when a layer run is cancelled.
     pub cancel_grace_secs: u64,
+    /// On SIGTERM, how long running jobs and requests may finish.
+    pub drain_secs: u64,
     /// The terraform-compatible program; `tofu`, `terraform`, else the stand-in.
     pub layer_bin: Option<String>,
     /// Variable names and prefixes (`OS_*`) layer processes get besides the
@@ -164,8 +166,8 @@ impl Default for Config {
     /// Every key at its default, from the table of keys.
     fn default() -> Self {
         use keys::{
-            ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, INFRA_DIR,
-            JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
+            ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS,
+            INFRA_DIR, JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
             OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
             OIDC_CHECK_INTERVAL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
             SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
@@ -192,6 +194,7 @@ impl Default for Config {
             workers: WORKERS.default_value(),
             job_lease_secs: JOB_LEASE_SECS.default_value(),
             cancel_grace_secs: CANCEL_GRACE_SECS.default_value(),
+            drain_secs: DRAIN_SECS.default_value(),
             layer_bin: LAYER_BIN.default_value(),
             layer_env: LAYER_ENV.default_value(),
             infra_dir: INFRA_DIR.default_value(),

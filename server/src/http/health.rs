@@ -12,7 +12,16 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-pub async fn readyz(State(engine): State<Engine>) -> impl IntoResponse {
+pub async fn readyz(
+    State(engine): State<Engine>,
+    State(closing): State<crate::http::Closing>,
+) -> impl IntoResponse {
+    if closing.is_closing() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "shutting_down" })),
+        );
+    }
     match engine.readiness().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(reason) => {

@@ -50,19 +50,45 @@ fn leptos_options(config: &Config, bound: SocketAddr) -> LeptosOptions {
 }
 
 /// Builds the whole router for a server bound to `bound`.
+/// Raised once the server starts shutting down: `/readyz` answers 503 (a
+/// load balancer stops sending requests here) and event streams end with
+/// a reconnect hint.
+#[derive(Debug, Clone, Default)]
+pub struct Closing(engine::queue::Flag);
+
+impl Closing {
+    pub fn close(&self) {
+        self.0.raise();
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.0.is_raised()
+    }
+
+    /// Completes once the server is shutting down.
+    pub async fn closed(&self) {
+        self.0.raised().await;
+    }
+}
+
 pub fn router(
     config: &Config,
     engine: Engine,
     bound: SocketAddr,
     metrics: Arc<Metrics>,
     auth: Auth,
+    closing: Closing,
 ) -> Router {
     let state = AppState {
         leptos_options: leptos_options(config, bound),
         engine,
         metrics,
         auth,
-        streams: api::streams::StreamSlots::new(api::streams::MAX_STREAMS_PER_PRINCIPAL),
+        streams: api::streams::StreamSlots::new(
+            api::streams::MAX_STREAMS_PER_PRINCIPAL,
+            closing.clone(),
+        ),
+        closing,
     };
     let base = app::base::BasePath(config.path_prefix.clone().unwrap_or_default());
     let context_engine = (state.engine.clone(), base.clone());

@@ -88,7 +88,7 @@ pub async fn stream(
         done: false,
         _slot: slot,
     };
-    let events = stream::unfold(state, Watch::next);
+    let events = slots.until_closing(stream::unfold(state, Watch::next));
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response())
