@@ -22,6 +22,7 @@ mod telemetry;
 pub mod terraform;
 pub mod traefik;
 
+pub use pg::Cluster as PgCluster;
 pub use standin::standin;
 
 pub use telemetry::{init_tracing, DEFAULT_FILTER};

@@ -152,6 +152,113 @@ fn start_cluster() -> String {
     format!("postgres://postgres@127.0.0.1:{port}/postgres")
 }
 
+/// A PostgreSQL cluster of one test's own, which the test can stop (as a
+/// crash would: `pg_ctl stop -m immediate`, every connection cut) and
+/// start again on the same port. Removed when dropped.
+pub struct Cluster {
+    dir: PathBuf,
+    data: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    /// initdb and start; panics (with the server's log) when it cannot.
+    pub fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("palette-pg-own")
+            .tempdir()
+            .expect("create a temp dir for PostgreSQL")
+            .keep();
+        let data = dir.join("data");
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .expect("run chown");
+            assert!(status.success(), "chown the PostgreSQL temp dir failed");
+        }
+        let out = as_cluster_user(&bin_dir().join("initdb"))
+            .args([
+                "--auth=trust",
+                "--username=postgres",
+                "--no-sync",
+                "--encoding=UTF8",
+                "-D",
+            ])
+            .arg(&data)
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = Self {
+            dir,
+            data,
+            port: crate::free_port(),
+        };
+        cluster.resume();
+        cluster
+    }
+
+    /// The admin URL (database `postgres`).
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> std::process::Output {
+        let options = format!(
+            // Commits are durable across the immediate stop (a crash of the
+            // server, not of the machine): synchronous_commit stays on.
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            self.port,
+            self.dir.display()
+        );
+        as_cluster_user(&bin_dir().join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .arg("-o")
+            .arg(options)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run pg_ctl")
+    }
+
+    /// Stops the server at once, cutting every connection.
+    pub fn stop(&self) {
+        let out = self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl stop failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts the server (again) and waits until it accepts connections.
+    pub fn resume(&self) {
+        let out = self.pg_ctl(&["-w", "-t", "30", "start"]);
+        if !out.status.success() {
+            let log = std::fs::read_to_string(self.dir.join("log")).unwrap_or_default();
+            panic!(
+                "pg_ctl start failed: {}\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["-m", "immediate", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -10,6 +10,7 @@ mod openfga;
 mod promotions;
 mod queue;
 mod releases;
+mod resilience;
 mod runner;
 mod runner_terraform;
 mod store;
