@@ -3,6 +3,7 @@
 //! fails nothing and loses no log line; a longer one stops the job, which
 //! another claim then takes over.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,15 +45,39 @@ impl BackgroundJob for Chatty {
         if attempt > 1 {
             ctx.log(Some(0), format!("attempt {attempt} takes over"));
         } else {
-            let mut i = 0;
-            while self.lines == 0 || i < self.lines {
-                if let Some(reason) = ctx.stop_reason() {
-                    ended(Some(reason));
-                    return Err(JobError::LeaseLost);
+            // As a layer run does: output logged as it comes, and the
+            // step's progress written every 300 ms beside it.
+            let count = AtomicI64::new(0);
+            let logging = async {
+                let mut i = 0;
+                while self.lines == 0 || i < self.lines {
+                    if ctx.stop_reason().is_some() {
+                        return Err(JobError::LeaseLost);
+                    }
+                    i += 1;
+                    ctx.log(Some(0), format!("line {i}"));
+                    count.store(i64::try_from(i).unwrap(), Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(self.every_ms)).await;
                 }
-                i += 1;
-                ctx.log(Some(0), format!("line {i}"));
-                tokio::time::sleep(Duration::from_millis(self.every_ms)).await;
+                Ok(())
+            };
+            let progress = async {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let update = StepUpdate {
+                        resources_done: Some(count.load(Ordering::Relaxed)),
+                        ..StepUpdate::default()
+                    };
+                    ctx.update_step(0, &update).await?;
+                }
+            };
+            let stopped = tokio::select! {
+                logged = logging => logged,
+                failed = progress => failed,
+            };
+            if let Err(e) = stopped {
+                ended(ctx.stop_reason());
+                return Err(e);
             }
         }
         let done = StepUpdate {
@@ -116,17 +141,18 @@ async fn a_database_outage_shorter_than_the_lease_fails_nothing_and_loses_no_lin
     let id = enqueue(
         &store,
         &Chatty {
-            lines: 120,
+            lines: 250,
             every_ms: 40,
         },
     )
     .await;
-    let workers = Workers::start(store.clone(), registry, config(Duration::from_secs(6)));
+    let workers = Workers::start(store.clone(), registry, config(Duration::from_secs(12)));
     wait_lines(&store, id, 10).await;
 
-    // 2.5 s without a database, in the middle of the job (lease 6 s).
+    // 7 s without a database, in the middle of the job (lease 12 s): longer
+    // than a connection attempt waits (5 s), shorter than the lease.
     cluster.stop();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
     cluster.resume();
 
     let fresh = start(&cluster).await;
@@ -136,10 +162,10 @@ async fn a_database_outage_shorter_than_the_lease_fails_nothing_and_loses_no_lin
     assert_eq!(job.attempts, 1, "one attempt, never taken over");
     let logs = queue::logs(fresh.pool(), id, 0, 100_000).await.unwrap();
     let lines: Vec<&str> = logs.iter().map(|l| l.line.as_str()).collect();
-    let expected: Vec<String> = (1..=120).map(|i| format!("line {i}")).collect();
+    let expected: Vec<String> = (1..=250).map(|i| format!("line {i}")).collect();
     assert_eq!(lines, expected, "every line, once, in order");
     let seqs: Vec<i64> = logs.iter().map(|l| l.seq).collect();
-    assert_eq!(seqs, (1..=120).collect::<Vec<i64>>());
+    assert_eq!(seqs, (1..=250).collect::<Vec<i64>>());
     let steps = queue::steps(fresh.pool(), id).await.unwrap();
     assert_eq!(steps[0].status, StepStatus::Succeeded);
     assert_eq!(seen.lock().unwrap().len(), 1);
