@@ -89,6 +89,9 @@ impl From<StoreError> for Error {
         match err {
             StoreError::NotFound => Self::NotFound("the object".to_owned()),
             StoreError::Conflict => Self::Conflict("it already exists".to_owned()),
+            other if other.is_transient() => {
+                Self::unavailable("Palette's database does not answer", &other)
+            }
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -10,12 +10,17 @@
 //! SIGINT at once, stops as it would on Ctrl-C, saves its state and
 //! releases its state lock.
 //!
+//! The program also keeps SIGPIPE ignored, as Palette runs (the exec does
+//! not reset it): once the worker is gone, nobody reads the program's
+//! output, and Terraform (Go) would otherwise die of the first line it
+//! writes after the interrupt, before it saved its state.
+//!
 //! The kernel sends the signal when the *thread* that started the child
 //! exits; layer processes are started from the runtime's worker threads,
 //! which live as long as the process.
 
-use std::ffi::OsString;
-use std::os::unix::process::CommandExt;
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::OsStrExt;
 
 use nix::sys::signal::Signal;
 
@@ -50,7 +55,17 @@ fn exec(args: &[OsString]) -> String {
         let _ = nix::sys::prctl::set_pdeathsig(None);
         return format!("{SUBCOMMAND}: the worker that started this layer is gone");
     }
-    let error = std::process::Command::new(program).args(args).exec();
+    let argv: Result<Vec<CString>, _> = std::iter::once(program)
+        .chain(args)
+        .map(|a| CString::new(a.as_bytes()))
+        .collect();
+    let error = match argv {
+        Ok(argv) => match nix::unistd::execvp(&argv[0], &argv) {
+            Err(errno) => std::io::Error::from(errno).to_string(),
+            Ok(never) => match never {},
+        },
+        Err(_) => "an argument contains a NUL byte".to_owned(),
+    };
     let _ = nix::sys::prctl::set_pdeathsig(None);
     format!(
         "Error: could not run {}: {error}",

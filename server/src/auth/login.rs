@@ -30,7 +30,7 @@ pub fn failure_page(
 ) -> Response {
     let status = match err {
         LoginError::Unreachable(_) => StatusCode::BAD_GATEWAY,
-        LoginError::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
+        LoginError::Internal(_) | LoginError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
     tracing::warn!(error = %err, detail = %err.detail(), "login failed");
@@ -183,7 +183,12 @@ pub async fn establish(
     engine
         .record_login(profile, request_id, client)
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| match e {
+            engine::Error::Unavailable(what) => {
+                failure_page(&LoginError::Unavailable(what), "/", request_id, base)
+            }
+            other => fail(other.to_string()),
+        })?;
     session.cycle_id().await.map_err(|e| fail(e.to_string()))?;
     session
         .insert(USER_KEY, &user)

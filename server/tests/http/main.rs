@@ -20,6 +20,7 @@ mod promotions;
 mod proxy;
 mod refusals;
 mod releases;
+mod resilience;
 mod security;
 mod support;
 mod traefik;

@@ -12,7 +12,7 @@ pub struct TestApp {
     pub engine: engine::Engine,
     /// The demo CI principal's bearer token, with `demo`.
     pub demo_ci_token: Option<String>,
-    _db: TestDatabase,
+    _db: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -80,7 +80,6 @@ pub async fn spawn_app_with(
     demo: bool,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
-    testkit::init_tracing();
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(db.url.clone().into()),
@@ -88,8 +87,16 @@ pub async fn spawn_app_with(
         ..Config::default()
     };
     adjust(&mut config);
+    let mut app = spawn_app_on(&config, demo).await;
+    app._db = Some(db);
+    app
+}
+
+/// Starts Palette as `config` says (its database included), without workers.
+pub async fn spawn_app_on(config: &Config, demo: bool) -> TestApp {
+    testkit::init_tracing();
     let server = Server::build(
-        &config,
+        config,
         &ServeOptions {
             demo,
             workers: false,
@@ -109,7 +116,7 @@ pub async fn spawn_app_with(
         client,
         engine,
         demo_ci_token,
-        _db: db,
+        _db: None,
     }
 }
 

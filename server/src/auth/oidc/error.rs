@@ -24,6 +24,9 @@ pub enum LoginError {
     IdToken(String),
     #[error("Palette could not record the login.")]
     Internal(String),
+    /// The database or the authorizer did not answer.
+    #[error("Palette cannot record the login now: a service it needs does not answer.")]
+    Unavailable(String),
 }
 
 impl LoginError {
@@ -51,7 +54,7 @@ impl LoginError {
     /// What to do next, in fixed words.
     pub fn hint(&self) -> &'static str {
         match self {
-            Self::Unreachable(_) => {
+            Self::Unreachable(_) | Self::Unavailable(_) => {
                 "Try again in a moment; if it goes on, tell your administrator."
             }
             Self::Provider(_) => "The provider reported an error and sent you back.",
@@ -72,6 +75,7 @@ impl LoginError {
             | Self::Exchange(d)
             | Self::IdToken(d)
             | Self::Internal(d)
+            | Self::Unavailable(d)
             | Self::Provider(d) => d,
             Self::NoFlow | Self::StateMismatch => "",
         }
