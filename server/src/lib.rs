@@ -53,7 +53,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("{0}")]
+    /// At start the operator sees what went wrong, internal errors too.
+    #[error("{}", start_failure(.0))]
     Engine(#[from] engine::Error),
     #[error("{0}")]
     Auth(#[from] auth::AuthError),
@@ -61,6 +62,13 @@ pub enum StartError {
     Authorizer(String),
     #[error("cannot start the job workers: {0}")]
     Workers(#[from] workers::WorkerError),
+}
+
+fn start_failure(error: &engine::Error) -> String {
+    match error {
+        engine::Error::Internal(source) => format!("internal error: {source}"),
+        other => other.to_string(),
+    }
 }
 
 /// Options of `palette serve` beyond the configuration.

@@ -488,3 +488,91 @@ fn the_default_blueprint_has_a_scaffold_and_module_for_every_layer_in_the_shippe
         );
     }
 }
+
+contract_test!(
+    a_missing_workspace_fails_its_layer_naming_the_path_and_runs_nothing_after_it,
+    |db: TestDatabase| async move {
+        let store = store(&db).await;
+        // No scaffold for b: its workspace cannot be made.
+        let infra = infra_tree(&[("a", knobs(20, 1)), ("c", knobs(20, 1))]);
+        let t = Duration::from_secs(60);
+        let layers = vec![
+            spec("a", &[], t),
+            spec("b", &["a"], t),
+            spec("c", &["b"], t),
+        ];
+        create_environment(&store, "teal", &["a", "b", "c"]).await;
+        let workers = Workers::start(
+            store.clone(),
+            registry(infra.path(), layers, standin(), vec![]),
+            fast_config(1),
+        );
+        let id = enqueue(&store, JobKind::EnvironmentCreate, "teal").await;
+        let job = wait_finished(&store, id, Duration::from_secs(60)).await;
+        workers.shutdown(Duration::from_secs(5)).await;
+        assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+        assert_eq!(job.stopped_at.as_deref(), Some("b/plan"));
+        let error = job.last_error.unwrap_or_default();
+        let scaffold = infra.path().join("scaffold/b").display().to_string();
+        assert!(
+            error.contains("is missing") && error.contains(&scaffold),
+            "{error}"
+        );
+        let steps = queue::steps(store.pool(), id).await.unwrap();
+        let statuses: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                StepStatus::Succeeded,
+                StepStatus::Succeeded,
+                StepStatus::Pending,
+                StepStatus::Pending,
+                StepStatus::Pending,
+                StepStatus::Pending
+            ],
+            "a done, nothing of b or c run"
+        );
+        let outputs = layer_outputs::for_environment(store.pool(), "teal")
+            .await
+            .unwrap();
+        assert_eq!(outputs.keys().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(status(&store, "teal").await, EnvironmentStatus::Failed);
+    }
+);
+
+contract_test!(
+    a_full_disk_fails_the_layer_with_the_systems_words,
+    |db: TestDatabase| async move {
+        let store = store(&db).await;
+        let infra = infra_tree(&[("a", knobs(20, 1))]);
+        let layers = vec![spec("a", &[], Duration::from_secs(60))];
+        create_environment(&store, "teal", &["a"]).await;
+        // The variables file is where the disk is full (/dev/full answers
+        // every write with ENOSPC).
+        let ws = infra.path().join("environments/staging/teal-a");
+        std::fs::create_dir_all(ws.parent().unwrap()).unwrap();
+        let status_copy = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(infra.path().join("scaffold/a"))
+            .arg(&ws)
+            .status()
+            .unwrap();
+        assert!(status_copy.success());
+        std::os::unix::fs::symlink("/dev/full", ws.join(engine::runner::TFVARS)).unwrap();
+        let workers = Workers::start(
+            store.clone(),
+            registry(infra.path(), layers, standin(), vec![]),
+            fast_config(1),
+        );
+        let id = enqueue(&store, JobKind::EnvironmentCreate, "teal").await;
+        let job = wait_finished(&store, id, Duration::from_secs(60)).await;
+        workers.shutdown(Duration::from_secs(5)).await;
+        assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+        let error = job.last_error.unwrap_or_default();
+        assert!(
+            error.contains("writing variables") && error.contains("No space left on device"),
+            "{error}"
+        );
+        assert_eq!(status(&store, "teal").await, EnvironmentStatus::Failed);
+    }
+);

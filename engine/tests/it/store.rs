@@ -185,3 +185,30 @@ contract_test!(migrations_are_idempotent, |db: TestDatabase| async move {
     engine.store().migrate().await.unwrap();
     engine.store().ping().await.unwrap();
 });
+
+/// SQLite's "database is locked" (another writer holds the lock past the
+/// busy timeout) is an error worth trying again: a running job's writes
+/// ride it out like a PostgreSQL outage; a constraint violation is not.
+#[tokio::test]
+async fn sqlite_busy_is_transient_and_a_constraint_violation_is_not() {
+    use sqlx::{Connection, Executor};
+    let db = testkit::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut holder = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    other.execute("PRAGMA busy_timeout = 0").await.unwrap();
+    holder.execute("BEGIN IMMEDIATE").await.unwrap();
+    let insert = "INSERT INTO settings (key, value) VALUES ('busy', 'x')";
+    let busy = other.execute(insert).await.unwrap_err();
+    let busy = engine::StoreError::Database(busy);
+    assert!(busy.is_transient(), "{busy}");
+    holder.execute("COMMIT").await.unwrap();
+    other.execute(insert).await.unwrap();
+    let duplicate = other.execute(insert).await.unwrap_err();
+    let duplicate = engine::StoreError::Database(duplicate);
+    assert!(!duplicate.is_transient(), "{duplicate}");
+    // And through the engine's error: 503 for the first, not for the second.
+    assert!(matches!(Error::from(busy), Error::Unavailable(_)));
+    assert!(!matches!(Error::from(duplicate), Error::Unavailable(_)));
+}

@@ -302,7 +302,7 @@ async fn a_killed_workers_layer_is_interrupted_at_once_and_the_next_worker_finis
     let state = std::fs::read_to_string(Path::new(&ws).join("terraform.tfstate")).unwrap();
     let saved = state.matches("terraform_data.r").count();
     assert!(
-        saved >= 1 && saved < 12,
+        (1..12).contains(&saved),
         "{saved} resources in the saved state"
     );
 
@@ -503,4 +503,47 @@ async fn palette_starts_with_openfga_down_and_recovers_without_a_restart() {
         assert!(Instant::now() < deadline, "still {}", form.status());
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_that_cannot_be_made_stops_the_start_naming_it() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let data_dir = file.path().join("data");
+    let config = server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.clone(),
+        dev_login: true,
+        ..server::Config::default()
+    };
+    let refused = server::Server::build(&config, &server::ServeOptions::default())
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains(&data_dir.display().to_string()) && refused.contains("Not a directory"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_stops_the_start_saying_so() {
+    let db = testkit::sqlite();
+    // Made and migrated, then opened read-only.
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+    let read_only = db.url.replace("mode=rwc", "mode=ro");
+    let config = server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(read_only.clone().into()),
+        dev_login: true,
+        ..server::Config::default()
+    };
+    let refused = server::Server::build(&config, &server::ServeOptions::default())
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(refused.contains("readonly"), "{read_only}: {refused}");
 }
