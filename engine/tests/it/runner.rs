@@ -547,8 +547,8 @@ contract_test!(
         let infra = infra_tree(&[("a", knobs(20, 1))]);
         let layers = vec![spec("a", &[], Duration::from_secs(60))];
         create_environment(&store, "teal", &["a"]).await;
-        // The variables file is where the disk is full (/dev/full answers
-        // every write with ENOSPC).
+        // The variables are written to a temporary file first, and that is
+        // where the disk is full (/dev/full answers every write with ENOSPC).
         let ws = infra.path().join("environments/staging/teal-a");
         std::fs::create_dir_all(ws.parent().unwrap()).unwrap();
         let status_copy = std::process::Command::new("cp")
@@ -558,7 +558,8 @@ contract_test!(
             .status()
             .unwrap();
         assert!(status_copy.success());
-        std::os::unix::fs::symlink("/dev/full", ws.join(engine::runner::TFVARS)).unwrap();
+        let tmp = format!("{}.tmp", engine::runner::TFVARS);
+        std::os::unix::fs::symlink("/dev/full", ws.join(tmp)).unwrap();
         let workers = Workers::start(
             store.clone(),
             registry(infra.path(), layers, standin(), vec![]),
@@ -572,6 +573,10 @@ contract_test!(
         assert!(
             error.contains("writing variables") && error.contains("No space left on device"),
             "{error}"
+        );
+        assert!(
+            !ws.join(engine::runner::TFVARS).exists(),
+            "nothing half-written where the layer reads its variables"
         );
         assert_eq!(status(&store, "teal").await, EnvironmentStatus::Failed);
     }
