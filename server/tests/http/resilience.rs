@@ -547,3 +547,74 @@ async fn a_read_only_database_stops_the_start_saying_so() {
         .unwrap_or_default();
     assert!(refused.contains("readonly"), "{read_only}: {refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_event_streams_with_a_reconnect_hint_and_the_server_stops() {
+    testkit::init_tracing();
+    let db = testkit::sqlite();
+    let config = server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(db.url.clone().into()),
+        dev_login: true,
+        admins: vec!["group:platform-admins".to_owned()],
+        ..server::Config::default()
+    };
+    let server = server::Server::build(&config, &server::ServeOptions::default())
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    let engine = server.engine().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_until(async move {
+        let _ = stopped.await;
+        server::Stop::Drain
+    }));
+    // No workers: the job stays queued and its stream open.
+    let id = create(&engine, "teal").await;
+    let client = crate::support::spawn_client();
+    let url = |path: &str| format!("http://{addr}{path}");
+    let login = client
+        .get(url("/auth/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let html = login.text().await.unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..].split('"').next().unwrap().to_owned();
+    let logged_in = client
+        .post(url("/auth/dev-login"))
+        .header("origin", format!("http://{addr}"))
+        .form(&[("user", "alice"), ("_csrf", &csrf), ("return_to", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged_in.status(), 303);
+    let mut events = client
+        .get(url(&format!("/api/v1/jobs/{}/events", id.0)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    let first = events.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: job"));
+
+    stop.send(()).unwrap();
+    let asked = Instant::now();
+    let mut rest = String::new();
+    while let Some(chunk) = tokio::time::timeout(Duration::from_secs(5), events.chunk())
+        .await
+        .expect("the stream ends when the server stops")
+        .unwrap()
+    {
+        rest.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(rest.contains("retry: 1000"), "{rest:?}");
+    tokio::time::timeout(Duration::from_secs(5), serving)
+        .await
+        .expect("the server stops once its streams ended")
+        .unwrap()
+        .unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(5));
+}
