@@ -94,6 +94,7 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
         cancel_grace: Duration::from_secs(config.cancel_grace_secs),
         env: runner::EnvAllowList::parse(&config.layer_env).map_err(WorkerError::LayerEnv)?,
         exec_wrapper: EXEC_WRAPPER.get().cloned(),
+        layer_parallelism: config.layer_parallelism.max(1),
     }))
 }
 

@@ -357,6 +357,64 @@ mod tests {
         assert_eq!(note, format!("{} more bytes cut]", was - kept.len()));
     }
 
+    fn line(text: &str) -> PendingLine {
+        PendingLine {
+            seq: 0,
+            step: Some(1),
+            at: 0,
+            line: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_full_buffer_drops_lines_and_one_line_in_their_place_counts_them() {
+        let mut buffer = Buffer::default();
+        for i in 0..MAX_BUFFERED_LINES {
+            buffer.push(line(&format!("line {i}")));
+        }
+        for i in 0..5 {
+            buffer.push(line(&format!("dropped {i}")));
+        }
+        assert_eq!(buffer.lines.len(), MAX_BUFFERED_LINES + 1);
+        let note = buffer.lines.back().unwrap();
+        assert_eq!(note.step, None);
+        assert!(
+            note.line.starts_with("[palette: 5 log lines dropped"),
+            "{}",
+            note.line
+        );
+        assert_eq!(buffer.dropped_total, 5);
+        // A failed write numbered them; what is dropped next gets a note
+        // of its own (a numbered line is never rewritten).
+        let next = buffer.number(1);
+        assert_eq!(next, i64::try_from(MAX_BUFFERED_LINES).unwrap() + 2);
+        buffer.push(line("dropped again"));
+        let last = buffer.lines.back().unwrap();
+        assert!(
+            last.line.starts_with("[palette: 1 log lines dropped"),
+            "{}",
+            last.line
+        );
+        assert_eq!(last.seq, 0, "not numbered yet");
+        // Once written, there is room again, in order.
+        buffer.stored();
+        assert_eq!(buffer.lines.len(), 1);
+        buffer.push(line("kept"));
+        assert_eq!(buffer.lines.back().unwrap().line, "kept");
+    }
+
+    #[test]
+    fn numbers_survive_a_failed_write_and_only_new_lines_get_new_ones() {
+        let mut buffer = Buffer::default();
+        buffer.push(line("a"));
+        buffer.push(line("b"));
+        assert_eq!(buffer.number(7), 9);
+        buffer.push(line("c"));
+        assert_eq!(buffer.number(9), 10);
+        let seqs: Vec<i64> = buffer.lines.iter().map(|l| l.seq).collect();
+        assert_eq!(seqs, [7, 8, 9]);
+    }
+
     #[test]
     fn lines_past_the_jobs_cap_are_dropped_and_the_last_stored_says_so() {
         // Room for all: unchanged.

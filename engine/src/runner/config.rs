@@ -34,7 +34,13 @@ pub struct RunnerConfig {
     /// Palette's own, so that they get SIGINT when their worker dies.
     /// `None` starts them directly.
     pub exec_wrapper: Option<PathBuf>,
+    /// Layers of one job that run at once when they do not depend on each
+    /// other (at least 1).
+    pub layer_parallelism: usize,
 }
+
+/// Layers run at once by default.
+pub const DEFAULT_LAYER_PARALLELISM: usize = 4;
 
 const STANDIN: &str = "tofu-standin";
 

@@ -1,6 +1,8 @@
 //! The environment jobs: create, apply and destroy run an environment's
-//! layers in dependency order (destroy in reverse), resuming at the first
-//! layer whose apply has not succeeded, and set the environment's status.
+//! layers along the dependency graph (destroy in reverse), those that do not
+//! wait for each other at once (up to `PALETTE_LAYER_PARALLELISM`),
+//! skipping layers whose apply has succeeded (a resumed or retried job),
+//! and set the environment's status.
 
 use std::sync::Arc;
 
@@ -8,6 +10,9 @@ use domain::{EnvironmentName, EnvironmentStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::graph::Schedule;
 use super::layer::{LayerRun, LayerSteps};
 use super::workspace::{self, RunVars};
 use super::LayerRunner;
@@ -116,8 +121,8 @@ async fn run_environment(
         })
         .await?;
     let summary = &env.summary;
-    let mut result = Ok(());
-    for layer in layers {
+    let mut positions = Vec::with_capacity(layers.len());
+    for layer in &layers {
         let position = |phase: Phase| {
             steps
                 .iter()
@@ -125,20 +130,27 @@ async fn run_environment(
         };
         let (Some(plan_step), Some(apply_step)) = (position(Phase::Plan), position(Phase::Apply))
         else {
-            result = Err(JobError::failed(format!(
+            return Err(JobError::failed(format!(
                 "job has no steps for layer {}",
                 layer.name
             )));
-            break;
         };
+        positions.push((plan_step, apply_step));
+    }
+    let mut schedule = Schedule::new(&layers, destroy, runner.config().layer_parallelism);
+    for (i, (layer, (_, apply_step))) in layers.iter().zip(&positions).enumerate() {
         if apply_step.status == StepStatus::Succeeded {
             ctx.log(
                 Some(apply_step.position),
                 format!("palette: layer {} already done; skipped", layer.name),
             );
-            continue;
+            schedule.done(i);
         }
-        let outcome = async {
+    }
+    let run_layer = |i: usize| {
+        let layer = layers[i];
+        let (plan_step, apply_step) = positions[i];
+        async move {
             let ws = prepare_workspace(ctx, runner, layer, summary, &summary.manifest).await?;
             let run = LayerRun {
                 runner,
@@ -161,11 +173,38 @@ async fn run_environment(
             .await?;
             Ok::<(), JobError>(())
         }
-        .await;
-        if let Err(e) = outcome {
-            result = Err(e);
-            break;
+    };
+    // Layers that do not wait for each other run at once; a failure holds
+    // back only the layers that need the failed one, and a stop (cancel,
+    // shutdown, lease lost) starts nothing more.
+    let mut result = Ok(());
+    let mut running = FuturesUnordered::new();
+    loop {
+        if !stops_everything(&result) {
+            for i in schedule.start() {
+                let run = run_layer(i);
+                running.push(async move { (i, run.await) });
+            }
         }
+        let Some((i, outcome)) = running.next().await else {
+            break;
+        };
+        match outcome {
+            Ok(()) => schedule.done(i),
+            Err(e) => {
+                schedule.failed(i);
+                result = Err(worse(result.err(), e));
+            }
+        }
+    }
+    for (held, failed) in schedule.held_back() {
+        ctx.log(
+            Some(positions[held].0.position),
+            format!(
+                "palette: layer {} not run: it needs {}, which failed",
+                layers[held].name, layers[failed].name
+            ),
+        );
     }
     ctx.flush_logs().await;
     match &result {
@@ -187,6 +226,31 @@ async fn run_environment(
         Err(JobError::Interrupted | JobError::LeaseLost) => {}
     }
     result
+}
+
+/// Whether `result` means no layer may start any more.
+fn stops_everything(result: &Result<(), JobError>) -> bool {
+    matches!(
+        result,
+        Err(JobError::Cancelled { .. } | JobError::Interrupted | JobError::LeaseLost)
+    )
+}
+
+/// Of two layers' errors, the one the job ends with: a lost lease (nothing
+/// may be written), then a cancel, then a failure, then a shutdown (the job
+/// would resume, and run the failed layer again unasked); the first of
+/// equals.
+fn worse(earlier: Option<JobError>, later: JobError) -> JobError {
+    let rank = |e: &JobError| match e {
+        JobError::LeaseLost => 4,
+        JobError::Cancelled { .. } => 3,
+        JobError::Failed { .. } | JobError::Transient(_) => 2,
+        JobError::Interrupted => 1,
+    };
+    match earlier {
+        Some(earlier) if rank(&earlier) >= rank(&later) => earlier,
+        _ => later,
+    }
 }
 
 /// Outputs and status are written only while the lease holds.

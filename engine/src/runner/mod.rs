@@ -14,6 +14,7 @@ mod blueprint;
 mod config;
 mod env;
 pub mod exec;
+mod graph;
 pub(crate) mod handlers;
 pub(crate) mod jsonui;
 pub(crate) mod layer;
@@ -23,7 +24,10 @@ mod template;
 pub(crate) mod workspace;
 
 pub use blueprint::{Blueprint, BlueprintError, LayerSpec};
-pub use config::{default_infra_dir, resolve_layer_bin, standin_bin, LayerBin, RunnerConfig};
+pub use config::{
+    default_infra_dir, resolve_layer_bin, standin_bin, LayerBin, RunnerConfig,
+    DEFAULT_LAYER_PARALLELISM,
+};
 pub use env::{EnvAllowList, STANDIN_PREFIX};
 pub use handlers::{
     register, ApplyEnvironment, CreateEnvironment, DestroyEnvironment, EnvironmentPayload,

@@ -109,6 +109,7 @@ fn registry(infra: &std::path::Path, bin: std::path::PathBuf) -> Registry {
         cancel_grace: Duration::from_millis(1500),
         env: engine::runner::EnvAllowList::default(),
         exec_wrapper: None,
+        layer_parallelism: 4,
     }));
     let checker = CheckSettings {
         allow_http: true,

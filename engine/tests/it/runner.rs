@@ -46,6 +46,7 @@ fn registry(infra: &Path, layers: Vec<LayerSpec>, bin: PathBuf, secrets: Vec<Str
         cancel_grace: Duration::from_millis(1500),
         env: engine::runner::EnvAllowList::default(),
         exec_wrapper: None,
+        layer_parallelism: 4,
     };
     runner::register(Registry::new(), Arc::new(LayerRunner::new(config)))
 }
@@ -579,5 +580,98 @@ contract_test!(
             "nothing half-written where the layer reads its variables"
         );
         assert_eq!(status(&store, "teal").await, EnvironmentStatus::Failed);
+    }
+);
+
+contract_test!(
+    layers_that_do_not_wait_for_each_other_run_at_once_and_a_failure_stops_only_what_needs_it,
+    |db: TestDatabase| async move {
+        let store = store(&db).await;
+        // a, then b and c beside each other (b fails once), d after b.
+        let mut failing = knobs(300, 2);
+        failing["fail"] = json!({ "resource": "terraform_data.r1", "times": 1 });
+        let infra = infra_tree(&[
+            ("a", knobs(20, 1)),
+            ("b", failing),
+            ("c", knobs(400, 3)),
+            ("d", knobs(20, 1)),
+        ]);
+        let t = Duration::from_secs(60);
+        let layers = vec![
+            spec("a", &[], t),
+            spec("b", &["a"], t),
+            spec("c", &["a"], t),
+            spec("d", &["b"], t),
+        ];
+        create_environment(&store, "teal", &["a", "b", "c", "d"]).await;
+        let workers = Workers::start(
+            store.clone(),
+            registry(infra.path(), layers, standin(), vec![]),
+            fast_config(1),
+        );
+        let id = enqueue(&store, JobKind::EnvironmentCreate, "teal").await;
+        let job = wait_finished(&store, id, Duration::from_secs(60)).await;
+        assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+        assert_eq!(job.stopped_at.as_deref(), Some("b/apply"));
+        let steps = queue::steps(store.pool(), id).await.unwrap();
+        let step = |name: &str| {
+            steps
+                .iter()
+                .find(|s| format!("{}/{}", s.layer, s.phase) == name)
+                .unwrap()
+        };
+        // b and c ran at the same time.
+        let (b, c) = (step("b/plan"), step("c/apply"));
+        assert!(
+            b.started_at.unwrap() < c.finished_at.unwrap()
+                && c.started_at.unwrap() < step("b/apply").finished_at.unwrap(),
+            "b and c overlap: {steps:?}"
+        );
+        // c finished although b failed; d, which needs b, did not run.
+        use StepStatus::{Failed, Pending, Succeeded};
+        let statuses: Vec<(String, StepStatus)> = steps
+            .iter()
+            .map(|s| (format!("{}/{}", s.layer, s.phase), s.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("a/plan".to_owned(), Succeeded),
+                ("a/apply".to_owned(), Succeeded),
+                ("b/plan".to_owned(), Succeeded),
+                ("b/apply".to_owned(), Failed),
+                ("c/plan".to_owned(), Succeeded),
+                ("c/apply".to_owned(), Succeeded),
+                ("d/plan".to_owned(), Pending),
+                ("d/apply".to_owned(), Pending),
+            ]
+        );
+        let logs = queue::logs(store.pool(), id, 0, 100_000).await.unwrap();
+        assert!(
+            logs.iter()
+                .any(|l| l.line == "palette: layer d not run: it needs b, which failed"),
+            "{logs:?}"
+        );
+        let outputs = layer_outputs::for_environment(store.pool(), "teal")
+            .await
+            .unwrap();
+        assert_eq!(outputs.keys().collect::<Vec<_>>(), ["a", "c"]);
+
+        // Retry resumes from the failed layer: b and d run, a and c do not.
+        let c_done = step("c/apply").finished_at;
+        let mut conn = store.pool().acquire().await.unwrap();
+        queue::retry(&mut conn, id).await.unwrap();
+        drop(conn);
+        let job = wait_finished(&store, id, Duration::from_secs(60)).await;
+        workers.shutdown(Duration::from_secs(5)).await;
+        assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
+        let after = queue::steps(store.pool(), id).await.unwrap();
+        assert!(after.iter().all(|s| s.status == Succeeded), "{after:?}");
+        let c_after = after
+            .iter()
+            .find(|s| s.layer == "c" && s.phase == Phase::Apply)
+            .unwrap();
+        assert_eq!(c_after.finished_at, c_done, "c was not run again");
+        assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
     }
 );

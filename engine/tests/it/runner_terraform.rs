@@ -105,6 +105,7 @@ fn registry(infra: &Path, bin: PathBuf) -> Registry {
         cancel_grace: GRACE,
         env: engine::runner::EnvAllowList::default(),
         exec_wrapper: None,
+        layer_parallelism: 4,
     };
     runner::register(Registry::new(), Arc::new(LayerRunner::new(config)))
 }
@@ -236,10 +237,22 @@ contract_test!(
                 "{layer}: {apply:?}"
             );
         }
-        // Layers ran one after the other, each after the ones it reads.
-        for pair in steps.windows(2) {
-            assert!(pair[0].finished_at <= pair[1].started_at, "{pair:?}");
+        // Each layer ran after the ones it reads; cos-integration, which
+        // needs only k8s, beside core → iam → jimm.
+        for (layer, needs) in [
+            ("core", "k8s"),
+            ("iam", "core"),
+            ("jimm", "iam"),
+            ("cos-integration", "k8s"),
+        ] {
+            let plan = step(&steps, &format!("{layer}/plan"));
+            let need = step(&steps, &format!("{needs}/apply"));
+            assert!(plan.started_at >= need.finished_at, "{plan:?} {need:?}");
         }
+        assert!(
+            step(&steps, "cos-integration/plan").started_at < step(&steps, "jimm/plan").started_at,
+            "cos-integration did not wait for iam: {steps:?}"
+        );
         assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
 
         let outputs = layer_outputs::for_environment(store.pool(), "teal")
@@ -251,6 +264,7 @@ contract_test!(
             "https://iam.teal.example.com"
         );
         assert_eq!(outputs["jimm"]["jimm_url"], "https://jimm.teal.example.com");
+        assert_eq!(outputs["cos-integration"]["collector_cluster"], "teal-k8s");
         // The cluster's id is made by Terraform at apply: core can only
         // have it from k8s's state.
         let cluster_id = outputs["k8s"]["cluster_id"].as_str().unwrap();

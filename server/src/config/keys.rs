@@ -53,6 +53,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &JOB_LEASE_SECS,
     &CANCEL_GRACE_SECS,
     &DRAIN_SECS,
+    &LAYER_PARALLELISM,
     &LAYER_BIN,
     &LAYER_ENV,
     &INFRA_DIR,
@@ -422,6 +423,17 @@ pub(super) const DRAIN_SECS: Key<u64> = Key {
     parse: parse::seconds,
     default: || 30,
     effective: |c| Some(c.drain_secs),
+};
+
+pub(super) const LAYER_PARALLELISM: Key<usize> = Key {
+    name: "layer_parallelism",
+    env: "PALETTE_LAYER_PARALLELISM",
+    aliases: &[],
+    secret: false,
+    help: "layers of one job run at once when they do not depend on each other",
+    parse: parse::count,
+    default: || engine::runner::DEFAULT_LAYER_PARALLELISM,
+    effective: |c| Some(c.layer_parallelism),
 };
 
 pub(super) const LAYER_BIN: Key<Option<String>> = Key {

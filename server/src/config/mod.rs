@@ -79,6 +79,8 @@ pub struct Config {
     pub cancel_grace_secs: u64,
     /// On SIGTERM, how long running jobs and requests may finish.
     pub drain_secs: u64,
+    /// Layers of one job run at once when they do not depend on each other.
+    pub layer_parallelism: usize,
     /// The terraform-compatible program; `tofu`, `terraform`, else the stand-in.
     pub layer_bin: Option<String>,
     /// Variable names and prefixes (`OS_*`) layer processes get besides the
@@ -167,8 +169,8 @@ impl Default for Config {
     fn default() -> Self {
         use keys::{
             ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS,
-            INFRA_DIR, JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
-            OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
+            INFRA_DIR, JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LAYER_PARALLELISM, LISTEN, LOG_FORMAT,
+            METRICS_LISTEN, OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
             OIDC_CHECK_INTERVAL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
             SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
         };
@@ -195,6 +197,7 @@ impl Default for Config {
             job_lease_secs: JOB_LEASE_SECS.default_value(),
             cancel_grace_secs: CANCEL_GRACE_SECS.default_value(),
             drain_secs: DRAIN_SECS.default_value(),
+            layer_parallelism: LAYER_PARALLELISM.default_value(),
             layer_bin: LAYER_BIN.default_value(),
             layer_env: LAYER_ENV.default_value(),
             infra_dir: INFRA_DIR.default_value(),

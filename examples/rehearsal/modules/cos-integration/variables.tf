@@ -8,7 +8,7 @@ variable "apply_seconds" {
   default     = 0
 }
 
-variable "oidc_issuer" {
-  description = "Read from the upstream layer's state."
+variable "cluster_name" {
+  description = "Read from the k8s layer's state."
   type        = string
 }

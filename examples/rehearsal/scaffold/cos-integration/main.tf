@@ -1,11 +1,12 @@
-# Layer cos-integration (rehearsal): the collector in <env>-iam related to COS offers.
-# Upstream outputs are read from the upstream workspace's state on the
-# local backend, as the write-up's layers read theirs.
+# Layer cos-integration (rehearsal): the collector on <env>'s cluster,
+# related to COS offers. It needs only k8s (the blueprint runs it beside
+# core → iam → jimm), whose outputs it reads from k8s's state on the local
+# backend, as the write-up's layers read theirs.
 
-data "terraform_remote_state" "iam" {
+data "terraform_remote_state" "k8s" {
   backend = "local"
   config = {
-    path = "../${var.environment}-iam/terraform.tfstate"
+    path = "../../../../../k8s/prodstack/6/${var.tier}/${var.environment}/terraform.tfstate"
   }
 }
 
@@ -14,9 +15,13 @@ module "cos_integration" {
 
   environment   = var.environment
   apply_seconds = var.apply_seconds
-  oidc_issuer   = data.terraform_remote_state.iam.outputs.oidc_issuer
+  cluster_name  = data.terraform_remote_state.k8s.outputs.cluster_name
 }
 
 output "grafana_url" {
   value = module.cos_integration.grafana_url
+}
+
+output "collector_cluster" {
+  value = module.cos_integration.collector_cluster
 }

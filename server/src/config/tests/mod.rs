@@ -50,6 +50,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("job_lease_secs", "30"),
     ("cancel_grace_secs", "5"),
     ("drain_secs", "10"),
+    ("layer_parallelism", "2"),
     ("layer_bin", "/usr/bin/tofu"),
     ("layer_env", "OS_*,JUJU_*,AWS_PROFILE"),
     ("infra_dir", "/srv/infra"),
