@@ -4,6 +4,7 @@ pub mod environment_card;
 pub mod form;
 pub mod job_live;
 pub mod job_steps;
+pub mod layer_graph;
 pub mod layout;
 pub mod new_promotion;
 pub mod oidc;
