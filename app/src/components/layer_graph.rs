@@ -139,7 +139,7 @@ pub fn LayerGraph(detail: RwSignal<JobDetail>, layers: Vec<Layer>) -> impl IntoV
         })
         .collect_view();
     view! {
-        <figure class="layer-graph" data-testid="layer-graph">
+        <figure class="job-graph" data-testid="job-graph">
             <figcaption>"Layers"</figcaption>
             <div class="scroll-x">
                 <svg viewBox=format!("-2 -2 {} {}", width + 4, height + 4) width=width + 4 height=height + 4
