@@ -73,7 +73,11 @@ fn state(steps: &[Step], layer: &str) -> StepStatus {
         .filter(|s| s.layer == layer)
         .map(|s| s.status)
         .collect();
-    for wanted in [StepStatus::Failed, StepStatus::Cancelled, StepStatus::Running] {
+    for wanted in [
+        StepStatus::Failed,
+        StepStatus::Cancelled,
+        StepStatus::Running,
+    ] {
         if mine.contains(&wanted) {
             return wanted;
         }
