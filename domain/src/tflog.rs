@@ -257,7 +257,10 @@ pub enum Kind {
     Message,
     Diagnostic(Diagnostic),
     /// `planned_change`, or with `drift` a `resource_drift`.
-    Change { change: Change, drift: bool },
+    Change {
+        change: Change,
+        drift: bool,
+    },
     /// `change_summary`.
     Summary(Summary),
 }
@@ -437,9 +440,8 @@ fn diagnostic(value: &Value) -> Option<Diagnostic> {
         }),
         _ => None,
     };
-    let offset = |key: &str| {
-        unsigned(d, &format!("/snippet/{key}")).and_then(|n| usize::try_from(n).ok())
-    };
+    let offset =
+        |key: &str| unsigned(d, &format!("/snippet/{key}")).and_then(|n| usize::try_from(n).ok());
     let snippet = string(d, "/snippet/code").map(|code| Snippet {
         context: string(d, "/snippet/context"),
         code,

@@ -92,11 +92,7 @@ pub fn JobLog(
     let needle = Memo::new(move |_| search.with(|s| Needle::new(s)));
     let shown_sections =
         Memo::new(move |_| detail.with(|d| entries.with(|e| sections(d, e, selected.get()))));
-    let in_view = move |e: &Entry| {
-        selected
-            .get()
-            .is_none_or(|p| e.step == Some(p))
-    };
+    let in_view = move |e: &Entry| selected.get().is_none_or(|p| e.step == Some(p));
     let matches = move || {
         needle.with(|n| {
             n.as_ref().map(|n| {
@@ -213,12 +209,13 @@ fn LogSection(
             if searching {
                 shown.with(|s| !s.is_empty())
             } else {
-                selected.get().is_some()
-                    || status().is_none_or(|s| s != StepStatus::Succeeded)
+                selected.get().is_some() || status().is_none_or(|s| s != StepStatus::Succeeded)
             }
         })
     };
-    let status_text = move || status().map(|s| view! { <span class=format!("status status-{s}")>{s.as_str()}</span> });
+    let status_text = move || {
+        status().map(|s| view! { <span class=format!("status status-{s}")>{s.as_str()}</span> })
+    };
     let section_label = label.clone();
 
     view! {

@@ -41,7 +41,9 @@ fn every_line_of_a_terraform_plan_reads_as_its_message_and_level() {
         "terraform_data.c: Refreshing state... [id=7657ba3a-c3f4-2281-eda6-f034a8d0c490]"
     );
     assert_eq!(lines[1].kind, Kind::Message);
-    assert!(lines.iter().all(|l| !l.text.is_empty() && l.level.is_some()));
+    assert!(lines
+        .iter()
+        .all(|l| !l.text.is_empty() && l.level.is_some()));
     assert_eq!(
         kinds(&lines)[7..],
         [
@@ -73,10 +75,8 @@ fn planned_changes_carry_their_address_action_and_reason() {
 fn planned_changes_are_grouped_by_action_in_plan_order() {
     let lines = read(TF_PLAN);
     let groups = group_changes(&lines);
-    let summary: Vec<(String, Vec<&str>)> = groups
-        .iter()
-        .map(|g| (g.heading(), addresses(g)))
-        .collect();
+    let summary: Vec<(String, Vec<&str>)> =
+        groups.iter().map(|g| (g.heading(), addresses(g))).collect();
     assert_eq!(
         summary,
         [
@@ -136,7 +136,10 @@ fn a_change_summary_keeps_its_counts_and_text() {
     let Some((text, Kind::Summary(summary))) = last else {
         panic!("no summary");
     };
-    assert_eq!(text, "Apply complete! Resources: 2 added, 1 changed, 2 destroyed.");
+    assert_eq!(
+        text,
+        "Apply complete! Resources: 2 added, 1 changed, 2 destroyed."
+    );
     assert_eq!(
         *summary,
         Summary {
@@ -160,13 +163,19 @@ fn a_warning_has_its_severity_summary_and_detail() {
     assert_eq!(d.summary, "Value for undeclared variable");
     assert!(d.detail.starts_with("The root module does not declare"));
     assert_eq!((d.address.as_ref(), d.range.as_ref()), (None, None));
-    assert_eq!(lines.last().map(Line::severity), Some(Some(Severity::Warning)));
+    assert_eq!(
+        lines.last().map(Line::severity),
+        Some(Some(Severity::Warning))
+    );
     assert_eq!(count_problems(&lines), (0, 1));
 }
 
 #[test]
 fn an_error_has_its_range_and_highlighted_snippet() {
-    for (fixture, file, line) in [(TF_PLAN_ERROR, "err.tf", 1), (TOFU_PLAN_ERROR, "main.tf", 2)] {
+    for (fixture, file, line) in [
+        (TF_PLAN_ERROR, "err.tf", 1),
+        (TOFU_PLAN_ERROR, "main.tf", 2),
+    ] {
         let lines = read(fixture);
         let error = lines.iter().find_map(|l| match &l.kind {
             Kind::Diagnostic(d) if d.severity == Severity::Error => Some(d),
@@ -176,14 +185,14 @@ fn an_error_has_its_range_and_highlighted_snippet() {
             panic!("no error in {fixture}");
         };
         assert_eq!(d.summary, "Reference to undeclared resource");
-        assert_eq!(
-            d.location(),
-            Some(format!("{file} line {line}, column 41"))
-        );
+        assert_eq!(d.location(), Some(format!("{file} line {line}, column 41")));
         let Some(snippet) = &d.snippet else {
             panic!("no snippet");
         };
-        assert_eq!(snippet.context.as_deref(), Some(r#"resource "terraform_data" "e""#));
+        assert_eq!(
+            snippet.context.as_deref(),
+            Some(r#"resource "terraform_data" "e""#)
+        );
         assert_eq!(snippet.start_line, line);
         assert_eq!(
             snippet.parts(),
@@ -203,7 +212,10 @@ fn opentofus_plain_text_before_its_json_is_shown_as_it_is() {
         kinds(&lines),
         ["text", "text", "text", "text", "message", "change", "summary"]
     );
-    assert_eq!(lines[1].text, "Warning: Unable to open CLI configuration file");
+    assert_eq!(
+        lines[1].text,
+        "Warning: Unable to open CLI configuration file"
+    );
     assert_eq!(lines[1].level, None);
     assert_eq!(lines[4].text, "OpenTofu 1.12.6");
     let Kind::Summary(summary) = &lines[6].kind else {
@@ -236,7 +248,10 @@ fn the_stand_ins_failed_apply_names_the_resource() {
     let Kind::Diagnostic(d) = &read.kind else {
         panic!("not a diagnostic");
     };
-    assert_eq!(d.address.as_deref(), Some("module.iam.juju_application.hydra"));
+    assert_eq!(
+        d.address.as_deref(),
+        Some("module.iam.juju_application.hydra")
+    );
     assert_eq!(d.location(), None);
     assert_eq!(count_problems([&read]), (1, 0));
 }
