@@ -148,6 +148,9 @@ pub fn JobLog(
             {move || shown_sections.with(Vec::is_empty).then(|| view! { <p class="muted">"No log yet."</p> })}
         </div>
     }
+    // Erased: the job page's view type is otherwise too deep for the wasm
+    // release build (rustc's query depth limit).
+    .into_any()
 }
 
 /// One step's lines, folded in a `<details>`.
@@ -264,6 +267,7 @@ fn LogSection(
             </div>
         </details>
     }
+    .into_any()
 }
 
 /// One line: a diagnostic's box, or the message with its level.
@@ -329,6 +333,7 @@ fn DiagnosticBox(diagnostic: Diagnostic) -> impl IntoView {
             {(!diagnostic.detail.is_empty()).then(|| view! { <p class="diag-detail">{diagnostic.detail}</p> })}
         </div>
     }
+    .into_any()
 }
 
 /// Keeping the newest line in sight, in the browser only.
