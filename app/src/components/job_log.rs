@@ -221,51 +221,68 @@ fn LogSection(
     };
     let section_label = label.clone();
 
-    view! {
-        <details class="log-step" data-step=step.map(|s| s.to_string()) open=open>
-            <summary>
-                <span class="log-step-name">{label.clone()}</span>
-                {status_text}
-                {move || summary().map(|s| view! { <span class="change-summary" data-testid="change-summary">{s}</span> })}
-                {move || problems().map(|p| view! { <span class="log-problems">{p}</span> })}
-            </summary>
+    let heading = view! {
+        <summary>
+            <span class="log-step-name">{label.clone()}</span>
+            {status_text}
+            {move || summary().map(|s| view! { <span class="change-summary" data-testid="change-summary">{s}</span> })}
+            {move || problems().map(|p| view! { <span class="log-problems">{p}</span> })}
+        </summary>
+    }
+    .into_any();
+    let lines = view! {
+        <div class="log-lines">
+            <For each=move || shown.get() key=|e| e.seq let:entry>
+                <LogEntry entry />
+            </For>
             {move || {
-                let groups = groups.get();
-                (!groups.is_empty()).then(|| view! {
-                    <section class="plan-changes" aria-label=format!("Changes of {section_label}") data-testid="planned-changes">
-                        {groups.into_iter().map(|g| {
-                            let heading = format!("{} ({})", g.heading(), g.changes.len());
-                            view! {
-                                <div class=format!("change-group change-{}", g.action.as_str())
-                                    data-action=g.action.as_str().to_owned() data-drift=g.drift.to_string()>
-                                    <h3>{heading}</h3>
-                                    <ul>
-                                        {g.changes.into_iter().map(|c| view! {
-                                            <li>
-                                                <code>{c.address}</code>
-                                                {c.previous_address.map(|p| view! { <span class="muted">" (was "<code>{p}</code>")"</span> })}
-                                            </li>
-                                        }).collect_view()}
-                                    </ul>
-                                </div>
-                            }
-                        }).collect_view()}
-                    </section>
+                let empty = shown.with(Vec::is_empty);
+                let searching = needle.with(Option::is_some);
+                empty.then(|| view! {
+                    <p class="muted">{if searching { "No line of this step matches." } else { "No lines yet." }}</p>
                 })
             }}
-            <div class="log-lines">
-                <For each=move || shown.get() key=|e| e.seq let:entry>
-                    <LogEntry entry />
-                </For>
-                {move || {
-                    let empty = shown.with(Vec::is_empty);
-                    let searching = needle.with(Option::is_some);
-                    empty.then(|| view! {
-                        <p class="muted">{if searching { "No line of this step matches." } else { "No lines yet." }}</p>
-                    })
-                }}
-            </div>
+        </div>
+    }
+    .into_any();
+    // Each part erased: the whole is otherwise too deep a type for the wasm
+    // release build (rustc's query depth limit).
+    view! {
+        <details class="log-step" data-step=step.map(|s| s.to_string()) open=open>
+            {heading}
+            {move || view! { <PlanChanges groups=groups.get() label=section_label.clone() /> }}
+            {lines}
         </details>
+    }
+    .into_any()
+}
+
+/// The planned changes of a step, grouped by action.
+#[component]
+fn PlanChanges(groups: Vec<tflog::ChangeGroup>, label: String) -> impl IntoView {
+    if groups.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="plan-changes" aria-label=format!("Changes of {label}") data-testid="planned-changes">
+            {groups.into_iter().map(|g| {
+                let heading = format!("{} ({})", g.heading(), g.changes.len());
+                view! {
+                    <div class=format!("change-group change-{}", g.action.as_str())
+                        data-action=g.action.as_str().to_owned() data-drift=g.drift.to_string()>
+                        <h3>{heading}</h3>
+                        <ul>
+                            {g.changes.into_iter().map(|c| view! {
+                                <li>
+                                    <code>{c.address}</code>
+                                    {c.previous_address.map(|p| view! { <span class="muted">" (was "<code>{p}</code>")"</span> })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            }).collect_view()}
+        </section>
     }
     .into_any()
 }
