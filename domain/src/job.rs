@@ -183,6 +183,34 @@ pub struct LogLine {
     pub line: String,
 }
 
+/// The name a job's log downloads as: `palette-job-42.log`, or for the
+/// steps a `step` filter names `palette-job-42-iam-apply.log` (anything but
+/// ASCII letters, digits, `.`, `_` and `-` becomes `-`, so the name is
+/// safe in a `Content-Disposition` header and on any file system).
+pub fn log_file_name(job: JobId, step: Option<&str>) -> String {
+    let step: String = step
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.chars()
+                .take(64)
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if step.is_empty() {
+        format!("palette-job-{job}.log")
+    } else {
+        format!("palette-job-{job}-{step}.log")
+    }
+}
+
 /// A reference to a queued job: `{"id": 7}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -449,6 +477,20 @@ mod tests {
         assert_eq!(filter.actor.as_deref(), Some("user:alice"));
         assert_eq!(filter.environment, None);
         assert_eq!(filter.since, Some(86_400_000));
+    }
+
+    #[test]
+    fn a_log_file_is_named_after_its_job_and_step_safely() {
+        assert_eq!(log_file_name(JobId(42), None), "palette-job-42.log");
+        assert_eq!(log_file_name(JobId(42), Some(" ")), "palette-job-42.log");
+        assert_eq!(
+            log_file_name(JobId(42), Some("iam/apply")),
+            "palette-job-42-iam-apply.log"
+        );
+        assert_eq!(
+            log_file_name(JobId(7), Some("a\"; b\r\né")),
+            "palette-job-7-a---b---.log"
+        );
     }
 
     #[test]

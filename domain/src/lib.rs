@@ -24,6 +24,7 @@ pub mod page;
 pub mod promotion;
 pub mod release;
 pub mod text;
+pub mod tflog;
 pub mod time;
 pub mod user;
 

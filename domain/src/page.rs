@@ -46,6 +46,16 @@ pub fn whole_number(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// A yes or no as a URL gives it: `true` or `false`, as the OpenAPI
+/// document's `boolean` means in a query.
+pub fn flag(field: &str, text: &str) -> Result<bool, ValidationError> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ValidationError::new(field, "must be true or false")),
+    }
+}
+
 /// How many items a page holds: 1 to [`Limit::MAX`], [`Limit::DEFAULT`]
 /// when not given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

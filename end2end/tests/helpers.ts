@@ -21,26 +21,28 @@ export async function screenshot(page: Page, javaScriptEnabled: boolean, file: s
 }
 
 /** Fails on any serious or critical axe-core violation of the page as it is
- * now. Without JavaScript axe cannot run in the page: it checks the same
- * URL, as the server renders it, in a context that runs scripts but loads
- * none of the app's. */
-export async function expectAccessible(page: Page, javaScriptEnabled: boolean) {
+ * now, in the light colour scheme or the dark one. Without JavaScript axe
+ * cannot run in the page: it checks the same URL, as the server renders
+ * it, in a context that runs scripts but loads none of the app's. */
+export async function expectAccessible(page: Page, javaScriptEnabled: boolean, colorScheme: "light" | "dark" = "light") {
   let checked = page;
   let context: BrowserContext | undefined;
   if (!javaScriptEnabled) {
     const browser = page.context().browser();
     if (!browser) throw new Error("no browser to run axe-core in");
-    context = await browser.newContext({ javaScriptEnabled: true, storageState: await page.context().storageState() });
+    context = await browser.newContext({ javaScriptEnabled: true, colorScheme, storageState: await page.context().storageState() });
     await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
     checked = await context.newPage();
     await checked.goto(page.url());
+  } else {
+    await page.emulateMedia({ colorScheme });
   }
   try {
     const results = await new AxeBuilder({ page: checked }).analyze();
     const serious = results.violations
       .filter((v) => v.impact === "serious" || v.impact === "critical")
       .map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`);
-    expect(serious, serious.join("\n")).toEqual([]);
+    expect(serious, `${colorScheme}: ${serious.join("\n")}`).toEqual([]);
   } finally {
     await context?.close();
   }

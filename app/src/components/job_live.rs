@@ -2,18 +2,16 @@
 //! `/api/v1/jobs/{id}/events` (server-sent events) and updates the page's
 //! signals. The server-rendered page is complete without it.
 
-use domain::job::{JobDetail, LogLine};
+use std::sync::Arc;
+
+use domain::job::JobDetail;
 use leptos::prelude::*;
 
-/// Adds `line` unless it is already there (a reconnect may repeat lines).
-pub fn push_line(lines: &mut Vec<LogLine>, line: LogLine) {
-    if lines.last().is_none_or(|last| line.seq > last.seq) {
-        lines.push(line);
-    }
-}
+use crate::components::job_log::Entry;
 
-/// Follows the job's events while it runs, in the browser only.
-pub fn follow_job(id: i64, detail: RwSignal<JobDetail>, lines: RwSignal<Vec<LogLine>>) {
+/// Follows the job's events while it runs, in the browser only; each new
+/// log line is read once, as it arrives.
+pub fn follow_job(id: i64, detail: RwSignal<JobDetail>, lines: RwSignal<Vec<Arc<Entry>>>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::follow(id, detail, lines));
     #[cfg(not(feature = "hydrate"))]
@@ -22,16 +20,18 @@ pub fn follow_job(id: i64, detail: RwSignal<JobDetail>, lines: RwSignal<Vec<LogL
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::sync::Arc;
+
     use leptos::prelude::*;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     use web_sys::{EventSource, MessageEvent};
 
-    use domain::job::{JobDetail, JobEvent, LogLine};
+    use domain::job::{JobDetail, JobEvent};
 
-    use super::push_line;
+    use crate::components::job_log::{push_line, Entry};
 
-    pub fn follow(id: i64, detail: RwSignal<JobDetail>, lines: RwSignal<Vec<LogLine>>) {
+    pub fn follow(id: i64, detail: RwSignal<JobDetail>, lines: RwSignal<Vec<Arc<Entry>>>) {
         if detail.with_untracked(|d| d.job.is_finished()) {
             return;
         }
@@ -53,7 +53,7 @@ mod browser {
         });
         let on_log = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             if let Some(JobEvent::Log(line)) = event("log", &ev) {
-                lines.update(|l| push_line(l, line));
+                lines.update(|l| push_line(l, &line));
             }
         });
         let closer = source.clone();
@@ -73,24 +73,5 @@ mod browser {
         on_log.forget();
         on_end.forget();
         on_cleanup(move || source.close());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repeated_lines_after_a_reconnect_are_dropped() {
-        let line = |seq| LogLine {
-            seq,
-            step: None,
-            at: 0,
-            line: String::new(),
-        };
-        let mut lines = vec![line(1), line(2)];
-        push_line(&mut lines, line(2));
-        push_line(&mut lines, line(3));
-        assert_eq!(lines.iter().map(|l| l.seq).collect::<Vec<_>>(), [1, 2, 3]);
     }
 }

@@ -3,6 +3,7 @@ pub mod environment_actions;
 pub mod environment_card;
 pub mod form;
 pub mod job_live;
+pub mod job_log;
 pub mod job_steps;
 pub mod layer_graph;
 pub mod layout;

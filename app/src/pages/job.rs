@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::base::prefixed;
 use crate::components::job_live::follow_job;
+use crate::components::job_log::{Entry, JobLog};
 use crate::components::job_steps::JobSteps;
 use crate::components::time::format_ms;
 use crate::error::UiError;
@@ -53,6 +54,8 @@ pub fn JobPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let selected =
         Signal::derive(move || query.with(|q| q.get("step").and_then(|s| s.parse::<i64>().ok())));
+    // The log search: a GET parameter without JavaScript, live with it.
+    let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let cancel = ServerAction::<CancelJob>::new();
     let retry = ServerAction::<RetryJob>::new();
     let job = Resource::new(
@@ -81,7 +84,7 @@ pub fn JobPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match job.await {
                         Err(e) => view! { <h1>"Not found"</h1><p class="error" role="alert">{e.0.message}</p> }.into_any(),
-                        Ok(loaded) => view! { <JobView loaded selected cancel retry /> }.into_any(),
+                        Ok(loaded) => view! { <JobView loaded selected search cancel retry /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -93,6 +96,7 @@ pub fn JobPage() -> impl IntoView {
 fn JobView(
     loaded: Loaded,
     selected: Signal<Option<i64>>,
+    search: RwSignal<String>,
     cancel: ServerAction<CancelJob>,
     retry: ServerAction<RetryJob>,
 ) -> impl IntoView {
@@ -105,22 +109,12 @@ fn JobView(
     let id = detail.job.id.0;
     let running_at_render = !detail.job.is_finished();
     let detail = RwSignal::new(detail);
-    let lines = RwSignal::new(lines);
-    follow_job(id, detail, lines);
+    let entries = RwSignal::new(lines.iter().map(Entry::read).collect::<Vec<_>>());
+    follow_job(id, detail, entries);
     let job = move || detail.with(|d| d.job.clone());
     let status = move || job().status;
     let finished = move || detail.with(|d| d.job.is_finished());
     let retryable = move || status().is_retryable();
-    let log_text = move || {
-        let step = selected.get();
-        lines.with(|l| {
-            l.iter()
-                .filter(|line| step.is_none() || line.step == step)
-                .map(|line| line.line.as_str())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-    };
     let env = job().environment;
     view! {
         // Without JavaScript the page reloads while the job runs; as inner
@@ -170,6 +164,6 @@ fn JobView(
                 }
             }).collect_view())}
         </nav>
-        <pre class="log" data-testid="job-log" aria-live="polite">{log_text}</pre>
+        <JobLog job=id detail entries selected search />
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use engine::queue::fence::{self, Completion, Lease, PendingLine, StepUpdate};
 use engine::queue::{JobId, JobKind, Phase, PlanSummary, StepStatus};
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
@@ -562,6 +562,40 @@ async fn logs_are_plain_text_and_continue_after_a_sequence_number() {
     assert_eq!(response.text().await.unwrap(), "");
     // A step the job does not have is not found (the query is well-formed).
     assert_eq!(api.get(&format!("{path}?step=iam")).await.status(), 404);
+    assert!(
+        response_has_no_disposition(api.get(&path).await),
+        "shown, not saved, by default"
+    );
+
+    // The same text as a file to save, named after the job (and the step).
+    let response = api.get(&format!("{path}?download=true")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()[CONTENT_DISPOSITION],
+        format!("attachment; filename=\"palette-job-{}.log\"", lease.job.0).as_str()
+    );
+    assert_eq!(
+        response.text().await.unwrap(),
+        "init\nplan: 3 to add\napply: 1/3\napply: 3/3\n"
+    );
+    let response = api
+        .get(&format!("{path}?step=k8s/apply&download=true"))
+        .await;
+    assert_eq!(
+        response.headers()[CONTENT_DISPOSITION],
+        format!(
+            "attachment; filename=\"palette-job-{}-k8s-apply.log\"",
+            lease.job.0
+        )
+        .as_str()
+    );
+    assert_eq!(response.text().await.unwrap(), "apply: 1/3\napply: 3/3\n");
+    let response = api.get(&format!("{path}?download=false")).await;
+    assert!(response_has_no_disposition(response));
+}
+
+fn response_has_no_disposition(response: Response) -> bool {
+    response.status() == 200 && !response.headers().contains_key(CONTENT_DISPOSITION)
 }
 
 /// One server-sent event.

@@ -205,6 +205,15 @@ async fn query_values_are_never_empty_or_padded_and_whole_numbers_are_integers()
         None,
     )
     .await;
+    refused(
+        &api,
+        Method::GET,
+        "/api/v1/jobs/1/logs?download=yes",
+        "",
+        422,
+        Some("download"),
+    )
+    .await;
 
     // `300.0` is the integer 300, as JSON Schema counts it.
     let response = api

@@ -2,7 +2,7 @@
 //! in `events.rs`.
 
 use axum::extract::{Extension, Path, State};
-use axum::http::{header, HeaderName};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Json, Response};
 use domain::job::{Cancelled, Job, JobDetail, JobId, JobQuery, Queued};
 use domain::Page;
@@ -57,6 +57,10 @@ pub struct LogsQuery {
     /// At most this many lines (default and maximum 50 000).
     #[param(schema_with = log_limit)]
     limit: Option<String>,
+    /// `true`: as a file to save (`Content-Disposition: attachment`,
+    /// `palette-job-{id}.log`).
+    #[param(value_type = Option<bool>)]
+    download: Option<String>,
 }
 
 fn log_limit() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -87,11 +91,14 @@ pub fn whole(field: &str, text: Option<&str>, min: i64, max: i64) -> Result<Opti
 /// The last sequence number in a logs response: continue with `?after=`.
 const LAST_SEQ: HeaderName = HeaderName::from_static("x-palette-last-seq");
 
-/// A job's log as plain text, one line each.
+/// A job's log as plain text, one line each: the lines as Terraform and
+/// Palette wrote them. With `?download=true` as a file to save.
 #[utoipa::path(get, path = "/jobs/{id}/logs", tag = "jobs",
     params(("id" = i64, Path, minimum = 1, description = "The job"), LogsQuery),
     responses((status = 200, content_type = "text/plain", body = String,
-        headers(("x-palette-last-seq" = i64, description = "The last sequence number read"))), super::errors::Errors))]
+        headers(("x-palette-last-seq" = i64, description = "The last sequence number read"),
+            ("content-disposition" = String, description = "With download=true: attachment; filename=\"palette-job-{id}.log\""))),
+        super::errors::Errors))]
 pub async fn logs(
     State(engine): State<Engine>,
     Extension(actor): Extension<Actor>,
@@ -101,14 +108,32 @@ pub async fn logs(
     let id = job_id(&id)?;
     let after = whole("after", query.after.as_deref(), 0, i64::MAX)?.unwrap_or(0);
     let max = whole("limit", query.limit.as_deref(), 1, MAX_LOG_LINES)?.unwrap_or(MAX_LOG_LINES);
+    let download = query
+        .download
+        .as_deref()
+        .map(|d| domain::page::flag("download", d))
+        .transpose()?
+        .unwrap_or(false);
     let (text, last) = engine
         .job_log_text(&actor, id, after, query.step.as_deref(), max)
         .await?;
-    let headers = [
-        (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
-        (LAST_SEQ, last.to_string()),
-    ];
-    Ok((headers, text).into_response())
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (LAST_SEQ, last.to_string()),
+        ],
+        text,
+    )
+        .into_response();
+    if download {
+        let name = domain::job::log_file_name(id, query.step.as_deref());
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
+        }
+    }
+    Ok(response)
 }
 
 /// Cancel a job: at once when queued, by stopping it when running.
