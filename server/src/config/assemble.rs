@@ -13,7 +13,7 @@ use super::keys::{
     OIDC_INTROSPECTION_CLIENT_ID, OIDC_INTROSPECTION_CLIENT_SECRET, OIDC_INTROSPECTION_URL,
     OIDC_ISSUER, OIDC_SCOPES, OPENFGA_MODEL_ID, OPENFGA_STORE_ID, OPENFGA_TIMEOUT_MS,
     OPENFGA_TOKEN, OPENFGA_URL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
-    SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
+    HASH_FILE, SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
 };
 use super::layers::Layers;
 use super::value::Value;
@@ -69,6 +69,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         database_url: layers.get(&DATABASE_URL)?.map(|url| url.0),
         log_format: layers.get(&LOG_FORMAT)?,
         site_root: layers.get(&SITE_ROOT)?,
+        hash_file: layers.get(&HASH_FILE)?,
         public_url,
         trusted_proxies: layers.get(&TRUSTED_PROXIES)?,
         path_prefix,

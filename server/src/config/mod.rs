@@ -47,6 +47,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where cargo-leptos put the site (`pkg/`, CSS, assets).
     pub site_root: PathBuf,
+    /// cargo-leptos's hash file (`hash-files`: `js: …`, `wasm: …`, `css: …`);
+    /// `hash.txt` beside the executable when unset ([`crate::assets`]).
+    pub hash_file: Option<PathBuf>,
     /// The external base URL (behind Traefik); derived from the listen
     /// address when unset.
     pub public_url: Option<String>,
@@ -168,7 +171,7 @@ impl Default for Config {
             JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LISTEN, LOG_FORMAT, METRICS_LISTEN,
             OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
             OIDC_CHECK_INTERVAL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
-            SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
+            HASH_FILE, SESSION_IDLE_SECS, SITE_ROOT, TRUSTED_PROXIES, WORKERS,
         };
         // The groups (login, introspection, OpenFGA) are off by default.
         Self {
@@ -178,6 +181,7 @@ impl Default for Config {
             database_url: DATABASE_URL.default_value().map(|url| url.0),
             log_format: LOG_FORMAT.default_value(),
             site_root: SITE_ROOT.default_value(),
+            hash_file: HASH_FILE.default_value(),
             public_url: PUBLIC_URL.default_value(),
             trusted_proxies: TRUSTED_PROXIES.default_value(),
             path_prefix: PATH_PREFIX.default_value(),
