@@ -113,10 +113,7 @@ impl Assets {
                 })
         };
         let (script, wasm, stylesheet) = (hash("js")?, hash("wasm")?, hash("css")?);
-        let hashed = [&script, &wasm, &stylesheet]
-            .into_iter()
-            .cloned()
-            .collect();
+        let hashed = [&script, &wasm, &stylesheet].into_iter().cloned().collect();
         Ok(Self {
             hash_file: Some(hash_file.to_owned()),
             stylesheet,
@@ -180,7 +177,10 @@ mod tests {
         assert_eq!(assets.stylesheet(), "palette.GhI3.css");
         assert!(assets.is_hashed("palette.AbC_1.js"));
         assert!(assets.is_hashed("palette.dEf-2.wasm"));
-        assert_eq!(assets.hash_file(), Some(dir.path().join("hash.txt").as_path()));
+        assert_eq!(
+            assets.hash_file(),
+            Some(dir.path().join("hash.txt").as_path())
+        );
         assert!(assets.is_hashed("palette.GhI3.css"));
         assert!(!assets.is_hashed("palette.css"));
         assert!(!assets.is_hashed("palette.d.ts"));

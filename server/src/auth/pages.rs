@@ -73,9 +73,5 @@ pub fn failure(
         retry = escape(&retry),
         root = escape(&format!("{base}/")),
     );
-    (
-        status,
-        Html(page("Login failed", &body, look)),
-    )
-        .into_response()
+    (status, Html(page("Login failed", &body, look))).into_response()
 }

@@ -153,7 +153,8 @@ pub(super) const HASH_FILE: Key<Option<PathBuf>> = Key {
     env: "PALETTE_HASH_FILE",
     aliases: &[],
     secret: false,
-    help: "cargo-leptos's hash file (hashed asset names); hash.txt beside the executable when unset",
+    help:
+        "cargo-leptos's hash file (hashed asset names); hash.txt beside the executable when unset",
     parse: parse::some_path,
     default: || None,
     effective: |c| Some(c.hash_file.clone()),

@@ -108,16 +108,18 @@ pub fn router(
             move || shell(options.clone()),
         )
         // A file of the site (`/favicon.svg`), else the not-found page.
-        .fallback(move |State(state): State<AppState>, request: Request<Body>| {
-            let file = cache::site_file(&site_root, &request);
-            let not_found = not_found.clone();
-            async move {
-                match file.await {
-                    Some(file) => file,
-                    None => not_found(request.uri().clone(), State(state), request).await,
+        .fallback(
+            move |State(state): State<AppState>, request: Request<Body>| {
+                let file = cache::site_file(&site_root, &request);
+                let not_found = not_found.clone();
+                async move {
+                    match file.await {
+                        Some(file) => file,
+                        None => not_found(request.uri().clone(), State(state), request).await,
+                    }
                 }
-            }
-        });
+            },
+        );
     let app = auth::protect(app, &state);
     // The demo's simulated OIDC endpoints are public, like any issuer's.
     let app = if state.engine.simulated_layers() {
