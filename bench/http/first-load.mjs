@@ -51,6 +51,8 @@ async function waitFor(url) {
 /** Loads `url` in `page` and sums what the network delivered, by kind. */
 async function load(page, cdp, url) {
   const seen = new Map();
+  const urls = new Map();
+  const onRequest = (e) => urls.set(e.requestId, e.request.url);
   const onResponse = (e) => {
     seen.set(e.requestId, {
       url: e.response.url,
@@ -63,23 +65,34 @@ async function load(page, cdp, url) {
   };
   const onCached = (e) => {
     // Served from the memory cache: no request at all.
-    seen.set(`cache:${e.requestId}`, { url: e.request?.url ?? "", status: 200, encoding: "", fromCache: true, bytes: 0 });
+    const entry = seen.get(e.requestId);
+    if (entry) entry.fromCache = true;
+    else seen.set(e.requestId, { url: urls.get(e.requestId) ?? "", status: 200, encoding: "", cacheControl: "", fromCache: true, bytes: 0 });
+  };
+  const onData = (e) => {
+    const entry = seen.get(e.requestId);
+    if (entry) entry.decoded = (entry.decoded ?? 0) + e.dataLength;
   };
   const onFinished = (e) => {
     const entry = seen.get(e.requestId);
     if (entry) entry.bytes = e.encodedDataLength;
   };
+  cdp.on("Network.requestWillBeSent", onRequest);
   cdp.on("Network.responseReceived", onResponse);
   cdp.on("Network.requestServedFromCache", onCached);
+  cdp.on("Network.dataReceived", onData);
   cdp.on("Network.loadingFinished", onFinished);
   await page.goto(url, { waitUntil: "networkidle" });
+  cdp.off("Network.requestWillBeSent", onRequest);
   cdp.off("Network.responseReceived", onResponse);
   cdp.off("Network.requestServedFromCache", onCached);
+  cdp.off("Network.dataReceived", onData);
   cdp.off("Network.loadingFinished", onFinished);
   return [...seen.values()];
 }
 
 function kind(url) {
+  if (!url) return "(unknown)";
   const path = new URL(url).pathname;
   if (path.endsWith(".wasm")) return "wasm";
   if (path.endsWith(".js")) return "js";
@@ -93,10 +106,10 @@ function report(title, entries) {
   let total = 0;
   for (const e of entries) {
     total += e.bytes;
-    const how = e.fromCache ? "from cache" : `${e.status} ${e.encoding || "identity"}`;
-    console.log(`  ${kind(e.url).padEnd(12)} ${String(e.bytes).padStart(9)} bytes  ${how.padEnd(16)} ${e.cacheControl ?? ""}`);
+    const how = e.fromCache && e.bytes === 0 ? "from cache" : `${e.status} ${e.encoding || "identity"}`;
+    console.log(`  ${kind(e.url).padEnd(24)} ${String(e.bytes).padStart(9)} bytes (${String(e.decoded ?? 0).padStart(9)} decoded)  ${how.padEnd(12)} ${e.cacheControl ?? ""}`);
   }
-  console.log(`  ${"total".padEnd(12)} ${String(total).padStart(9)} bytes over the network, ${entries.length} responses`);
+  console.log(`  ${"total".padEnd(24)} ${String(total).padStart(9)} bytes over the network, ${entries.length} responses`);
 }
 
 const port = await freePort();
