@@ -12,7 +12,10 @@ COPY tools/package.json tools/package-lock.json tools/
 RUN cd tools && npm ci --no-audit --no-fund
 ENV PATH=/src/tools/node_modules/.bin:$PATH
 COPY . .
-RUN cargo leptos build --release \
+# --precompress: .br and .gz beside each file of the site; the hashed names
+# (hash-files in Cargo.toml) are listed in target/release/hash.txt, which
+# Palette reads beside its executable.
+RUN cargo leptos build --release --precompress \
  && cargo build --release -p tofu-standin
 
 FROM debian:bookworm-slim AS runtime
@@ -20,6 +23,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
  && useradd --system --uid 10001 --home-dir /var/lib/palette --create-home palette
 WORKDIR /app
 COPY --from=build /src/target/release/palette /app/palette
+COPY --from=build /src/target/release/hash.txt /app/hash.txt
 COPY --from=build /src/target/release/tofu-standin /app/tofu-standin
 COPY --from=build /src/target/site /app/site
 COPY --from=build /src/examples/infra /app/infra

@@ -12,11 +12,11 @@ pub mod server_fns;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::base::{base_path, prefixed};
+use crate::base::base_path;
 use components::layout::Layout;
 use pages::access::AccessPage;
 use pages::audit::AuditPage;
@@ -32,7 +32,10 @@ use pages::promotions::PromotionsPage;
 use pages::release_matrix::ReleaseMatrixPage;
 use pages::releases::ReleasesPage;
 
-/// The HTML document around the app, rendered on the server only.
+/// The HTML document around the app, rendered on the server only. The
+/// stylesheet, script and wasm URLs carry their content's hash when the
+/// build made hashed names (`hash-files`; `options.hash_files`), so
+/// browsers may keep them for good.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -42,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name="palette-base" content=base_path() />
+                <HashedStylesheet options=options.clone() id="palette" root=base_path() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options root=base_path() />
                 <MetaTags />
@@ -66,7 +70,6 @@ pub fn App() -> impl IntoView {
         view! { <Router base=base><Layout><AppRoutes /></Layout></Router> }.into_any()
     };
     view! {
-        <Stylesheet id="palette" href=prefixed("/pkg/palette.css") />
         <Title formatter=|title: String| {
             if title.is_empty() { "Palette".to_owned() } else { format!("{title} · Palette") }
         } />

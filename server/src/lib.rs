@@ -6,6 +6,7 @@
 //! - `error`, `request_id`, `forwarded`: leaves (the JSON error response;
 //!   the request id; the client's address behind trusted proxies);
 //! - `config`, `telemetry`: settings and logging;
+//! - `assets`: the site's file names (hashed by cargo-leptos, or not);
 //! - `metrics`: the prometheus-client registry (no axum);
 //! - `auth`: login, sessions, bearer tokens, CSRF, as routes and middleware
 //!   over any `FromRef` state;
@@ -13,6 +14,7 @@
 //! - `http`: the router over `AppState`;
 //! - `workers`, `cli`, and [`Server`] here: starting and stopping.
 
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod client;
@@ -58,6 +60,8 @@ pub enum StartError {
     Engine(#[from] engine::Error),
     #[error("{0}")]
     Auth(#[from] auth::AuthError),
+    #[error("{0}")]
+    Assets(#[from] assets::AssetsError),
     #[error("cannot reach the OpenFGA server: {0}")]
     Authorizer(String),
     #[error("cannot start the job workers: {0}")]
@@ -222,7 +226,8 @@ impl Server {
         // token, only with the dev login.
         let demo_ci = (options.demo && config.oidc.is_none()).then(auth::DemoCiToken::new);
         let signing_key = engine.sessions().signing_key(&auth::new_token()).await?;
-        let auth = auth::Auth::new(config, bound, demo_ci.clone(), signing_key)?;
+        let assets = Arc::new(assets::Assets::load(config)?);
+        let auth = auth::Auth::new(config, bound, demo_ci.clone(), signing_key, &assets)?;
         if options.demo {
             let created = engine.seed_demo(&config.public_base(bound)).await?;
             tracing::info!(created, "demo data");
@@ -265,6 +270,7 @@ impl Server {
             metrics,
             auth,
             closing.clone(),
+            assets,
         );
         spawn_session_cleanup(engine.sessions());
         spawn_membership_reconciler(engine.clone());

@@ -46,7 +46,7 @@ pub async fn protect(
             is_api,
             reference.as_deref(),
             "the request did not come from Palette's own pages (Origin check failed)",
-            &auth.base,
+            auth.look(),
         );
     }
     let session_token = session.get::<String>(CSRF_KEY).await.ok().flatten();
@@ -67,7 +67,7 @@ pub async fn protect(
             is_api,
             reference.as_deref(),
             "the form has expired or did not come from this session (CSRF token check failed)",
-            &auth.base,
+            auth.look(),
         );
     }
     next.run(request).await
@@ -143,7 +143,8 @@ async fn form_token(request: Request) -> Result<(Request, Option<String>), Respo
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
-fn refuse(is_api: bool, reference: Option<&str>, reason: &str, base: &str) -> Response {
+fn refuse(is_api: bool, reference: Option<&str>, reason: &str, look: pages::Look<'_>) -> Response {
+    let base = look.base;
     tracing::warn!(%reason, "state-changing request refused");
     if is_api {
         return api_error(domain::ErrorCode::Csrf, reason);
@@ -162,7 +163,7 @@ fn refuse(is_api: bool, reference: Option<&str>, reason: &str, base: &str) -> Re
     );
     (
         StatusCode::FORBIDDEN,
-        Html(pages::page("Request refused", &body, &format!("{base}/"))),
+        Html(pages::page("Request refused", &body, look)),
     )
         .into_response()
 }

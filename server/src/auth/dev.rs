@@ -22,8 +22,9 @@ pub const DEV_USERS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// The picker page; `csrf` is the request's anti-CSRF token (the
-/// anonymous one: nobody is logged in yet); `base` the path prefix.
-pub fn picker(csrf: &str, return_to: &str, base: &str) -> Response {
+/// anonymous one: nobody is logged in yet).
+pub fn picker(csrf: &str, return_to: &str, look: pages::Look<'_>) -> Response {
+    let base = look.base;
     let users: String = DEV_USERS
         .iter()
         .map(|(subject, name, groups)| {
@@ -45,7 +46,7 @@ pub fn picker(csrf: &str, return_to: &str, base: &str) -> Response {
         return_to = pages::escape(return_to),
         base = pages::escape(base),
     );
-    Html(pages::page("Dev login", &body, &format!("{base}/"))).into_response()
+    Html(pages::page("Dev login", &body, look)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,7 +74,7 @@ pub async fn login(
             "Pick one of the listed users.",
             &return_to,
             actor.request_id.as_deref(),
-            &auth.base,
+            auth.look(),
         );
     };
     let profile = UserProfile {
@@ -92,7 +93,7 @@ pub async fn login(
         id_token: None,
         login_at: now_secs(),
     };
-    match super::login::establish(&engine, &session, &profile, user, &actor, &auth.base).await {
+    match super::login::establish(&engine, &session, &profile, user, &actor, auth.look()).await {
         Ok(()) => Redirect::to(&auth.at(&return_to)).into_response(),
         Err(response) => response,
     }

@@ -21,12 +21,12 @@ use super::{
 
 /// A login failure as a page: what happened in fixed words, a way to try
 /// again, and the request id; what the provider or the store said goes to
-/// the log only. `base` is the path prefix (or empty).
+/// the log only.
 pub fn failure_page(
     err: &LoginError,
     return_to: &str,
     request_id: Option<&str>,
-    base: &str,
+    look: pages::Look<'_>,
 ) -> Response {
     let status = match err {
         LoginError::Unreachable(_) => StatusCode::BAD_GATEWAY,
@@ -40,7 +40,7 @@ pub fn failure_page(
         err.hint(),
         return_to,
         request_id,
-        base,
+        look,
     )
 }
 
@@ -68,7 +68,7 @@ pub async fn login(
         return Redirect::to(&auth.at(&return_to)).into_response();
     }
     let provider = match &auth.login {
-        Login::Dev => return super::dev::picker(&view.csrf, &return_to, &auth.base),
+        Login::Dev => return super::dev::picker(&view.csrf, &return_to, auth.look()),
         Login::Oidc(provider) => provider.clone(),
     };
     let id = actor.request_id.as_deref();
@@ -79,10 +79,10 @@ pub async fn login(
                 &LoginError::Internal(e.to_string()),
                 &return_to,
                 id,
-                &auth.base,
+                auth.look(),
             ),
         },
-        Err(err) => failure_page(&err, &return_to, id, &auth.base),
+        Err(err) => failure_page(&err, &return_to, id, auth.look()),
     }
 }
 
@@ -116,31 +116,31 @@ pub async fn callback(
             Some(description) => format!("{error} ({description})"),
             None => error,
         };
-        return failure_page(&LoginError::Provider(what), &return_to, id, &auth.base);
+        return failure_page(&LoginError::Provider(what), &return_to, id, auth.look());
     }
     let Some(flow) = flow else {
-        return failure_page(&LoginError::NoFlow, &return_to, id, &auth.base);
+        return failure_page(&LoginError::NoFlow, &return_to, id, auth.look());
     };
     let state_ok = query.state.as_deref().is_some_and(|s| {
         use subtle::ConstantTimeEq;
         bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
     });
     if !state_ok {
-        return failure_page(&LoginError::StateMismatch, &return_to, id, &auth.base);
+        return failure_page(&LoginError::StateMismatch, &return_to, id, auth.look());
     }
     let Some(code) = query.code else {
         let err = LoginError::Exchange("the response has no code".to_owned());
-        return failure_page(&err, &return_to, id, &auth.base);
+        return failure_page(&err, &return_to, id, auth.look());
     };
     match provider.finish(flow, code).await {
         Ok(identity) => {
             let (profile, user) = person(identity);
-            match establish(&engine, &session, &profile, user, &actor, &auth.base).await {
+            match establish(&engine, &session, &profile, user, &actor, auth.look()).await {
                 Ok(()) => Redirect::to(&auth.at(&return_to)).into_response(),
                 Err(response) => response,
             }
         }
-        Err(err) => failure_page(&err, &return_to, id, &auth.base),
+        Err(err) => failure_page(&err, &return_to, id, auth.look()),
     }
 }
 
@@ -175,11 +175,11 @@ pub async fn establish(
     profile: &UserProfile,
     user: SessionUser,
     via: &Actor,
-    base: &str,
+    look: pages::Look<'_>,
 ) -> Result<(), Response> {
     let request_id = via.request_id.as_deref();
     let client = via.client.as_deref();
-    let fail = |e: String| failure_page(&LoginError::Internal(e), "/", request_id, base);
+    let fail = |e: String| failure_page(&LoginError::Internal(e), "/", request_id, look);
     engine
         .record_login(profile, request_id, client)
         .await

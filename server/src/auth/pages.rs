@@ -20,31 +20,39 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A whole page in Palette's look, around `body` (already escaped HTML);
-/// `root` is Palette's root on the host (`/`, or the path prefix and `/`).
-pub fn page(title: &str, body: &str, root: &str) -> String {
+/// Where these pages find Palette on the host: the path prefix (or empty)
+/// and the stylesheet's URL (its hashed name: [`crate::assets`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Look<'a> {
+    pub base: &'a str,
+    pub stylesheet: &'a str,
+}
+
+/// A whole page in Palette's look, around `body` (already escaped HTML).
+pub fn page(title: &str, body: &str, look: Look<'_>) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\">\
-         <title>{title} · Palette</title><link rel=\"stylesheet\" href=\"{root}pkg/palette.css\"></head>\
+         <title>{title} · Palette</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body><main><section class=\"auth-card\">{body}</section></main></body></html>",
         title = escape(title),
-        root = escape(root),
+        stylesheet = escape(look.stylesheet),
     )
 }
 
 /// A login failure: what happened and what to do, in fixed words, a way to
 /// try again, and the request id (`reference`) under which the log holds
-/// the details. `base` is the path prefix (or empty).
+/// the details.
 pub fn failure(
     status: StatusCode,
     what: &str,
     hint: &str,
     return_to: &str,
     reference: Option<&str>,
-    base: &str,
+    look: Look<'_>,
 ) -> Response {
+    let base = look.base;
     let retry = format!(
         "{base}/auth/login?return_to={}",
         super::encode_query(return_to)
@@ -65,9 +73,5 @@ pub fn failure(
         retry = escape(&retry),
         root = escape(&format!("{base}/")),
     );
-    (
-        status,
-        Html(page("Login failed", &body, &format!("{base}/"))),
-    )
-        .into_response()
+    (status, Html(page("Login failed", &body, look))).into_response()
 }

@@ -81,6 +81,8 @@ pub struct Auth {
     pub public_url_set: bool,
     /// `PALETTE_PATH_PREFIX` (`/palette`), or empty at the root.
     pub base: String,
+    /// The stylesheet's URL on the host, for the pages rendered here.
+    stylesheet: String,
     pub absolute_secs: i64,
     idle_secs: i64,
     /// Signs the anonymous anti-CSRF token ([`Auth::anonymous_csrf`]); the
@@ -107,12 +109,14 @@ pub enum AuthError {
 
 impl Auth {
     /// `demo_ci` is kept only when the dev login is on; `signing_key` is
-    /// the database's ([`engine::services::sessions::Sessions::signing_key`]).
+    /// the database's ([`engine::services::sessions::Sessions::signing_key`]);
+    /// `assets` name the stylesheet of the pages rendered here.
     pub fn new(
         config: &Config,
         bound: SocketAddr,
         demo_ci: Option<DemoCiToken>,
         signing_key: String,
+        assets: &crate::assets::Assets,
     ) -> Result<Self, AuthError> {
         let public_base = config.public_base(bound);
         let (login, bearer) = match &config.oidc {
@@ -143,6 +147,12 @@ impl Auth {
             public_base,
             public_url_set: config.public_url.is_some(),
             base: config.path_prefix.clone().unwrap_or_default(),
+            stylesheet: format!(
+                "{}/{}/{}",
+                config.path_prefix.as_deref().unwrap_or_default(),
+                crate::assets::PKG_DIR,
+                assets.stylesheet()
+            ),
             absolute_secs: i64::try_from(config.session_absolute_secs).unwrap_or(i64::MAX),
             idle_secs: i64::try_from(config.session_idle_secs).unwrap_or(i64::MAX),
             signing_key: Arc::new(signing_key.into()),
@@ -165,6 +175,14 @@ impl Auth {
     /// Cookies are `Secure` unless the public URL is plain-http loopback.
     pub fn secure_cookies(&self) -> bool {
         !is_plain_http_loopback(&self.public_base)
+    }
+
+    /// What the pages rendered here link: the prefix and the stylesheet.
+    pub fn look(&self) -> super::pages::Look<'_> {
+        super::pages::Look {
+            base: &self.base,
+            stylesheet: &self.stylesheet,
+        }
     }
 
     /// `path` (within Palette, `/jobs`) on the host: under the prefix.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use super::key::Key;
 use super::keys::{
-    ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS,
+    ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS, HASH_FILE,
     INFRA_DIR, JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LAYER_PARALLELISM, LISTEN, LOG_FORMAT,
     METRICS_LISTEN, OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
     OIDC_CHECK_INTERVAL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_INTROSPECTION_CACHE_SECS,
@@ -69,6 +69,7 @@ pub(super) fn assemble(layers: &Layers) -> Result<Config, ConfigError> {
         database_url: layers.get(&DATABASE_URL)?.map(|url| url.0),
         log_format: layers.get(&LOG_FORMAT)?,
         site_root: layers.get(&SITE_ROOT)?,
+        hash_file: layers.get(&HASH_FILE)?,
         public_url,
         trusted_proxies: layers.get(&TRUSTED_PROXIES)?,
         path_prefix,

@@ -28,6 +28,7 @@ pub(super) const KEYS: &[&dyn Entry] = &[
     &DATABASE_URL,
     &LOG_FORMAT,
     &SITE_ROOT,
+    &HASH_FILE,
     &PUBLIC_URL,
     &TRUSTED_PROXIES,
     &PATH_PREFIX,
@@ -147,6 +148,18 @@ pub(super) const SITE_ROOT: Key<PathBuf> = Key {
     parse: parse::path,
     default: || PathBuf::from("target/site"),
     effective: |c| Some(c.site_root.clone()),
+};
+
+pub(super) const HASH_FILE: Key<Option<PathBuf>> = Key {
+    name: "hash_file",
+    env: "PALETTE_HASH_FILE",
+    aliases: &[],
+    secret: false,
+    help:
+        "cargo-leptos's hash file (hashed asset names); hash.txt beside the executable when unset",
+    parse: parse::some_path,
+    default: || None,
+    effective: |c| Some(c.hash_file.clone()),
 };
 
 pub(super) const PUBLIC_URL: Key<Option<String>> = Key {

@@ -47,6 +47,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where cargo-leptos put the site (`pkg/`, CSS, assets).
     pub site_root: PathBuf,
+    /// cargo-leptos's hash file (`hash-files`: `js: …`, `wasm: …`, `css: …`);
+    /// `hash.txt` beside the executable when unset ([`crate::assets`]).
+    pub hash_file: Option<PathBuf>,
     /// The external base URL (behind Traefik); derived from the listen
     /// address when unset.
     pub public_url: Option<String>,
@@ -168,7 +171,7 @@ impl Default for Config {
     /// Every key at its default, from the table of keys.
     fn default() -> Self {
         use keys::{
-            ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS,
+            ADMINS, API_AUDIENCE, BLUEPRINT, CANCEL_GRACE_SECS, DATABASE_URL, DATA_DIR, DRAIN_SECS, HASH_FILE,
             INFRA_DIR, JOB_LEASE_SECS, LAYER_BIN, LAYER_ENV, LAYER_PARALLELISM, LISTEN, LOG_FORMAT,
             METRICS_LISTEN, OIDC_CHECK_ALLOW_HTTP, OIDC_CHECK_ALLOW_PRIVATE, OIDC_CHECK_CA_FILE,
             OIDC_CHECK_INTERVAL, PATH_PREFIX, PUBLIC_URL, RELEASERS, SESSION_ABSOLUTE_SECS,
@@ -182,6 +185,7 @@ impl Default for Config {
             database_url: DATABASE_URL.default_value().map(|url| url.0),
             log_format: LOG_FORMAT.default_value(),
             site_root: SITE_ROOT.default_value(),
+            hash_file: HASH_FILE.default_value(),
             public_url: PUBLIC_URL.default_value(),
             trusted_proxies: TRUSTED_PROXIES.default_value(),
             path_prefix: PATH_PREFIX.default_value(),

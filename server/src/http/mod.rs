@@ -5,6 +5,8 @@
 //! (`PALETTE_METRICS_LISTEN`), never on the public one.
 
 pub mod api;
+pub mod cache;
+mod compression;
 mod health;
 mod limits;
 pub mod metrics;
@@ -30,6 +32,7 @@ use leptos_axum::{
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::assets::Assets;
 use crate::auth::{self, Auth};
 use crate::metrics::Metrics;
 use crate::Config;
@@ -39,14 +42,24 @@ use crate::{forwarded, request_id};
 pub use crate::error::api_error;
 pub use crate::state::AppState;
 
-fn leptos_options(config: &Config, bound: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("palette")
+/// What Leptos renders with. With hashed names, `HydrationScripts` and
+/// `HashedStylesheet` read the hash file on each render from
+/// `current_exe().parent().join(hash_file)`: an absolute `hash_file`
+/// makes that the file [`Assets`] found and checked at start.
+fn leptos_options(config: &Config, bound: SocketAddr, assets: &Assets) -> LeptosOptions {
+    let builder = LeptosOptions::builder()
+        .output_name(crate::assets::OUTPUT_NAME)
         .site_root(config.site_root.display().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(crate::assets::PKG_DIR)
         .site_addr(bound)
-        .reload_port(3001)
-        .build()
+        .reload_port(3001);
+    match assets.hash_file() {
+        Some(hash_file) => builder
+            .hash_files(true)
+            .hash_file(Arc::<str>::from(hash_file.display().to_string()))
+            .build(),
+        None => builder.build(),
+    }
 }
 
 /// Builds the whole router for a server bound to `bound`.
@@ -78,9 +91,10 @@ pub fn router(
     metrics: Arc<Metrics>,
     auth: Auth,
     closing: Closing,
+    assets: Arc<Assets>,
 ) -> Router {
     let state = AppState {
-        leptos_options: leptos_options(config, bound),
+        leptos_options: leptos_options(config, bound, &assets),
         engine,
         metrics,
         auth,
@@ -95,6 +109,11 @@ pub fn router(
     let fallback_engine = (state.engine.clone(), base.clone());
     let fn_base = base.clone();
     let options = state.leptos_options.clone();
+    let site_root = config.site_root.clone();
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        move || render_context(&fallback_engine.0, &fallback_engine.1),
+        shell,
+    );
     let policy = Arc::new(security::Policy::new(config));
 
     // Everything a person or a pipeline uses goes through sessions, actor
@@ -114,13 +133,19 @@ pub fn router(
             move || render_context(&context_engine.0, &context_engine.1),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(
-            move || render_context(&fallback_engine.0, &fallback_engine.1),
-            shell,
-        ));
+        // A file of the site (`/favicon.svg`), else the not-found page.
+        .fallback(
+            move |State(state): State<AppState>, request: Request<Body>| {
+                let file = cache::site_file(&site_root, &request);
+                let not_found = not_found.clone();
+                async move {
+                    match file.await {
+                        Some(file) => file,
+                        None => not_found(request.uri().clone(), State(state), request).await,
+                    }
+                }
+            },
+        );
     let app = auth::protect(app, &state);
     // The demo's simulated OIDC endpoints are public, like any issuer's.
     let app = if state.engine.simulated_layers() {
@@ -129,12 +154,16 @@ pub fn router(
         app
     };
 
+    // The probes and `/pkg/` need no session.
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest_service("/pkg", cache::pkg(&config.site_root))
         .merge(app)
         .layer(axum::middleware::from_fn(limits::limit))
+        .layer(from_fn_with_state(assets, cache::headers))
         .layer(from_fn_with_state(policy, security::headers))
+        .layer(compression::layer())
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::new(request_id::HEADER))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))

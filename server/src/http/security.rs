@@ -9,19 +9,18 @@
 //!   the same nonce;
 //! - `X-Frame-Options: DENY` (and `frame-ancestors 'none'`),
 //!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`;
-//! - `Cache-Control: no-store` on everything but the static files under
-//!   `/pkg/` (pages, the API, server functions and event streams carry
-//!   what one person may see);
+//! - (`Cache-Control` is [`super::cache`]'s: `no-store` on everything but
+//!   the site's files);
 //! - `Strict-Transport-Security` when the public URL is https.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
-    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
-use axum::http::{request::Parts, HeaderValue, StatusCode};
+use axum::http::{request::Parts, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::nonce::Nonce;
@@ -124,12 +123,8 @@ pub async fn headers(
     next: Next,
 ) -> Response {
     let nonce = Nonce::new();
-    let static_asset = request.uri().path().starts_with("/pkg/");
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
-    // A file under /pkg/ (or its 304); not a page rendered for a missing one.
-    let status = response.status();
-    let file = static_asset && (status.is_success() || status == StatusCode::NOT_MODIFIED);
     let headers = response.headers_mut();
     let csp = HeaderValue::from_str(&policy.csp(&nonce))
         .unwrap_or_else(|_| HeaderValue::from_static(LOCKED_DOWN));
@@ -137,9 +132,6 @@ pub async fn headers(
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if !file {
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
     if policy.hsts {
         headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }

@@ -620,7 +620,19 @@ impl Events {
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }
-        let response = request.send().await.unwrap();
+        Self::opened(request.send().await.unwrap())
+    }
+
+    /// As a browser opens one: `Accept-Encoding` offering brotli and gzip.
+    async fn open_as_a_browser(api: &Api, path: &str) -> Self {
+        let request = api
+            .request(Method::GET, path)
+            .header("accept", "text/event-stream")
+            .header("accept-encoding", "gzip, deflate, br, zstd");
+        Self::opened(request.send().await.unwrap())
+    }
+
+    fn opened(response: Response) -> Self {
         assert_eq!(response.status(), 200);
         assert!(response.headers()[CONTENT_TYPE]
             .to_str()
@@ -782,6 +794,32 @@ async fn events_stream_the_job_its_lines_and_the_end_and_resume_from_last_event_
     assert_eq!(from_query.next().await.unwrap().data["seq"], 4);
 
     assert_eq!(api.get("/api/v1/jobs/999999/events").await.status(), 404);
+}
+
+#[tokio::test]
+async fn event_streams_are_never_compressed_and_deliver_each_event_as_it_happens() {
+    let api = Api::as_alice().await;
+    let lease = api.running_job("teal").await;
+    let path = format!("/api/v1/jobs/{}/events", lease.job.0);
+    let mut events = Events::open_as_a_browser(&api, &path).await;
+    assert_eq!(
+        events.response.headers().get("content-encoding"),
+        None,
+        "a compressor would hold events back until it has enough bytes"
+    );
+    assert_eq!(events.response.headers()["cache-control"], "no-store");
+    assert_eq!(events.next().await.unwrap().name, "job");
+    // The job is running and the stream open: each line arrives on its own
+    // (Events::next waits 10 s at most for it).
+    for seq in 1..=3 {
+        let line = format!("line {seq}");
+        api.log(lease, &[(seq, None, &line)]).await;
+        let event = events.next().await.unwrap();
+        assert_eq!(
+            (event.name.as_str(), event.data["line"].as_str()),
+            ("log", Some(line.as_str()))
+        );
+    }
 }
 
 #[tokio::test]

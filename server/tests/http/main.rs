@@ -5,6 +5,7 @@
 
 mod access;
 mod api;
+mod assets;
 mod auth;
 mod blueprint;
 mod browser;

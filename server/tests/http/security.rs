@@ -1,6 +1,7 @@
 //! Browser security headers (`docs/security.md`): the Content-Security-Policy
 //! and its per-response nonce on the page's scripts, framing, sniffing,
-//! referrers, `no-store` on pages and the API but not on `/pkg/`, and HSTS
+//! referrers, `no-store` on pages and the API but not on the site's files
+//! (`assets.rs` has the rest of `Cache-Control`), and HSTS
 //! with an https public URL only. The browser suite proves the pages still
 //! hydrate under the policy (`end2end/tests/csp.js-only.spec.ts`).
 
@@ -187,7 +188,7 @@ async fn json_api_responses_and_server_functions_are_never_stored() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn static_assets_under_pkg_stay_cacheable() {
+async fn unhashed_static_files_are_cached_but_revalidated() {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(site.path().join("pkg/palette.css"), "body { margin: 0 }").unwrap();
@@ -203,15 +204,15 @@ async fn static_assets_under_pkg_stay_cacheable() {
         .starts_with("text/css"));
     assert_eq!(
         header(response.headers(), "cache-control"),
-        None,
-        "a static asset is cacheable (revalidated by Last-Modified)"
+        Some("no-cache"),
+        "an unhashed static file is cached, revalidated by Last-Modified"
     );
     assert!(header(response.headers(), "last-modified").is_some());
     assert_eq!(
         header(response.headers(), "x-content-type-options"),
         Some("nosniff")
     );
-    // A page rendered for a missing file is a page like any other.
+    // A missing file is never stored.
     let missing = app.get("/pkg/no-such-file.js").await;
     assert_eq!(missing.status(), 404);
     assert_eq!(header(missing.headers(), "cache-control"), Some("no-store"));

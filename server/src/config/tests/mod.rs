@@ -22,6 +22,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("database_url", "postgres://palette:hunter2@db:5432/palette"),
     ("log_format", "json"),
     ("site_root", "/srv/site"),
+    ("hash_file", "/srv/site-hash.txt"),
     ("public_url", "https://palette.example.com"),
     ("trusted_proxies", "10.0.0.0/8,127.0.0.1/32"),
     ("path_prefix", "/palette"),
