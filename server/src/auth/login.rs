@@ -185,7 +185,7 @@ pub async fn establish(
         .await
         .map_err(|e| match e {
             engine::Error::Unavailable(what) => {
-                failure_page(&LoginError::Unavailable(what), "/", request_id, base)
+                failure_page(&LoginError::Unavailable(what), "/", request_id, look)
             }
             other => fail(other.to_string()),
         })?;
