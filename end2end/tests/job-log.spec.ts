@@ -37,6 +37,10 @@ test.describe.serial("the job log", () => {
     // The plan of iam: its changes grouped by action, its summary highlighted.
     const plan = section(page, "iam plan");
     await expect(plan.getByTestId("change-summary")).toHaveText("Plan: 9 to add, 0 to change, 0 to destroy.");
+    // It succeeded, so it starts folded: open it to read it.
+    await expect(plan).not.toHaveAttribute("open", "");
+    await plan.locator("summary").click();
+    await expect(plan).toHaveAttribute("open", "");
     const creates = plan.locator('.change-group[data-action="create"]');
     await expect(creates.getByRole("heading")).toHaveText("Create (9)");
     await expect(creates.locator("li")).toHaveCount(9);
