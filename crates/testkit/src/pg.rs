@@ -69,10 +69,11 @@ fn as_cluster_user(program: &Path) -> Command {
     }
 }
 
-fn start_cluster() -> String {
-    let bin = bin_dir();
+/// A temp dir (kept) with a fresh cluster in `data/`, owned by the user
+/// the server runs as: `(dir, data)`.
+fn init_cluster(prefix: &str) -> (PathBuf, PathBuf) {
     let dir = tempfile::Builder::new()
-        .prefix("palette-pg")
+        .prefix(prefix)
         .tempdir()
         .expect("create a temp dir for PostgreSQL")
         .keep();
@@ -88,7 +89,7 @@ fn start_cluster() -> String {
             "chown the PostgreSQL temp dir to postgres failed"
         );
     }
-    let out = as_cluster_user(&bin.join("initdb"))
+    let out = as_cluster_user(&bin_dir().join("initdb"))
         .args([
             "--auth=trust",
             "--username=postgres",
@@ -105,6 +106,12 @@ fn start_cluster() -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    (dir, data)
+}
+
+fn start_cluster() -> String {
+    let bin = bin_dir();
+    let (dir, data) = init_cluster("palette-pg");
     let port = crate::free_port();
     // A watchdog shell runs the server and stops it (and removes its files)
     // once this test process is gone, so no cluster outlives its tests.
@@ -164,36 +171,7 @@ pub struct Cluster {
 impl Cluster {
     /// initdb and start; panics (with the server's log) when it cannot.
     pub fn start() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("palette-pg-own")
-            .tempdir()
-            .expect("create a temp dir for PostgreSQL")
-            .keep();
-        let data = dir.join("data");
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .status()
-                .expect("run chown");
-            assert!(status.success(), "chown the PostgreSQL temp dir failed");
-        }
-        let out = as_cluster_user(&bin_dir().join("initdb"))
-            .args([
-                "--auth=trust",
-                "--username=postgres",
-                "--no-sync",
-                "--encoding=UTF8",
-                "-D",
-            ])
-            .arg(&data)
-            .output()
-            .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (dir, data) = init_cluster("palette-pg-own");
         let cluster = Self {
             dir,
             data,

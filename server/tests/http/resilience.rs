@@ -163,11 +163,10 @@ impl Drop for Worker {
     }
 }
 
-async fn open(url: &str, infra: &Infra) -> Engine {
+async fn open(url: &str) -> Engine {
     let store = Store::connect(url).await.unwrap();
     store.migrate().await.unwrap();
     let blueprint = engine::runner::Blueprint::from_toml(BLUEPRINT).unwrap();
-    let _ = infra;
     Engine::new(store).with_blueprint(blueprint)
 }
 
@@ -277,7 +276,7 @@ async fn a_killed_workers_layer_is_interrupted_at_once_and_the_next_worker_finis
     let db = testkit::postgres().await;
     // net: 12 resources of 500 ms, 6 s of apply.
     let infra = Infra::new(12, 500);
-    let engine = open(&db.url, &infra).await;
+    let engine = open(&db.url).await;
     let store = engine.store().clone();
     let id = create(&engine, "teal").await;
     let mut first = Worker::start(&db.url, &infra, 3, 0);
@@ -320,7 +319,7 @@ async fn sigterm_drains_a_short_job_and_hands_a_long_one_back_to_resume_at_its_l
     let db = testkit::postgres().await;
     // net: 20 resources of 300 ms, 6 s of apply.
     let infra = Infra::new(20, 300);
-    let engine = open(&db.url, &infra).await;
+    let engine = open(&db.url).await;
     let store = engine.store().clone();
 
     // A job that ends within the drain period ends on this worker, and
@@ -396,7 +395,7 @@ async fn a_database_outage_shorter_than_the_lease_fails_no_job_and_loses_no_line
     let cluster = testkit::PgCluster::start();
     let url = cluster.url();
     let infra = Infra::new(16, 500);
-    let engine = open(&url, &infra).await;
+    let engine = open(&url).await;
     let store = engine.store().clone();
     let config = server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
