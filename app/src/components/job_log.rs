@@ -136,8 +136,11 @@ pub fn JobLog(
             </form>
             <p class="muted log-matches" aria-live="polite" data-testid="log-matches">{matches}</p>
             <p class="log-links">
-                <a href=raw data-testid="log-raw">"Raw log"</a>
-                <a href=download data-testid="log-download">"Download"</a>
+                // Not pages of the app: the router must let the browser
+                // load (or save) them.
+                <a href=raw rel="external" data-testid="log-raw">"Raw log"</a>
+                <a href=download rel="external" download=format!("palette-job-{job}.log")
+                    data-testid="log-download">"Download"</a>
             </p>
         </div>
         <div class="log" data-testid="job-log" role="log" aria-label="Log" tabindex="0" node_ref=scroller
