@@ -65,6 +65,13 @@ test.describe.serial("environments", () => {
     const steps = page.locator("table.steps tbody tr");
     await expect(steps).toHaveCount(10);
     await expect(page.locator("table.steps tbody tr:not([data-status=succeeded])")).toHaveCount(0);
+    // The layers as their graph: every node done, cos-integration needing only k8s.
+    const graph = page.getByTestId("job-graph");
+    for (const layer of ["k8s", "core", "iam", "jimm", "cos-integration"]) {
+      await expect(graph.locator(`g[data-layer="${layer}"]`)).toHaveAttribute("data-status", "succeeded");
+    }
+    await expect(graph.locator("li", { hasText: "cos-integration" })).toContainText("needs k8s");
+    await expect(graph.locator("li", { hasText: "jimm" })).toContainText("needs iam");
     for (const layer of ["k8s", "core", "iam", "jimm", "cos-integration"]) {
       const apply = page.locator(`table.steps tr[data-layer="${layer}"]`).last();
       await expect(apply).toContainText(/(\d+) of \1 resources/);

@@ -7,6 +7,7 @@ use crate::base::prefixed;
 use crate::components::job_live::follow_job;
 use crate::components::job_log::{Entry, JobLog};
 use crate::components::job_steps::JobSteps;
+use crate::components::layer_graph::LayerGraph;
 use crate::components::time::format_ms;
 use crate::error::UiError;
 use crate::server_fns::environments::get_environment;
@@ -22,6 +23,8 @@ const NOSCRIPT_RELOAD: &str = r#"<meta http-equiv="refresh" content="2"><p class
 struct Loaded {
     detail: JobDetail,
     lines: Vec<LogLine>,
+    /// The blueprint's layers, for the graph of an environment job.
+    layers: Vec<domain::Layer>,
     can_apply: bool,
     simulated: bool,
 }
@@ -37,8 +40,12 @@ async fn load(id: Option<i64>) -> Result<Loaded, UiError> {
         None => false,
     };
     let simulated = layers_simulated().await.unwrap_or(false);
+    let layers = crate::server_fns::environments::list_layers()
+        .await
+        .unwrap_or_default();
     Ok(Loaded {
         detail,
+        layers,
         lines,
         can_apply,
         simulated,
@@ -103,6 +110,7 @@ fn JobView(
     let Loaded {
         detail,
         lines,
+        layers,
         can_apply,
         simulated,
     } = loaded;
@@ -151,6 +159,7 @@ fn JobView(
             </Show>
         </div>
         <h2>"Steps"</h2>
+        <LayerGraph detail layers />
         <JobSteps detail selected job=id />
         <h2>"Log"</h2>
         <nav class="step-filter" aria-label="Log of">
