@@ -167,6 +167,36 @@ pub fn format_date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Unix milliseconds as RFC 3339 in UTC, to the second
+/// (`2026-05-01T12:03:04Z`): a `<time datetime>`.
+pub fn format_rfc3339(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    let secs = ms.rem_euclid(DAY_MS) / 1000;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// How long before `now` the moment `at` was, as a dashboard says it:
+/// `just now`, `42 s ago`, `3 min ago`, `5 h ago`, `3 days ago`; a month
+/// back or more, its date (`on 2026-05-01`). A moment ahead of `now` (two
+/// clocks that disagree) is `just now`.
+pub fn format_ago(at: i64, now: i64) -> String {
+    let secs = (now - at).max(0) / 1000;
+    match secs {
+        0..10 => "just now".to_owned(),
+        10..60 => format!("{secs} s ago"),
+        60..3_600 => format!("{} min ago", secs / 60),
+        3_600..86_400 => format!("{} h ago", secs / 3_600),
+        86_400..172_800 => "1 day ago".to_owned(),
+        172_800..2_592_000 => format!("{} days ago", secs / 86_400),
+        _ => format!("on {}", format_date(at)),
+    }
+}
+
 /// Milliseconds since the Unix epoch, now. Server-side only:
 /// `std::time::SystemTime` has no clock on `wasm32-unknown-unknown`.
 #[cfg(not(target_arch = "wasm32"))]
@@ -199,6 +229,26 @@ mod tests {
 
     fn parse(text: &str) -> Option<i64> {
         parse_time("since", text).ok()
+    }
+
+    #[test]
+    fn a_moment_reads_as_how_long_ago_it_was_and_as_rfc_3339() {
+        let now = parse("2026-12-02T12:00:00Z").unwrap();
+        let ago = |ms: i64| format_ago(now - ms, now);
+        assert_eq!(ago(-5_000), "just now");
+        assert_eq!(ago(9_999), "just now");
+        assert_eq!(ago(10_000), "10 s ago");
+        assert_eq!(ago(59_999), "59 s ago");
+        assert_eq!(ago(60_000), "1 min ago");
+        assert_eq!(ago(3_599_999), "59 min ago");
+        assert_eq!(ago(3_600_000), "1 h ago");
+        assert_eq!(ago(86_399_999), "23 h ago");
+        assert_eq!(ago(86_400_000), "1 day ago");
+        assert_eq!(ago(172_800_000), "2 days ago");
+        assert_eq!(ago(2_591_999_999), "29 days ago");
+        assert_eq!(ago(2_592_000_000), "on 2026-11-02");
+        assert_eq!(format_rfc3339(now + 1_999), "2026-12-02T12:00:01Z");
+        assert_eq!(parse(&format_rfc3339(now)), Some(now));
     }
 
     #[test]

@@ -185,6 +185,15 @@ test.describe.serial("environments", () => {
     await expect(page).toHaveURL(/kind=environment\.create/);
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText(flaky);
+    // When, as people say it, with the exact UTC time on hover and in
+    // `datetime`; how long it took.
+    const created = rows.first().locator("td:nth-child(6) time");
+    await expect(created).toHaveText(/^(just now|\d+ s ago|\d+ min ago)$/);
+    const datetime = (await created.getAttribute("datetime")) ?? "";
+    expect(datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Math.abs(Date.parse(datetime) - Date.now())).toBeLessThan(30 * 60_000);
+    await expect(created).toHaveAttribute("title", `${datetime.replace("T", " ").replace("Z", "")} UTC`);
+    await expect(rows.first().locator("td.took")).toHaveText(/^\d+\.\ds$|^\d+m \d\ds$/);
     await page.goto(`/audit?environment=${flaky}`);
     await expect(page.locator("table.audit")).toContainText("environment.create");
     await expect(page.locator("table.audit")).toContainText("environment.lock");

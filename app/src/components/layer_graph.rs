@@ -92,7 +92,13 @@ fn state(steps: &[Step], layer: &str) -> StepStatus {
 /// The graph of `detail`'s layers, live.
 #[component]
 pub fn LayerGraph(detail: RwSignal<JobDetail>, layers: Vec<Layer>) -> impl IntoView {
-    let placed = detail.with_untracked(|d| place(&d.steps, &layers));
+    // The drawing changes when the job's layers do (a job's steps appear
+    // once it starts); the nodes' states follow every update.
+    let placed = Memo::new(move |_| detail.with(|d| place(&d.steps, &layers)));
+    move || graph(detail, placed.get())
+}
+
+fn graph(detail: RwSignal<JobDetail>, placed: Vec<Node>) -> AnyView {
     if placed.len() < 2 {
         return ().into_any();
     }

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 use crate::base::prefixed;
 use crate::components::environment_actions::EnvironmentActions;
 use crate::components::releases::Releases;
-use crate::components::time::format_ms;
+use crate::components::time::{format_ms, Ago};
 use crate::server_fns::environment_ops::{
     ApplyEnvironment, DestroyEnvironment, LockEnvironment, UnlockEnvironment,
 };
@@ -143,7 +143,7 @@ fn LayerRuns(layers: Vec<String>, runs: Vec<JobDetail>) -> impl IntoView {
                         None => view! { <td colspan="4" class="muted">"not run yet"</td> }.into_any(),
                         Some((job, step, plan)) => view! {
                             <td><span class=format!("status status-{}", step.status)>{step.status.as_str()}</span>" "{step.phase.as_str()}</td>
-                            <td>{step.finished_at.or(step.started_at).map(format_ms).unwrap_or_default()}</td>
+                            <td>{step.finished_at.or(step.started_at).map(|at| view! { <Ago at /> })}</td>
                             <td>{plan.map(|p| format!("+{} ~{} -{}", p.add, p.change, p.destroy)).unwrap_or_else(|| "—".to_owned())}</td>
                             <td><a href=prefixed(&format!("/jobs/{job}"))>{format!("job {job}")}</a></td>
                         }.into_any(),
@@ -194,7 +194,7 @@ fn RecentJobs(jobs: Vec<Job>, env: String) -> impl IntoView {
                         <li>
                             <a href=prefixed(&format!("/jobs/{}", j.id))>{format!("#{} {}", j.id, j.kind)}</a>" "
                             <span class=format!("status status-{}", j.status)>{j.status.as_str()}</span>
-                            <span class="muted">" "{format_ms(j.created_at)}" by "{j.actor.clone()}</span>
+                            <span class="muted">" "<Ago at=j.created_at />" by "{j.actor.clone()}</span>
                         </li>
                     }).collect_view()}
                 </ul>

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use domain::job::{JobKind, JobQuery};
 
 use crate::base::prefixed;
-use crate::components::time::format_ms;
+use crate::components::time::{format_duration, Ago};
 use crate::server_fns::jobs::{list_jobs, PAGE};
 
 /// A query string with `key=value` pairs that are not empty.
@@ -26,6 +26,14 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// How long a job took, once it has finished.
+fn took(job: &domain::job::Job) -> String {
+    match (job.started_at, job.finished_at) {
+        (Some(start), Some(end)) => format_duration(end - start),
+        _ => String::new(),
+    }
 }
 
 /// `/jobs`: every job the caller may see, newest first, filtered by a GET
@@ -92,7 +100,7 @@ pub fn JobsPage() -> impl IntoView {
                             view! {
                                 {page.items.is_empty().then(|| view! { <p class="empty">"No jobs match."</p> })}
                                 <table class="data jobs">
-                                    <thead><tr><th>"Job"</th><th>"Kind"</th><th>"Environment"</th><th>"Status"</th><th>"Asked by"</th><th>"Created"</th></tr></thead>
+                                    <thead><tr><th>"Job"</th><th>"Kind"</th><th>"Environment"</th><th>"Status"</th><th>"Asked by"</th><th>"Created"</th><th>"Took"</th></tr></thead>
                                     <tbody>
                                         {page.items.into_iter().map(|j| view! {
                                             <tr data-job=j.id.0>
@@ -101,7 +109,8 @@ pub fn JobsPage() -> impl IntoView {
                                                 <td>{j.environment.clone().map(|e| view! { <a href=prefixed(&format!("/environments/{e}"))>{e.clone()}</a> })}</td>
                                                 <td><span class=format!("status status-{}", j.status)>{j.status.as_str()}</span></td>
                                                 <td>{j.actor.clone()}</td>
-                                                <td>{format_ms(j.created_at)}</td>
+                                                <td><Ago at=j.created_at /></td>
+                                                <td class="took">{took(&j)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

@@ -7,7 +7,7 @@ use domain::{EnvironmentSummary, Promotion, PromotionQuery, PromotionState};
 use crate::base::prefixed;
 use crate::components::new_promotion::{Choice, NewPromotion};
 use crate::components::promotion::{ActionError, StateBadge};
-use crate::components::time::format_ms;
+use crate::components::time::Ago;
 use crate::pages::jobs::query_string;
 use crate::server_fns::list_environments::list_environments;
 use crate::server_fns::promotions::{environment_releases, list_promotions, OpenPromotion, PAGE};
@@ -168,7 +168,7 @@ fn PromotionTable(promotions: Vec<Promotion>) -> impl IntoView {
                         <td>{p.applications.join(", ")}</td>
                         <td><StateBadge state=p.state /></td>
                         <td>{p.requested_by.clone()}</td>
-                        <td>{format_ms(p.updated_at)}</td>
+                        <td><Ago at=p.updated_at /></td>
                     </tr>
                 }).collect_view()}
             </tbody>
