@@ -9,9 +9,14 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use super::jsonui::{self, UiEvent};
+use super::lock::{self, HeldLock, Verdict};
 use super::process::{self, Ended, Stopped, Stream};
 use super::LayerRunner;
-use crate::queue::{JobContext, JobError, Phase, PlanSummary, StepStatus, StepUpdate, StopReason};
+use crate::queue::{
+    JobContext, JobError, LeaseError, Phase, PlanSummary, StepStatus, StepUpdate, StopReason,
+};
+use crate::store::layer_commands::{self, NewCommand};
+use crate::store::now_ms;
 
 /// The saved plan of layer jobs; a promotion saves its own beside it.
 pub const PLAN_FILE: &str = "palette.tfplan";
@@ -35,7 +40,28 @@ struct Progress {
     done: i64,
     summary: Option<PlanSummary>,
     last_error: Option<String>,
+    /// Who holds the state lock, when the command failed for want of it.
+    held_lock: Option<HeldLock>,
     dirty: bool,
+}
+
+/// How one run of a command ended, short of a stop.
+enum Ran {
+    /// Its stdout for `show` and `output`, else empty.
+    Done(String),
+    Failed {
+        message: String,
+        held_lock: Option<HeldLock>,
+    },
+}
+
+/// What became of a held state lock.
+enum Unlock {
+    /// It was this job's own, and is unlocked.
+    Done,
+    /// It is left, and why (`None`: this job never ran before, so the lock
+    /// is someone else's and the error says enough).
+    Left(Option<String>),
 }
 
 /// One layer of one environment, about to run.
@@ -183,6 +209,8 @@ impl LayerRun<'_> {
 
     /// Runs one command; stdout of `show` and `output` is returned, not
     /// logged. Failures and stops end the step and become the job's error.
+    /// A state lock that this job's own earlier run left behind is
+    /// unlocked, and the command runs once more ([`lock`]).
     async fn command(
         &self,
         step: i64,
@@ -190,6 +218,112 @@ impl LayerRun<'_> {
         args: &[&str],
         progress: Option<&Arc<Mutex<Progress>>>,
     ) -> Result<String, JobError> {
+        let (message, held_lock) = match self.run_once(step, phase, args, progress).await? {
+            Ran::Done(out) => return Ok(out),
+            Ran::Failed { message, held_lock } => (message, held_lock),
+        };
+        let Some(held_lock) = held_lock else {
+            return Err(self.fail(step, phase, message).await);
+        };
+        match self.unlock_if_ours(step, phase, &held_lock).await? {
+            Unlock::Done => match self.run_once(step, phase, args, progress).await? {
+                Ran::Done(out) => Ok(out),
+                Ran::Failed { message, .. } => Err(self.fail(step, phase, message).await),
+            },
+            Unlock::Left(None) => Err(self.fail(step, phase, message).await),
+            Unlock::Left(Some(why)) => Err(self
+                .fail(step, phase, format!("{message}; not unlocked: {why}"))
+                .await),
+        }
+    }
+
+    /// Unlocks `held` if this job's own earlier run left it and is gone.
+    async fn unlock_if_ours(
+        &self,
+        step: i64,
+        phase: Phase,
+        held: &HeldLock,
+    ) -> Result<Unlock, JobError> {
+        let workspace = self.workspace.to_string_lossy();
+        let lease = self.ctx.lease();
+        let pool = self.ctx.store().pool();
+        let commands = self
+            .ctx
+            .persist("the layer's earlier commands", || async {
+                layer_commands::for_workspace(pool, lease.job.0, &workspace)
+                    .await
+                    .map_err(LeaseError::from)
+            })
+            .await?;
+        if !commands.iter().any(|c| c.claim < lease.token) {
+            return Ok(Unlock::Left(None));
+        }
+        let here = self.runner.here();
+        let verdict = lock::judge(held, &commands, lease.token, here, |pid| {
+            lock::runs_in(pid, &workspace)
+        });
+        let (command, how) = match verdict {
+            Verdict::NotOurs(why) => return Ok(Unlock::Left(Some(why))),
+            Verdict::Ours { command, how } => (command, how),
+        };
+        self.ctx.log(
+            Some(step),
+            format!(
+                "palette: the state lock {} was left by this job's own {} started at {} on {}, \
+                 {how}; unlocking it",
+                held.id,
+                command.operation,
+                domain::time::format_ms(command.started_at),
+                command.host
+            ),
+        );
+        let unlock = ["force-unlock", "-force", held.id.as_str()];
+        match self.run_once(step, phase, &unlock, None).await? {
+            Ran::Done(_) => Ok(Unlock::Done),
+            Ran::Failed { message, .. } => Ok(Unlock::Left(Some(message))),
+        }
+    }
+
+    /// Records a state-locking command (`plan`, `apply`) about to start;
+    /// answers its record's id.
+    async fn record_start(&self, args: &[&str]) -> Result<Option<i64>, JobError> {
+        let operation = match args.first() {
+            Some(&"plan") => "plan",
+            Some(&"apply") => "apply",
+            _ => return Ok(None),
+        };
+        let here = self.runner.here();
+        let workspace = self.workspace.to_string_lossy();
+        let lease = self.ctx.lease();
+        let command = NewCommand {
+            job: lease.job.0,
+            claim: lease.token,
+            workspace: &workspace,
+            operation,
+            who: &here.who,
+            host: &here.host,
+            started_at: now_ms(),
+        };
+        let id = self
+            .ctx
+            .persist("a layer command", || async {
+                let mut tx = self.ctx.begin_fenced().await?;
+                let id = layer_commands::start(&mut *tx, &command).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+            .await?;
+        Ok(Some(id))
+    }
+
+    /// Runs one command once; a failure is answered, not yet recorded.
+    async fn run_once(
+        &self,
+        step: i64,
+        phase: Phase,
+        args: &[&str],
+        progress: Option<&Arc<Mutex<Progress>>>,
+    ) -> Result<Ran, JobError> {
         let capture = matches!(args.first(), Some(&("show" | "output")));
         let bin = &self.runner.config().bin.path;
         let name = bin
@@ -211,6 +345,11 @@ impl LayerRun<'_> {
         let mut captured = String::new();
         let fallback = Arc::new(Mutex::new(Progress::default()));
         let progress = progress.unwrap_or(&fallback);
+        if let Ok(mut p) = progress.lock() {
+            p.last_error = None;
+            p.held_lock = None;
+        }
+        let record = self.record_start(args).await?;
         let ctx = self.ctx;
         let redactor = self.runner.redactor();
         let mut on_line = |stream: Stream, text: String| {
@@ -226,6 +365,7 @@ impl LayerRun<'_> {
         };
         let grace = self.runner.config().cancel_grace;
         let env = self.runner.process_env();
+        let (spawned, pid) = tokio::sync::oneshot::channel();
         let run = process::run(
             self.runner.config().exec_wrapper.as_deref(),
             bin,
@@ -235,23 +375,52 @@ impl LayerRun<'_> {
             self.deadline,
             grace,
             &mut on_line,
+            spawned,
         );
+        let pool = ctx.store().pool();
+        let record_pid = async {
+            if let (Some(id), Ok(pid)) = (record, pid.await) {
+                let _ = ctx
+                    .persist("a layer command's process", || async {
+                        layer_commands::set_pid(pool, id, i64::from(pid))
+                            .await
+                            .map_err(LeaseError::from)
+                    })
+                    .await;
+            }
+            std::future::pending::<()>().await;
+        };
         let ended = tokio::select! {
             ended = run => ended,
             () = report_progress(ctx, step, progress) => unreachable_progress(),
+            () = record_pid => unreachable_progress(),
         };
+        if let Some(id) = record {
+            let at = now_ms();
+            let _ = ctx
+                .persist("a layer command's end", || async {
+                    layer_commands::end(pool, id, at)
+                        .await
+                        .map_err(LeaseError::from)
+                })
+                .await;
+        }
         let _ = report_once(ctx, step, progress).await;
         match ended {
-            Err(e) => Err(self
-                .fail(step, phase, format!("could not run {}: {e}", bin.display()))
-                .await),
+            Err(e) => Ok(Ran::Failed {
+                message: format!("could not run {}: {e}", bin.display()),
+                held_lock: None,
+            }),
             Ok(Ended {
                 stopped: Some(stopped),
                 ..
             }) => Err(self.stop(step, phase, stopped).await),
-            Ok(ended) if ended.success() => Ok(captured),
+            Ok(ended) if ended.success() => Ok(Ran::Done(captured)),
             Ok(ended) => {
-                let detail = progress.lock().ok().and_then(|p| p.last_error.clone());
+                let (detail, held_lock) = progress
+                    .lock()
+                    .map(|p| (p.last_error.clone(), p.held_lock.clone()))
+                    .unwrap_or_default();
                 let code = ended
                     .code
                     .map_or_else(|| "a signal".to_owned(), |c| c.to_string());
@@ -263,7 +432,7 @@ impl LayerRun<'_> {
                 if let Some(detail) = detail {
                     message = format!("{message}: {}", redactor.redact(&detail));
                 }
-                Err(self.fail(step, phase, message).await)
+                Ok(Ran::Failed { message, held_lock })
             }
         }
     }
@@ -348,7 +517,10 @@ fn track(p: &mut Progress, stream: Stream, text: &str) {
             severity,
             summary,
             detail,
-        }) if severity == "error" => p.last_error = Some(jsonui::error_message(&summary, &detail)),
+        }) if severity == "error" => {
+            p.last_error = Some(jsonui::error_message(&summary, &detail));
+            p.held_lock = lock::held_lock(&detail);
+        }
         None if stream == Stream::Stderr && text.trim_start().starts_with("Error:") => {
             p.last_error = Some(
                 text.trim_start()

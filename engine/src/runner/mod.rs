@@ -18,6 +18,7 @@ mod graph;
 pub(crate) mod handlers;
 pub(crate) mod jsonui;
 pub(crate) mod layer;
+mod lock;
 pub mod process;
 mod redact;
 mod template;
@@ -41,12 +42,17 @@ pub use workspace::TFVARS;
 pub struct LayerRunner {
     config: RunnerConfig,
     redactor: Redactor,
+    here: lock::Here,
 }
 
 impl LayerRunner {
     pub fn new(config: RunnerConfig) -> Self {
         let redactor = Redactor::new(&config.secrets);
-        Self { config, redactor }
+        Self {
+            config,
+            redactor,
+            here: lock::Here::now(),
+        }
     }
 
     pub fn config(&self) -> &RunnerConfig {
@@ -55,6 +61,11 @@ impl LayerRunner {
 
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// This host and user, as Terraform names a lock's holder.
+    pub(crate) fn here(&self) -> &lock::Here {
+        &self.here
     }
 
     /// The environment of the next layer process: the allowed variables of

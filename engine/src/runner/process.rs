@@ -47,7 +47,7 @@ impl Ended {
 /// When `stop` is raised or `deadline` passes, the whole process group gets
 /// SIGINT, and SIGKILL `grace` later if it is still there. With a
 /// `wrapper` ([`super::exec`]) the process also gets SIGINT when this one
-/// dies.
+/// dies. `spawned` gets the process id once it runs.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     wrapper: Option<&Path>,
@@ -58,6 +58,7 @@ pub async fn run(
     deadline: Instant,
     grace: Duration,
     on_line: &mut (dyn FnMut(Stream, String) + Send),
+    spawned: tokio::sync::oneshot::Sender<u32>,
 ) -> std::io::Result<Ended> {
     let mut command = match wrapper {
         Some(wrapper) => {
@@ -81,6 +82,9 @@ pub async fn run(
         .process_group(0)
         .kill_on_drop(true)
         .spawn()?;
+    if let Some(id) = child.id() {
+        let _ = spawned.send(id);
+    }
     let group = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
@@ -186,6 +190,7 @@ mod tests {
             Instant::now() + Duration::from_secs(10),
             Duration::from_secs(1),
             &mut |_, line| lines.push(line),
+            tokio::sync::oneshot::channel().0,
         )
         .await
         .unwrap();

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod environments;
+pub mod layer_commands;
 pub mod layer_outputs;
 pub mod oidc_checks;
 pub mod promotions;
