@@ -108,7 +108,9 @@ pub fn judge(
         .and_then(|o| o.strip_prefix("OperationType"))
         .map(str::to_ascii_lowercase);
     let (Some(who), Some(operation), Some(created)) = (&lock.who, operation, lock.created) else {
-        return Verdict::NotOurs("its lock info does not say who took it, for what and when".into());
+        return Verdict::NotOurs(
+            "its lock info does not say who took it, for what and when".into(),
+        );
     };
     let Some(command) = commands.iter().rev().find(|c| {
         c.claim < claim
@@ -136,35 +138,39 @@ pub fn judge(
         None => Verdict::NotOurs(format!(
             "this job's earlier {operation} on {} (pid {}) took it and may still run",
             command.host,
-            command.pid.map_or_else(|| "unknown".into(), |p| p.to_string())
+            command
+                .pid
+                .map_or_else(|| "unknown".into(), |p| p.to_string())
         )),
     }
 }
 
 /// Whether process `pid` of this host still runs a command in `workspace`
 /// (a reused pid running something else does not count). Where `/proc`
-/// cannot tell, a live pid counts as running.
+/// cannot tell (no `/proc`, or an empty command line, as while a process
+/// execs or after it exits unreaped), a live pid counts as running.
 pub fn runs_in(pid: i64, workspace: &str) -> bool {
     let Ok(raw) = i32::try_from(pid) else {
         return false;
     };
     let target = nix::unistd::Pid::from_raw(raw);
-    match nix::sys::signal::kill(target, None) {
-        Err(nix::errno::Errno::ESRCH) => false,
-        _ => match std::fs::read(format!("/proc/{pid}/cmdline")) {
-            Ok(cmdline) => {
-                let wanted = format!("-chdir={workspace}");
-                cmdline
-                    .split(|b| *b == 0)
-                    .any(|arg| arg == wanted.as_bytes())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(_) => true,
-        },
+    if let Err(nix::errno::Errno::ESRCH) = nix::sys::signal::kill(target, None) {
+        return false;
+    }
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmdline) if !cmdline.is_empty() => {
+            let wanted = format!("-chdir={workspace}");
+            cmdline
+                .split(|b| *b == 0)
+                .any(|arg| arg == wanted.as_bytes())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        _ => true,
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -212,18 +218,44 @@ mod tests {
 
     #[test]
     fn a_lock_an_earlier_claim_took_and_that_ended_is_ours() {
-        let verdict = judge(&lock(), &[apply(3, Some(CREATED + 5_000))], 4, &here(), |_| true);
-        assert!(matches!(verdict, Verdict::Ours { how: "which Palette saw end", .. }), "{verdict:?}");
+        let verdict = judge(
+            &lock(),
+            &[apply(3, Some(CREATED + 5_000))],
+            4,
+            &here(),
+            |_| true,
+        );
+        assert!(
+            matches!(
+                verdict,
+                Verdict::Ours {
+                    how: "which Palette saw end",
+                    ..
+                }
+            ),
+            "{verdict:?}"
+        );
     }
 
     #[test]
     fn a_lock_of_a_process_gone_from_this_host_is_ours_and_of_a_live_one_is_not() {
         let gone = judge(&lock(), &[apply(3, None)], 4, &here(), |_| false);
-        assert!(matches!(gone, Verdict::Ours { how: "which no longer runs on this host", .. }), "{gone:?}");
+        assert!(
+            matches!(
+                gone,
+                Verdict::Ours {
+                    how: "which no longer runs on this host",
+                    ..
+                }
+            ),
+            "{gone:?}"
+        );
         let alive = judge(&lock(), &[apply(3, None)], 4, &here(), |_| true);
         assert_eq!(
             alive,
-            Verdict::NotOurs("this job's earlier apply on vm (pid 4242) took it and may still run".into())
+            Verdict::NotOurs(
+                "this job's earlier apply on vm (pid 4242) took it and may still run".into()
+            )
         );
     }
 
@@ -254,7 +286,9 @@ mod tests {
         };
         let this_claim = apply(4, Some(CREATED + 5_000));
         for command in [before, after, plan, someone, this_claim] {
-            let verdict = judge(&lock(), std::slice::from_ref(&command), 4, &here(), |_| false);
+            let verdict = judge(&lock(), std::slice::from_ref(&command), 4, &here(), |_| {
+                false
+            });
             assert_eq!(
                 verdict,
                 Verdict::NotOurs(
@@ -284,6 +318,13 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = i64::from(child.id());
+        // While other tests spawn processes, the command line can still be
+        // empty for a moment (which counts as running: it cannot tell).
+        let start = std::time::Instant::now();
+        while std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.is_empty()) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let running = runs_in(pid, &ws);
         let elsewhere = runs_in(pid, "/nowhere");
         child.kill().unwrap();

@@ -746,6 +746,7 @@ async fn serve_backend(socket: tokio::net::TcpStream, backend: Arc<std::sync::Mu
             return;
         }
         let mut length = 0;
+        let mut chunked = false;
         loop {
             let mut header = String::new();
             if socket.read_line(&mut header).await.unwrap_or(0) == 0 {
@@ -755,19 +756,30 @@ async fn serve_backend(socket: tokio::net::TcpStream, backend: Arc<std::sync::Mu
             if header.is_empty() {
                 break;
             }
-            assert!(
-                !header.to_ascii_lowercase().starts_with("transfer-encoding"),
-                "{header}"
-            );
             if let Some((name, value)) = header.split_once(':') {
                 if name.eq_ignore_ascii_case("content-length") {
                     length = value.trim().parse().unwrap();
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    chunked = value.trim().eq_ignore_ascii_case("chunked");
                 }
             }
         }
         let mut body = vec![0; length];
         if socket.read_exact(&mut body).await.is_err() {
             return;
+        }
+        while chunked {
+            let mut size = String::new();
+            if socket.read_line(&mut size).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let size = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; size + 2];
+            if socket.read_exact(&mut chunk).await.is_err() {
+                return;
+            }
+            body.extend_from_slice(&chunk[..size]);
+            chunked = size > 0;
         }
         let mut words = request.split_whitespace();
         let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
