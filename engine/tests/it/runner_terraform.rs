@@ -633,161 +633,249 @@ async fn a_saved_plan_made_stale_by_another_apply_is_refused_and_a_retry_plans_a
     assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
 }
 
-/// A Terraform `http` state backend inside the test, state and lock in
-/// memory. Unlike the local backend's, its lock outlives a killed
-/// terraform, as S3's, GCS's or a real HTTP backend's do.
-struct HttpBackend {
+/// A Terraform `s3` state backend inside the test (`use_lockfile`, path
+/// style, no signature checked): objects in memory. Unlike the local
+/// backend's, its lock (an object beside the state) outlives a killed
+/// terraform; and unlike the `http` backend, S3 says who holds a lock.
+struct S3Backend {
     url: String,
-    inner: Arc<std::sync::Mutex<Backend>>,
+    objects: Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>>,
 }
 
-#[derive(Default)]
-struct Backend {
-    state: Option<Vec<u8>>,
-    /// The lock info of the holder, as Terraform sent it.
-    lock: Option<Value>,
-}
+const BUCKET: &str = "palette-states";
 
-impl HttpBackend {
+impl S3Backend {
     async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let inner = Arc::new(std::sync::Mutex::new(Backend::default()));
-        let shared = inner.clone();
+        let objects = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+        let shared = objects.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve_backend(socket, shared.clone()));
+                tokio::spawn(serve_s3(socket, shared.clone()));
             }
         });
-        Self { url, inner }
+        Self { url, objects }
     }
 
     /// Keeps `layer`'s state here, in workspaces made from now on.
     fn configure(&self, infra: &Path, layer: &str) {
-        let url = &self.url;
         std::fs::write(
             infra.join("scaffold").join(layer).join("backend.tf"),
             format!(
-                "terraform {{\n  backend \"http\" {{\n    address        = \"{url}/state\"\n    \
-                 lock_address   = \"{url}/lock\"\n    unlock_address = \"{url}/lock\"\n  }}\n}}\n"
+                r#"terraform {{
+  backend "s3" {{
+    bucket                      = "{BUCKET}"
+    key                         = "{layer}.tfstate"
+    region                      = "us-east-1"
+    use_lockfile                = true
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+    skip_s3_checksum            = true
+    access_key                  = "palette"
+    secret_key                  = "palette"
+    endpoints = {{ s3 = "{url}" }}
+  }}
+}}
+"#,
+                url = self.url
             ),
         )
         .unwrap();
     }
 
-    /// The holder's lock info.
-    fn lock(&self) -> Option<Value> {
-        self.inner.lock().unwrap().lock.clone()
+    /// The lock on `layer`'s state: the holder's lock info.
+    fn lock(&self, layer: &str) -> Option<Value> {
+        let objects = self.objects.lock().unwrap();
+        let lock = objects.get(&format!("{layer}.tfstate.tflock"))?;
+        Some(serde_json::from_slice(lock).unwrap())
     }
 
-    /// Waits until a terraform holds the lock for `operation`.
-    async fn wait_locked_for(&self, operation: &str) -> Value {
+    /// Waits until a terraform holds `layer`'s lock for `operation`.
+    async fn wait_locked_for(&self, layer: &str, operation: &str) -> Value {
         let start = Instant::now();
         loop {
-            if let Some(lock) = self.lock().filter(|l| l["Operation"] == operation) {
+            if let Some(lock) = self.lock(layer).filter(|l| l["Operation"] == operation) {
                 return lock;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "no lock for {operation}: {:?}",
-                self.lock()
+                self.lock(layer)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }
 
-impl Backend {
-    fn answer(&mut self, method: &str, path: &str, body: Vec<u8>) -> (&'static str, Vec<u8>) {
-        match (method, path) {
-            ("GET", "/state") => match &self.state {
-                Some(state) => ("200 OK", state.clone()),
-                None => ("404 Not Found", vec![]),
-            },
-            ("POST", "/state") => {
-                self.state = Some(body);
-                ("200 OK", vec![])
-            }
-            ("DELETE", "/state") => {
-                self.state = None;
-                ("200 OK", vec![])
-            }
-            ("LOCK", "/lock") => match &self.lock {
-                Some(held) => ("423 Locked", held.to_string().into_bytes()),
-                None => {
-                    self.lock = Some(serde_json::from_slice(&body).unwrap());
-                    ("200 OK", vec![])
-                }
-            },
-            // The holder unlocks with its lock info; `force-unlock` sends none.
-            ("UNLOCK", "/lock") => {
-                let asked = serde_json::from_slice::<Value>(&body).ok();
-                let held = self.lock.as_ref().map(|l| l["ID"].clone());
-                match asked {
-                    Some(asked) if Some(&asked["ID"]) != held.as_ref() => ("409 Conflict", vec![]),
-                    _ => {
-                        self.lock = None;
-                        ("200 OK", vec![])
-                    }
-                }
-            }
-            _ => ("405 Method Not Allowed", vec![]),
+/// One S3 answer: status line, extra headers, body.
+type S3Answer = (&'static str, Vec<(&'static str, String)>, Vec<u8>);
+
+fn s3_error(status: &'static str, code: &str) -> S3Answer {
+    let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{code}</Message></Error>");
+    (status, vec![], body.into_bytes())
+}
+
+fn s3_answer(
+    objects: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> S3Answer {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let path = path.trim_start_matches('/');
+    let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
+    assert_eq!(bucket, BUCKET, "{method} {target}");
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let etag = |data: &[u8]| format!("\"{:x}\"", data.len());
+    match (method, key) {
+        ("GET", "") => {
+            let prefix = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("prefix="))
+                .unwrap_or("")
+                .replace("%3A", ":")
+                .replace("%2F", "/");
+            let contents: String = objects
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, v)| format!("<Contents><Key>{k}</Key><Size>{}</Size></Contents>", v.len()))
+                .collect();
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>{BUCKET}</Name>\
+                 <Prefix>{prefix}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys>\
+                 <IsTruncated>false</IsTruncated>{contents}</ListBucketResult>"
+            );
+            ("200 OK", vec![], xml.into_bytes())
         }
+        ("HEAD", "") => ("200 OK", vec![], vec![]),
+        ("GET" | "HEAD", key) => match objects.get(key) {
+            Some(data) => {
+                let body = if method == "HEAD" { vec![] } else { data.clone() };
+                ("200 OK", vec![("ETag", etag(data))], body)
+            }
+            None => s3_error("404 Not Found", "NoSuchKey"),
+        },
+        ("PUT", key) => {
+            if header("if-none-match") == Some("*") && objects.contains_key(key) {
+                return s3_error("412 Precondition Failed", "PreconditionFailed");
+            }
+            let tag = etag(&body);
+            objects.insert(key.to_owned(), body);
+            ("200 OK", vec![("ETag", tag)], vec![])
+        }
+        ("DELETE", key) => {
+            objects.remove(key);
+            ("204 No Content", vec![], vec![])
+        }
+        _ => s3_error("405 Method Not Allowed", "MethodNotAllowed"),
     }
 }
 
-/// HTTP/1.1 with keep-alive, as much as Terraform's client speaks.
-async fn serve_backend(socket: tokio::net::TcpStream, backend: Arc<std::sync::Mutex<Backend>>) {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+/// Reads an HTTP/1.1 body: by length, chunked, and AWS's `aws-chunked`
+/// content encoding inside it.
+async fn read_body(
+    socket: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+    headers: &[(String, String)],
+) -> Option<Vec<u8>> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    };
+    let mut body = Vec::new();
+    if header("transfer-encoding").as_deref() == Some("chunked") {
+        loop {
+            let mut size = String::new();
+            socket.read_line(&mut size).await.ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            socket.read_exact(&mut chunk).await.ok()?;
+            body.extend_from_slice(&chunk[..size]);
+            if size == 0 {
+                break;
+            }
+        }
+    } else if let Some(length) = header("content-length") {
+        body = vec![0; length.parse().ok()?];
+        socket.read_exact(&mut body).await.ok()?;
+    }
+    if header("content-encoding").is_some_and(|e| e.contains("aws-chunked")) {
+        let mut decoded = Vec::new();
+        let mut rest = body.as_slice();
+        loop {
+            let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+            let line = std::str::from_utf8(&rest[..line_end]).ok()?;
+            let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+            rest = &rest[line_end + 2..];
+            if size == 0 {
+                break;
+            }
+            decoded.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        body = decoded;
+    }
+    Some(body)
+}
+
+async fn serve_s3(
+    socket: tokio::net::TcpStream,
+    objects: Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
     let mut socket = tokio::io::BufReader::new(socket);
     loop {
         let mut request = String::new();
         if socket.read_line(&mut request).await.unwrap_or(0) == 0 {
             return;
         }
-        let mut length = 0;
-        let mut chunked = false;
+        let mut headers = Vec::new();
         loop {
-            let mut header = String::new();
-            if socket.read_line(&mut header).await.unwrap_or(0) == 0 {
+            let mut line = String::new();
+            if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
                 return;
             }
-            let header = header.trim_end();
-            if header.is_empty() {
+            let line = line.trim_end();
+            if line.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                    chunked = value.trim().eq_ignore_ascii_case("chunked");
-                }
+            if let Some((name, value)) = line.split_once(':') {
+                headers.push((name.trim().to_owned(), value.trim().to_owned()));
             }
         }
-        let mut body = vec![0; length];
-        if socket.read_exact(&mut body).await.is_err() {
+        if headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue"))
+        {
+            let _ = socket.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+        }
+        let Some(body) = read_body(&mut socket, &headers).await else {
             return;
-        }
-        while chunked {
-            let mut size = String::new();
-            if socket.read_line(&mut size).await.unwrap_or(0) == 0 {
-                return;
-            }
-            let size = usize::from_str_radix(size.trim(), 16).unwrap();
-            let mut chunk = vec![0; size + 2];
-            if socket.read_exact(&mut chunk).await.is_err() {
-                return;
-            }
-            body.extend_from_slice(&chunk[..size]);
-            chunked = size > 0;
-        }
+        };
         let mut words = request.split_whitespace();
-        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-        let (status, reply) = backend.lock().unwrap().answer(method, path, body);
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            reply.len()
+        let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let (status, extra, reply) =
+            s3_answer(&mut objects.lock().unwrap(), method, target, &headers, body);
+        let mut head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nx-amz-request-id: palette\r\n"
         );
+        for (name, value) in extra {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let length = if method == "HEAD" { 0 } else { reply.len() };
+        head.push_str(&format!("Content-Length: {length}\r\n\r\n"));
         let out = socket.get_mut();
         if out.write_all(head.as_bytes()).await.is_err() || out.write_all(&reply).await.is_err() {
             return;
@@ -811,7 +899,7 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
     let db = testkit::sqlite();
     let store = store(&db).await;
     let infra = rehearsal();
-    let backend = HttpBackend::start().await;
+    let backend = S3Backend::start().await;
     backend.configure(infra.path(), "k8s");
     slow(infra.path(), "k8s", 300);
     let bin = terraform::binary();
@@ -824,7 +912,7 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
     let id = enqueue(&store, JobKind::EnvironmentCreate, "teal").await;
 
     // The apply holds the lock; its terraform is killed outright.
-    backend.wait_locked_for("OperationTypeApply").await;
+    backend.wait_locked_for("k8s", "OperationTypeApply").await;
     let ws = workspace(infra.path(), "k8s", "teal");
     let terraform: Vec<i32> = pids_mentioning(&path_str(&ws))
         .into_iter()
@@ -838,7 +926,7 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
         job.last_error.as_deref(),
         Some(format!("{} apply exited with a signal", name_of(&bin)).as_str())
     );
-    let left = backend.lock().expect("the killed terraform left its lock");
+    let left = backend.lock("k8s").expect("the killed terraform left its lock");
     let left_id = left["ID"].as_str().unwrap().to_owned();
 
     // The retry (now fast) finds the lock, knows it for its own earlier
@@ -862,14 +950,14 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
         logs.contains(&format!("force-unlock -force {left_id}")),
         "{logs}"
     );
-    assert_eq!(backend.lock(), None);
+    assert_eq!(backend.lock("k8s"), None);
     assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
 
     // Someone else's stale lock (a terraform run by hand, killed while
     // applying) is left alone: a job's first run fails on it as before,
     // and its retry says why it did not unlock it.
     let mut holder = hold_lock(&bin, &ws, "module.k8s.terraform_data.cluster", 300);
-    let foreign = backend.wait_locked_for("OperationTypeApply").await;
+    let foreign = backend.wait_locked_for("k8s", "OperationTypeApply").await;
     kill_group(i32::try_from(holder.id()).unwrap());
     holder.wait().unwrap();
     let id = enqueue(&store, JobKind::EnvironmentApply, "teal").await;
@@ -892,5 +980,5 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
         )),
         "{error}"
     );
-    assert_eq!(backend.lock(), Some(foreign));
+    assert_eq!(backend.lock("k8s"), Some(foreign));
 }
