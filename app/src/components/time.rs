@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-pub use domain::time::{format_duration, format_ms};
 use domain::time::{format_ago, format_rfc3339};
+pub use domain::time::{format_duration, format_ms};
 
 /// A past moment as a dashboard says it (`3 min ago`), with its absolute
 /// UTC time on hover (`title`) and for machines (`datetime`). Counted from
