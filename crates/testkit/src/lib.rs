@@ -17,6 +17,7 @@ pub mod hydra;
 pub mod oidc;
 pub mod openfga;
 mod pg;
+pub mod s3;
 mod standin;
 mod telemetry;
 pub mod terraform;

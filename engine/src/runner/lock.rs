@@ -17,9 +17,9 @@
 use crate::store::layer_commands::Command;
 
 /// Slack around a command's start and end when placing a lock's creation
-/// time: Terraform and Palette read the same host's clock, but at
-/// different moments and precisions.
-const SLACK_MS: i64 = 1_000;
+/// time: Terraform and Palette read the same host's clock, Palette before
+/// it starts the process and after it ends, so this only absorbs rounding.
+const SLACK_MS: i64 = 100;
 
 /// A state lock as Terraform describes it when it cannot take it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +34,13 @@ pub struct HeldLock {
 
 /// The holder of a lock from an error diagnostic's detail, if it has a
 /// `Lock Info:` with an ID.
+///
+/// Most backends (S3, GCS, azurerm, consul, kubernetes) describe the holder
+/// there. The `http` backend describes the lock it asked for instead, and
+/// names the holder's ID only in its message (`HTTP remote state already
+/// locked: ID=…`): then only that ID is known, and nothing of who holds it.
 pub fn held_lock(detail: &str) -> Option<HeldLock> {
-    let (_, info) = detail.split_once("Lock Info:")?;
+    let (message, info) = detail.split_once("Lock Info:")?;
     let field = |name: &str| {
         info.lines()
             .find_map(|l| l.trim().strip_prefix(name))
@@ -43,8 +48,21 @@ pub fn held_lock(detail: &str) -> Option<HeldLock> {
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
+    let id = field("ID:")?;
+    let named = message
+        .split_once("ID=")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .filter(|named| *named != id);
+    if let Some(holder) = named {
+        return Some(HeldLock {
+            id: holder.to_owned(),
+            who: None,
+            operation: None,
+            created: None,
+        });
+    }
     Some(HeldLock {
-        id: field("ID:")?,
+        id,
         who: field("Who:"),
         operation: field("Operation:"),
         created: field("Created:").and_then(|c| go_utc_time(&c)),
@@ -108,7 +126,7 @@ pub fn judge(
         .and_then(|o| o.strip_prefix("OperationType"))
         .map(str::to_ascii_lowercase);
     let (Some(who), Some(operation), Some(created)) = (&lock.who, operation, lock.created) else {
-        return Verdict::NotOurs("its lock info does not say who took it, for what and when".into());
+        return Verdict::NotOurs("the backend does not say who holds it".into());
     };
     let Some(command) = commands.iter().rev().find(|c| {
         c.claim < claim
@@ -136,35 +154,39 @@ pub fn judge(
         None => Verdict::NotOurs(format!(
             "this job's earlier {operation} on {} (pid {}) took it and may still run",
             command.host,
-            command.pid.map_or_else(|| "unknown".into(), |p| p.to_string())
+            command
+                .pid
+                .map_or_else(|| "unknown".into(), |p| p.to_string())
         )),
     }
 }
 
 /// Whether process `pid` of this host still runs a command in `workspace`
 /// (a reused pid running something else does not count). Where `/proc`
-/// cannot tell, a live pid counts as running.
+/// cannot tell (no `/proc`, or an empty command line, as while a process
+/// execs or after it exits unreaped), a live pid counts as running.
 pub fn runs_in(pid: i64, workspace: &str) -> bool {
     let Ok(raw) = i32::try_from(pid) else {
         return false;
     };
     let target = nix::unistd::Pid::from_raw(raw);
-    match nix::sys::signal::kill(target, None) {
-        Err(nix::errno::Errno::ESRCH) => false,
-        _ => match std::fs::read(format!("/proc/{pid}/cmdline")) {
-            Ok(cmdline) => {
-                let wanted = format!("-chdir={workspace}");
-                cmdline
-                    .split(|b| *b == 0)
-                    .any(|arg| arg == wanted.as_bytes())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(_) => true,
-        },
+    if let Err(nix::errno::Errno::ESRCH) = nix::sys::signal::kill(target, None) {
+        return false;
+    }
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmdline) if !cmdline.is_empty() => {
+            let wanted = format!("-chdir={workspace}");
+            cmdline
+                .split(|b| *b == 0)
+                .any(|arg| arg == wanted.as_bytes())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        _ => true,
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -212,18 +234,44 @@ mod tests {
 
     #[test]
     fn a_lock_an_earlier_claim_took_and_that_ended_is_ours() {
-        let verdict = judge(&lock(), &[apply(3, Some(CREATED + 5_000))], 4, &here(), |_| true);
-        assert!(matches!(verdict, Verdict::Ours { how: "which Palette saw end", .. }), "{verdict:?}");
+        let verdict = judge(
+            &lock(),
+            &[apply(3, Some(CREATED + 5_000))],
+            4,
+            &here(),
+            |_| true,
+        );
+        assert!(
+            matches!(
+                verdict,
+                Verdict::Ours {
+                    how: "which Palette saw end",
+                    ..
+                }
+            ),
+            "{verdict:?}"
+        );
     }
 
     #[test]
     fn a_lock_of_a_process_gone_from_this_host_is_ours_and_of_a_live_one_is_not() {
         let gone = judge(&lock(), &[apply(3, None)], 4, &here(), |_| false);
-        assert!(matches!(gone, Verdict::Ours { how: "which no longer runs on this host", .. }), "{gone:?}");
+        assert!(
+            matches!(
+                gone,
+                Verdict::Ours {
+                    how: "which no longer runs on this host",
+                    ..
+                }
+            ),
+            "{gone:?}"
+        );
         let alive = judge(&lock(), &[apply(3, None)], 4, &here(), |_| true);
         assert_eq!(
             alive,
-            Verdict::NotOurs("this job's earlier apply on vm (pid 4242) took it and may still run".into())
+            Verdict::NotOurs(
+                "this job's earlier apply on vm (pid 4242) took it and may still run".into()
+            )
         );
     }
 
@@ -254,7 +302,9 @@ mod tests {
         };
         let this_claim = apply(4, Some(CREATED + 5_000));
         for command in [before, after, plan, someone, this_claim] {
-            let verdict = judge(&lock(), std::slice::from_ref(&command), 4, &here(), |_| false);
+            let verdict = judge(&lock(), std::slice::from_ref(&command), 4, &here(), |_| {
+                false
+            });
             assert_eq!(
                 verdict,
                 Verdict::NotOurs(
@@ -263,6 +313,32 @@ mod tests {
                 "{command:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_http_backend_names_only_the_holders_id_and_that_lock_is_not_ours() {
+        // As terraform 1.11's http backend says it: the Lock Info is the
+        // lock it asked for, the holder is only the ID in the message.
+        let detail = "Error message: HTTP remote state already locked: ID=1bf09a60-a2e4-212d-196b-586ecc11f456\nLock Info:\n  ID:        6759e6c2-cd57-38c8-4ed7-d6ab53f30cd4\n  Path:      \n  Operation: OperationTypePlan\n  Who:       root@vm\n  Version:   1.11.4\n  Created:   2026-12-02 05:20:06.900935321 +0000 UTC\n  Info:      \n";
+        let held = held_lock(detail).unwrap();
+        assert_eq!(
+            held,
+            HeldLock {
+                id: "1bf09a60-a2e4-212d-196b-586ecc11f456".into(),
+                who: None,
+                operation: None,
+                created: None,
+            }
+        );
+        let plan = Command {
+            operation: "plan".into(),
+            started_at: 1_796_188_806_000,
+            ..apply(3, Some(1_796_188_807_000))
+        };
+        assert_eq!(
+            judge(&held, &[plan], 4, &here(), |_| false),
+            Verdict::NotOurs("the backend does not say who holds it".into())
+        );
     }
 
     #[test]
@@ -284,6 +360,13 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = i64::from(child.id());
+        // While other tests spawn processes, the command line can still be
+        // empty for a moment (which counts as running: it cannot tell).
+        let start = std::time::Instant::now();
+        while std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.is_empty()) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let running = runs_in(pid, &ws);
         let elsewhere = runs_in(pid, "/nowhere");
         child.kill().unwrap();

@@ -19,6 +19,7 @@ use engine::runner::{self, Blueprint, LayerBin, LayerRunner, RunnerConfig};
 use engine::store::{environments, layer_outputs};
 use engine::Store;
 use serde_json::{json, Value};
+use testkit::s3::S3Backend;
 use testkit::{contract_test, terraform, TestDatabase};
 
 /// Between SIGINT and SIGKILL: long enough that Terraform always stops by
@@ -633,156 +634,6 @@ async fn a_saved_plan_made_stale_by_another_apply_is_refused_and_a_retry_plans_a
     assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
 }
 
-/// A Terraform `http` state backend inside the test, state and lock in
-/// memory. Unlike the local backend's, its lock outlives a killed
-/// terraform, as S3's, GCS's or a real HTTP backend's do.
-struct HttpBackend {
-    url: String,
-    inner: Arc<std::sync::Mutex<Backend>>,
-}
-
-#[derive(Default)]
-struct Backend {
-    state: Option<Vec<u8>>,
-    /// The lock info of the holder, as Terraform sent it.
-    lock: Option<Value>,
-}
-
-impl HttpBackend {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let inner = Arc::new(std::sync::Mutex::new(Backend::default()));
-        let shared = inner.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve_backend(socket, shared.clone()));
-            }
-        });
-        Self { url, inner }
-    }
-
-    /// Keeps `layer`'s state here, in workspaces made from now on.
-    fn configure(&self, infra: &Path, layer: &str) {
-        let url = &self.url;
-        std::fs::write(
-            infra.join("scaffold").join(layer).join("backend.tf"),
-            format!(
-                "terraform {{\n  backend \"http\" {{\n    address        = \"{url}/state\"\n    \
-                 lock_address   = \"{url}/lock\"\n    unlock_address = \"{url}/lock\"\n  }}\n}}\n"
-            ),
-        )
-        .unwrap();
-    }
-
-    /// The holder's lock info.
-    fn lock(&self) -> Option<Value> {
-        self.inner.lock().unwrap().lock.clone()
-    }
-
-    /// Waits until a terraform holds the lock for `operation`.
-    async fn wait_locked_for(&self, operation: &str) -> Value {
-        let start = Instant::now();
-        loop {
-            if let Some(lock) = self.lock().filter(|l| l["Operation"] == operation) {
-                return lock;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "no lock for {operation}: {:?}",
-                self.lock()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Backend {
-    fn answer(&mut self, method: &str, path: &str, body: Vec<u8>) -> (&'static str, Vec<u8>) {
-        match (method, path) {
-            ("GET", "/state") => match &self.state {
-                Some(state) => ("200 OK", state.clone()),
-                None => ("404 Not Found", vec![]),
-            },
-            ("POST", "/state") => {
-                self.state = Some(body);
-                ("200 OK", vec![])
-            }
-            ("DELETE", "/state") => {
-                self.state = None;
-                ("200 OK", vec![])
-            }
-            ("LOCK", "/lock") => match &self.lock {
-                Some(held) => ("423 Locked", held.to_string().into_bytes()),
-                None => {
-                    self.lock = Some(serde_json::from_slice(&body).unwrap());
-                    ("200 OK", vec![])
-                }
-            },
-            // The holder unlocks with its lock info; `force-unlock` sends none.
-            ("UNLOCK", "/lock") => {
-                let asked = serde_json::from_slice::<Value>(&body).ok();
-                let held = self.lock.as_ref().map(|l| l["ID"].clone());
-                match asked {
-                    Some(asked) if Some(&asked["ID"]) != held.as_ref() => ("409 Conflict", vec![]),
-                    _ => {
-                        self.lock = None;
-                        ("200 OK", vec![])
-                    }
-                }
-            }
-            _ => ("405 Method Not Allowed", vec![]),
-        }
-    }
-}
-
-/// HTTP/1.1 with keep-alive, as much as Terraform's client speaks.
-async fn serve_backend(socket: tokio::net::TcpStream, backend: Arc<std::sync::Mutex<Backend>>) {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
-    let mut socket = tokio::io::BufReader::new(socket);
-    loop {
-        let mut request = String::new();
-        if socket.read_line(&mut request).await.unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0;
-        loop {
-            let mut header = String::new();
-            if socket.read_line(&mut header).await.unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            assert!(
-                !header.to_ascii_lowercase().starts_with("transfer-encoding"),
-                "{header}"
-            );
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if socket.read_exact(&mut body).await.is_err() {
-            return;
-        }
-        let mut words = request.split_whitespace();
-        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-        let (status, reply) = backend.lock().unwrap().answer(method, path, body);
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            reply.len()
-        );
-        let out = socket.get_mut();
-        if out.write_all(head.as_bytes()).await.is_err() || out.write_all(&reply).await.is_err() {
-            return;
-        }
-    }
-}
-
 /// Kills process group `group` at once, as the OOM killer or a host crash
 /// would: nothing gets to unlock.
 fn kill_group(group: i32) {
@@ -799,8 +650,8 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
     let db = testkit::sqlite();
     let store = store(&db).await;
     let infra = rehearsal();
-    let backend = HttpBackend::start().await;
-    backend.configure(infra.path(), "k8s");
+    let backend = S3Backend::start().await;
+    backend.configure(&infra.path().join("scaffold/k8s"), "k8s");
     slow(infra.path(), "k8s", 300);
     let bin = terraform::binary();
     let workers = Workers::start(
@@ -812,7 +663,7 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
     let id = enqueue(&store, JobKind::EnvironmentCreate, "teal").await;
 
     // The apply holds the lock; its terraform is killed outright.
-    backend.wait_locked_for("OperationTypeApply").await;
+    backend.wait_locked_for("k8s", "OperationTypeApply").await;
     let ws = workspace(infra.path(), "k8s", "teal");
     let terraform: Vec<i32> = pids_mentioning(&path_str(&ws))
         .into_iter()
@@ -826,7 +677,9 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
         job.last_error.as_deref(),
         Some(format!("{} apply exited with a signal", name_of(&bin)).as_str())
     );
-    let left = backend.lock().expect("the killed terraform left its lock");
+    let left = backend
+        .lock("k8s")
+        .expect("the killed terraform left its lock");
     let left_id = left["ID"].as_str().unwrap().to_owned();
 
     // The retry (now fast) finds the lock, knows it for its own earlier
@@ -850,14 +703,14 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
         logs.contains(&format!("force-unlock -force {left_id}")),
         "{logs}"
     );
-    assert_eq!(backend.lock(), None);
+    assert_eq!(backend.lock("k8s"), None);
     assert_eq!(status(&store, "teal").await, EnvironmentStatus::Ready);
 
     // Someone else's stale lock (a terraform run by hand, killed while
     // applying) is left alone: a job's first run fails on it as before,
     // and its retry says why it did not unlock it.
     let mut holder = hold_lock(&bin, &ws, "module.k8s.terraform_data.cluster", 300);
-    let foreign = backend.wait_locked_for("OperationTypeApply").await;
+    let foreign = backend.wait_locked_for("k8s", "OperationTypeApply").await;
     kill_group(i32::try_from(holder.id()).unwrap());
     holder.wait().unwrap();
     let id = enqueue(&store, JobKind::EnvironmentApply, "teal").await;
@@ -880,5 +733,5 @@ async fn a_state_lock_the_jobs_own_killed_terraform_left_is_unlocked_and_anyone_
         )),
         "{error}"
     );
-    assert_eq!(backend.lock(), Some(foreign));
+    assert_eq!(backend.lock("k8s"), Some(foreign));
 }

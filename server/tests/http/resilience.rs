@@ -91,14 +91,16 @@ struct Worker {
 }
 
 impl Worker {
-    fn start(database_url: &str, infra: &Infra, lease_secs: u64, drain_secs: u64) -> Self {
+    fn start(database_url: &str, infra: &Path, lease_secs: u64, drain_secs: u64) -> Self {
         Self::start_with(database_url, infra, lease_secs, drain_secs, &[])
     }
 
-    /// [`Worker::start`] with more variables (the stand-in's knobs).
+    /// [`Worker::start`] with more variables (the stand-in's knobs, or
+    /// another `PALETTE_LAYER_BIN`), over the tree at `infra` and its
+    /// `blueprint.toml`.
     fn start_with(
         database_url: &str,
-        infra: &Infra,
+        infra: &Path,
         lease_secs: u64,
         drain_secs: u64,
         env: &[(&str, &str)],
@@ -115,8 +117,8 @@ impl Worker {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("PALETTE_DATABASE_URL", database_url)
-            .env("PALETTE_BLUEPRINT", infra.path().join("blueprint.toml"))
-            .env("PALETTE_INFRA_DIR", infra.path())
+            .env("PALETTE_BLUEPRINT", infra.join("blueprint.toml"))
+            .env("PALETTE_INFRA_DIR", infra)
             .env("PALETTE_LAYER_BIN", testkit::standin())
             .env("PALETTE_WORKERS", "1")
             .env("PALETTE_JOB_LEASE_SECS", lease_secs.to_string())
@@ -279,7 +281,7 @@ async fn a_killed_workers_layer_is_interrupted_at_once_and_the_next_worker_finis
     let engine = open(&db.url).await;
     let store = engine.store().clone();
     let id = create(&engine, "teal").await;
-    let mut first = Worker::start(&db.url, &infra, 3, 0);
+    let mut first = Worker::start(&db.url, infra.path(), 3, 0);
     wait_until(&store, id, "net applying", applying_net).await;
     let ws = infra.workspace("teal", "net");
     assert!(!pids_mentioning(&ws).is_empty(), "the layer runs");
@@ -305,7 +307,7 @@ async fn a_killed_workers_layer_is_interrupted_at_once_and_the_next_worker_finis
         "{saved} resources in the saved state"
     );
 
-    let _second = Worker::start(&db.url, &infra, 3, 0);
+    let _second = Worker::start(&db.url, infra.path(), 3, 0);
     let done = wait_until(&store, id, "finished", finished).await;
     assert_eq!(done.status, JobStatus::Succeeded, "{done:?}");
     assert_eq!(done.attempts, 2, "taken over once, after the lease expired");
@@ -325,7 +327,7 @@ async fn sigterm_drains_a_short_job_and_hands_a_long_one_back_to_resume_at_its_l
     // A job that ends within the drain period ends on this worker, and
     // nothing queued meanwhile is claimed.
     let first = create(&engine, "olive").await;
-    let mut worker = Worker::start(&db.url, &infra, 10, 20);
+    let mut worker = Worker::start(&db.url, infra.path(), 10, 20);
     wait_until(&store, first, "olive applying", applying_net).await;
     worker.signal("TERM");
     let second = create(&engine, "amber").await;
@@ -344,7 +346,7 @@ async fn sigterm_drains_a_short_job_and_hands_a_long_one_back_to_resume_at_its_l
 
     // One that does not end within the drain period is interrupted and
     // handed back: queued at once, the attempt not counted.
-    let mut worker = Worker::start(&db.url, &infra, 10, 1);
+    let mut worker = Worker::start(&db.url, infra.path(), 10, 1);
     wait_until(&store, second, "amber applying", applying_net).await;
     worker.signal("TERM");
     let exit = worker.wait(Duration::from_secs(15));
@@ -375,7 +377,13 @@ async fn sigterm_drains_a_short_job_and_hands_a_long_one_back_to_resume_at_its_l
     assert!(pids_mentioning(&infra.workspace("amber", "net")).is_empty());
 
     // The next worker (with quick resources) resumes it at net.
-    let _next = Worker::start_with(&db.url, &infra, 10, 1, &[("TOFU_STANDIN_DELAY_MS", "20")]);
+    let _next = Worker::start_with(
+        &db.url,
+        infra.path(),
+        10,
+        1,
+        &[("TOFU_STANDIN_DELAY_MS", "20")],
+    );
     let done = wait_until(&store, second, "amber finished", finished).await;
     assert_eq!(done.status, JobStatus::Succeeded, "{done:?}");
     assert_eq!(done.attempts, 1);
@@ -406,7 +414,7 @@ async fn a_database_outage_shorter_than_the_lease_fails_no_job_and_loses_no_line
     };
     let app = spawn_app_on(&config, false).await;
     app.login_dev("alice").await;
-    let _worker = Worker::start(&url, &infra, 30, 0);
+    let _worker = Worker::start(&url, infra.path(), 30, 0);
 
     // The same job without an outage, for its number of log lines.
     let calm = create(&engine, "calm").await;
@@ -616,4 +624,120 @@ async fn sigterm_ends_event_streams_with_a_reconnect_hint_and_the_server_stops()
         .unwrap()
         .unwrap();
     assert!(asked.elapsed() < Duration::from_secs(5));
+}
+
+/// One layer, `k8s` of `examples/rehearsal`, on the real terraform (or
+/// tofu), its state on `backend` (S3, whose lock outlives a killed
+/// terraform). Its slow resource takes `apply_seconds`.
+struct RealInfra {
+    dir: tempfile::TempDir,
+}
+
+const REAL_BLUEPRINT: &str = r#"
+[[layer]]
+name = "k8s"
+workspace = "environments/{tier}/{env}-k8s"
+timeout = 600
+"#;
+
+impl RealInfra {
+    fn new(backend: &testkit::s3::S3Backend, apply_seconds: u64) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("palette-resilience-real")
+            .tempdir()
+            .unwrap();
+        let rehearsal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/rehearsal");
+        for part in ["modules/k8s", "scaffold/k8s"] {
+            let to = dir.path().join(part);
+            std::fs::create_dir_all(&to).unwrap();
+            for entry in std::fs::read_dir(rehearsal.join(part)).unwrap() {
+                let entry = entry.unwrap();
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+        let scaffold = dir.path().join("scaffold/k8s");
+        backend.configure(&scaffold, "k8s");
+        std::fs::write(
+            scaffold.join("slow.auto.tfvars.json"),
+            json!({ "apply_seconds": apply_seconds }).to_string(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("blueprint.toml"), REAL_BLUEPRINT).unwrap();
+        Self { dir }
+    }
+
+    fn workspace(&self, env: &str) -> std::path::PathBuf {
+        self.dir
+            .path()
+            .join(format!("environments/staging/{env}-k8s"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_lock_left_by_a_crashed_worker_and_its_terraform_is_unlocked_by_the_next_worker() {
+    testkit::init_tracing();
+    let db = testkit::postgres().await;
+    let backend = testkit::s3::S3Backend::start().await;
+    let real = RealInfra::new(&backend, 300);
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let blueprint = engine::runner::Blueprint::from_toml(REAL_BLUEPRINT).unwrap();
+    let engine = Engine::new(store.clone()).with_blueprint(blueprint);
+    let id = create(&engine, "teal").await;
+    let bin = testkit::terraform::binary();
+    let bin = bin.to_string_lossy().into_owned();
+    let start = || {
+        Worker::start_with(
+            &db.url,
+            real.dir.path(),
+            3,
+            0,
+            &[("PALETTE_LAYER_BIN", &bin)],
+        )
+    };
+    let mut first = start();
+
+    // The apply holds the lock. The whole host's processes die at once, as
+    // in a crash: the worker is frozen first, so it sees nothing end.
+    backend.wait_locked_for("k8s", "OperationTypeApply").await;
+    let ws = real.workspace("teal").display().to_string();
+    let terraform: Vec<i32> = pids_mentioning(&format!("-chdir={ws}"));
+    assert_eq!(terraform.len(), 1, "one terraform runs: {terraform:?}");
+    first.signal("STOP");
+    // Its process group: terraform and its local-exec.
+    let killed = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", terraform[0])])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    first.signal("KILL");
+    first.wait(Duration::from_secs(5));
+    let left = backend
+        .lock("k8s")
+        .expect("the killed terraform left its lock");
+
+    // The next worker (now fast) takes the job over once the lease ends,
+    // finds the lock its predecessor's terraform left on this host, which
+    // no longer runs, unlocks it and finishes the job.
+    std::fs::remove_file(Path::new(&ws).join("slow.auto.tfvars.json")).unwrap();
+    let _second = start();
+    let done = wait_until(&store, id, "finished", finished).await;
+    let logs: Vec<String> = log_lines(&store, id)
+        .await
+        .into_iter()
+        .map(|l| l.line)
+        .collect();
+    assert_eq!(done.status, JobStatus::Succeeded, "{done:?}\n{logs:#?}");
+    assert_eq!(done.attempts, 2, "taken over once");
+    let unlocked = format!(
+        "palette: the state lock {} was left by this job's own apply started at ",
+        left["ID"].as_str().unwrap()
+    );
+    assert!(
+        logs.iter().any(|l| l.starts_with(&unlocked)
+            && l.ends_with("which no longer runs on this host; unlocking it")),
+        "{logs:#?}"
+    );
+    assert_eq!(backend.lock("k8s"), None);
+    assert_eq!(status(&engine, "teal").await, EnvironmentStatus::Ready);
 }
