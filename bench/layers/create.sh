@@ -20,9 +20,12 @@ bin="${BENCH_BIN:-$TARGET_DIR/release/palette}"
 run() {
   local width="$1" data port pid
   data="$(mktemp -d)"
+  # A fresh tree: workspaces left by earlier demo runs would plan nothing.
+  mkdir "$data/infra"
+  cp -r "$ROOT/examples/infra/modules" "$ROOT/examples/infra/scaffold" "$data/infra/"
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   (
-    export PALETTE_DATA_DIR="$data" PALETTE_SITE_ROOT="$ROOT/target/site" PALETTE_LOG=warn
+    export PALETTE_DATA_DIR="$data" PALETTE_INFRA_DIR="$data/infra" PALETTE_SITE_ROOT="$ROOT/target/site" PALETTE_LOG=warn
     export PALETTE_LAYER_PARALLELISM="$width"
     [ -n "$delay" ] && export TOFU_STANDIN_DELAY_MS="$delay"
     exec "$bin" serve --demo --listen "127.0.0.1:$port" >"$data/palette.log" 2>&1
@@ -52,6 +55,6 @@ PY
   rm -rf "$data"
 }
 
-echo "stand-in delay: ${delay:-the demo's knobs} ms per resource; $(nproc) cores"
+echo "stand-in delay: ${delay:-the demo knobs} ms per resource; $(nproc) cores"
 run 1
 run 4

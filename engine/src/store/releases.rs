@@ -248,15 +248,19 @@ pub async fn delete_quarantine(
     tx: &mut sqlx::Transaction<'_, Any>,
     key: &QuarantineKey,
 ) -> Result<Quarantine, StoreError> {
-    let found = quarantine(&mut **tx, &key.charm, key.revision)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    sqlx::query("DELETE FROM quarantines WHERE charm = $1 AND revision = $2")
-        .bind(&key.charm)
-        .bind(i64::from(key.revision))
-        .execute(&mut **tx)
-        .await?;
-    Ok(found)
+    // One statement that writes, not a read then a write: on SQLite a
+    // transaction that read first must upgrade its snapshot to write, which
+    // fails at once (SQLITE_BUSY) when another connection wrote meanwhile.
+    let row = sqlx::query(
+        "DELETE FROM quarantines WHERE charm = $1 AND revision = $2 \
+         RETURNING charm, revision, reason, at, by_actor",
+    )
+    .bind(&key.charm)
+    .bind(i64::from(key.revision))
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    decode_quarantine(&row)
 }
 
 fn decode_quarantine(r: &AnyRow) -> Result<Quarantine, StoreError> {
