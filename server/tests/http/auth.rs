@@ -995,17 +995,19 @@ async fn session_cookies_are_secure_behind_an_https_public_url() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_idle_expiry_slides_with_each_request_and_ends_an_idle_session() {
     let app = crate::support::spawn_app_with(testkit::sqlite(), true, |config| {
-        config.session_idle_secs = 2;
+        config.session_idle_secs = 3;
     })
     .await;
     app.login_dev("alice").await;
-    // Four seconds of use, a request every second: twice the idle time.
-    for _ in 0..4 {
+    // Five seconds of use, a request a second after the last answer: longer
+    // than the idle time, with 2 s to spare for a slow answer on a busy
+    // machine.
+    for _ in 0..5 {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         let response = app.get("/api/v1/whoami").await;
         assert_eq!(response.status(), StatusCode::OK, "still in use");
     }
-    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
     assert_eq!(
         app.get("/api/v1/whoami").await.status(),
         StatusCode::UNAUTHORIZED,
