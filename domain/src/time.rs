@@ -144,14 +144,13 @@ pub fn parse_time(field: &str, text: &str) -> Result<i64, ValidationError> {
 
 /// Unix milliseconds as `2026-05-01 12:03:04 UTC`.
 pub fn format_ms(ms: i64) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    format!("{} {} UTC", format_date(ms), format_clock(ms))
+}
+
+/// The UTC time of day of Unix milliseconds, to the second: `12:03:04`.
+fn format_clock(ms: i64) -> String {
     let secs = ms.rem_euclid(DAY_MS) / 1000;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 /// Unix milliseconds as `2026-05-01 12:03 UTC` (to the minute).
@@ -170,14 +169,7 @@ pub fn format_date(ms: i64) -> String {
 /// Unix milliseconds as RFC 3339 in UTC, to the second
 /// (`2026-05-01T12:03:04Z`): a `<time datetime>`.
 pub fn format_rfc3339(ms: i64) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
-    let secs = ms.rem_euclid(DAY_MS) / 1000;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("{}T{}Z", format_date(ms), format_clock(ms))
 }
 
 /// How long before `now` the moment `at` was, as a dashboard says it:
