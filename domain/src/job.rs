@@ -121,6 +121,8 @@ pub struct Job {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// An OIDC check job's verdict, once it stored its check.
+    pub verdict: Option<crate::oidc::RuleStatus>,
 }
 
 impl Job {

@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod oidc;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod overview;
 pub mod page;
 pub mod promotion;
 pub mod release;
@@ -36,6 +37,7 @@ pub use environment::{
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ValidationError};
 pub use job::{JobId, PlanSummary};
 pub use manifest::{Manifest, ManifestEntry, ManifestRow};
+pub use overview::{Overview, OverviewCard};
 pub use page::{Limit, Page};
 pub use promotion::{
     Approval, DecisionRequest, Deployment, DiffRow, EnvironmentReleases, Hold, HoldKey,

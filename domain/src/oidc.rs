@@ -88,6 +88,18 @@ pub fn overall(ok: bool, rules: &[RuleResult]) -> RuleStatus {
     }
 }
 
+/// An environment's newest check in brief: its verdict, when, and the job
+/// that ran it (none for checks a promotion's verification stored before
+/// jobs were recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OidcVerdict {
+    pub status: RuleStatus,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub job: Option<crate::JobId>,
+}
+
 /// Wall-clock times in milliseconds; `None` when that fetch did not run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::base::prefixed;
 use crate::components::environment_actions::EnvironmentActions;
+use crate::components::oidc::VerdictPill;
 use crate::components::releases::Releases;
 use crate::components::time::{format_ms, Ago};
 use crate::server_fns::environment_ops::{
@@ -194,6 +195,7 @@ fn RecentJobs(jobs: Vec<Job>, env: String) -> impl IntoView {
                         <li>
                             <a href=prefixed(&format!("/jobs/{}", j.id))>{format!("#{} {}", j.id, j.kind)}</a>" "
                             <span class=format!("status status-{}", j.status)>{j.status.as_str()}</span>
+                            <VerdictPill verdict=j.verdict />
                             <span class="muted">" "<Ago at=j.created_at />" by "{j.actor.clone()}</span>
                         </li>
                     }).collect_view()}

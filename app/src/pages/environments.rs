@@ -1,14 +1,15 @@
-use domain::EnvironmentSummary;
+use domain::OverviewCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::base::prefixed;
 use crate::components::environment_card::EnvironmentCard;
-use crate::server_fns::list_environments::list_environments;
+use crate::server_fns::list_environments::get_overview;
 use crate::session::use_session;
 
-fn matches(env: &EnvironmentSummary, filter: &str) -> bool {
+fn matches(card: &OverviewCard, filter: &str) -> bool {
+    let env = &card.environment;
     let filter = filter.trim().to_lowercase();
     filter.is_empty()
         || env.name.as_str().contains(&filter)
@@ -17,8 +18,9 @@ fn matches(env: &EnvironmentSummary, filter: &str) -> bool {
         || env.tier.as_str().contains(&filter)
 }
 
-/// The overview: every environment as a card, with a filter that works as a
-/// plain GET form without JavaScript and live as you type with it.
+/// The overview: every environment as a card in pipeline order, with a
+/// filter that works as a plain GET form without JavaScript and live as you
+/// type with it.
 #[component]
 pub fn EnvironmentsPage() -> impl IntoView {
     let query = use_query_map();
@@ -27,7 +29,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
     // Statuses change while jobs run: read them again once hydrated.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let environments = Resource::new(move || hydrated.get(), |_| list_environments());
+    let environments = Resource::new(move || hydrated.get(), |_| get_overview());
     let logged_in = use_session().user.is_some();
 
     view! {
@@ -54,7 +56,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading environments…"</p> }>
                 {move || Suspend::new(async move {
-                    match environments.await {
+                    match environments.await.map(|o| o.environments) {
                         Err(err) => view! { <p class="error" role="alert">{err.0.message}</p> }.into_any(),
                         Ok(envs) if envs.is_empty() && !logged_in => view! {
                             <p class="notice">
@@ -75,8 +77,8 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                     {move || format!("{} of {total} environments", shown.with(Vec::len))}
                                 </p>
                                 <ul class="env-grid">
-                                    <For each=move || shown.get() key=|e| e.name.clone() let:env>
-                                        <EnvironmentCard env />
+                                    <For each=move || shown.get() key=|c| c.environment.name.clone() let:card>
+                                        <EnvironmentCard card />
                                     </For>
                                 </ul>
                             }.into_any()

@@ -8,6 +8,7 @@ use crate::components::job_live::follow_job;
 use crate::components::job_log::{Entry, JobLog};
 use crate::components::job_steps::JobSteps;
 use crate::components::layer_graph::LayerGraph;
+use crate::components::oidc::VerdictPill;
 use crate::components::time::format_ms;
 use crate::error::UiError;
 use crate::server_fns::environments::get_environment;
@@ -139,6 +140,7 @@ fn JobView(
             <dt>"Asked by"</dt><dd>{move || job().actor}</dd>
             <dt>"Created"</dt><dd>{move || format_ms(job().created_at)}</dd>
             <dt>"Finished"</dt><dd>{move || job().finished_at.map(format_ms).unwrap_or_else(|| "—".to_owned())}</dd>
+            {move || job().verdict.map(|v| view! { <dt>"Verdict"</dt><dd data-testid="job-verdict"><VerdictPill verdict=Some(v) /></dd> })}
         </dl>
         {move || job().last_error.map(|e| view! { <p class="error" data-testid="job-error">{e}</p> })}
         {move || job().stopped_at.map(|s| view! { <p class="muted">"Stopped at "<code>{s}</code></p> })}

@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use domain::job::{JobKind, JobQuery};
+use domain::job::{JobKind, JobQuery, JobStatus};
 
 use crate::base::prefixed;
+use crate::components::oidc::VerdictPill;
 use crate::components::time::{format_duration, Ago};
 use crate::server_fns::jobs::{list_jobs, PAGE};
 
@@ -47,22 +48,26 @@ pub fn JobsPage() -> impl IntoView {
             field("environment"),
             field("actor"),
             field("kind"),
+            field("status"),
             field("since"),
             field("before"),
         )
     };
-    let jobs = Resource::new(filters, |(environment, actor, kind, since, before)| {
-        let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
-        list_jobs(JobQuery {
-            environment: some(environment),
-            actor: some(actor),
-            kind: some(kind),
-            since: some(since),
-            before: some(before),
-            limit: Some(PAGE.to_string()),
-            status: None,
-        })
-    });
+    let jobs = Resource::new(
+        filters,
+        |(environment, actor, kind, status, since, before)| {
+            let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+            list_jobs(JobQuery {
+                environment: some(environment),
+                actor: some(actor),
+                kind: some(kind),
+                since: some(since),
+                before: some(before),
+                limit: Some(PAGE.to_string()),
+                status: some(status),
+            })
+        },
+    );
 
     view! {
         <Title text="Jobs" />
@@ -78,6 +83,11 @@ pub fn JobsPage() -> impl IntoView {
                     <option value="">"any"</option>
                     {JobKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=field("kind") == k.as_str()>{k.as_str()}</option> }).collect_view()}
                 </select>
+                <label for="jobs-status">"Status"</label>
+                <select id="jobs-status" name="status">
+                    <option value="">"any"</option>
+                    {JobStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=field("status") == s.as_str()>{s.as_str()}</option> }).collect_view()}
+                </select>
                 <label for="jobs-since">"Since"</label>
                 <input id="jobs-since" name="since" type="date" value=field("since") />
                 <button type="submit">"Filter"</button>
@@ -92,6 +102,7 @@ pub fn JobsPage() -> impl IntoView {
                                     ("environment", field("environment")),
                                     ("actor", field("actor")),
                                     ("kind", field("kind")),
+                                    ("status", field("status")),
                                     ("since", field("since")),
                                     ("before", before.to_string()),
                                 ]);
@@ -107,7 +118,7 @@ pub fn JobsPage() -> impl IntoView {
                                                 <td><a href=prefixed(&format!("/jobs/{}", j.id))>{format!("#{}", j.id)}</a></td>
                                                 <td>{j.kind.as_str()}</td>
                                                 <td>{j.environment.clone().map(|e| view! { <a href=prefixed(&format!("/environments/{e}"))>{e.clone()}</a> })}</td>
-                                                <td><span class=format!("status status-{}", j.status)>{j.status.as_str()}</span></td>
+                                                <td><span class=format!("status status-{}", j.status)>{j.status.as_str()}</span><VerdictPill verdict=j.verdict /></td>
                                                 <td>{j.actor.clone()}</td>
                                                 <td><Ago at=j.created_at /></td>
                                                 <td class="took">{took(&j)}</td>

@@ -10,3 +10,11 @@ pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, UiError> {
     let engine = super::context::engine()?;
     Ok(engine.list_environments(&super::context::actor()).await?)
 }
+
+/// The overview's cards: every environment the caller may see, in
+/// pipeline order, with its job, lock, OIDC verdict and upstream.
+#[server(prefix = "/_fn", endpoint = "get_overview", input = GetUrl)]
+pub async fn get_overview() -> Result<domain::Overview, UiError> {
+    let engine = super::context::engine()?;
+    Ok(engine.overview(&super::context::actor()).await?)
+}

@@ -3,7 +3,7 @@
 //! one engine method and returns the domain's types, the same the REST API
 //! answers.
 
-use domain::oidc::{Comparison, LatencySeries, OidcCheck, OidcMatrix};
+use domain::oidc::{Comparison, LatencySeries, OidcMatrix};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -20,16 +20,6 @@ pub const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
 pub async fn oidc_overview() -> Result<OidcMatrix, UiError> {
     let engine = super::context::engine()?;
     Ok(engine.latest_oidc_checks(&super::context::actor()).await?)
-}
-
-/// The newest check of `env`, if it has one.
-#[server(prefix = "/_fn", endpoint = "latest_oidc_check", input = GetUrl)]
-pub async fn latest_oidc_check(env: String) -> Result<Option<OidcCheck>, UiError> {
-    let engine = super::context::engine()?;
-    let checks = engine
-        .oidc_check_history(&super::context::actor(), &env_name(&env)?, 1)
-        .await?;
-    Ok(checks.into_iter().next())
 }
 
 /// Queues a check of `env`; returns the job's id.

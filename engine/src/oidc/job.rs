@@ -80,6 +80,7 @@ impl BackgroundJob for OidcCheckJob {
                 report: &report,
                 trigger: self.trigger,
                 actor: ctx.actor(),
+                job: Some(ctx.id().0),
             },
         )
         .await?;

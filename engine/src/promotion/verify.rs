@@ -133,6 +133,7 @@ impl Verification<'_> {
                 report,
                 trigger: Trigger::Promotion,
                 actor: self.ctx.actor(),
+                job: Some(self.ctx.id().0),
             },
         )
         .await?;

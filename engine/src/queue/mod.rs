@@ -46,7 +46,9 @@ pub use model::{
     PlanSummary, Progress, Step, StepStatus,
 };
 pub use persist::LeaseClock;
-pub use read::{get_job, last_created_per_environment, list_jobs, logs, steps, Visible};
+pub use read::{
+    get_job, last_created_per_environment, latest_per_environment, list_jobs, logs, steps, Visible,
+};
 pub use stats::{stats, QueueStats};
 pub use stop::{Flag, StopReason, StopSignals};
 pub use worker::Workers;

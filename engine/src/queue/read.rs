@@ -1,5 +1,6 @@
 //! Reads for the UI and the REST API: jobs, their steps, their logs.
 
+use domain::oidc::RuleStatus;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
@@ -9,8 +10,12 @@ use super::model::{
 };
 use crate::store::StoreError;
 
+/// A job's columns, and for an OIDC check job the verdict of the check it
+/// stored (`oidc_checks.job_id` is indexed).
 const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, actor, environment, \
-                           cancel_requested, last_error, stopped_at, created_at, started_at, finished_at";
+                           cancel_requested, last_error, stopped_at, created_at, started_at, finished_at, \
+                           CASE WHEN kind = 'oidc.check' THEN (SELECT c.status FROM oidc_checks c \
+                           WHERE c.job_id = jobs.id ORDER BY c.id DESC LIMIT 1) END AS verdict";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
@@ -20,6 +25,7 @@ fn decode_job(row: &AnyRow) -> Result<Job, StoreError> {
     let kind: String = row.try_get("kind")?;
     let status: String = row.try_get("status")?;
     let payload: String = row.try_get("payload")?;
+    let verdict: Option<String> = row.try_get("verdict")?;
     Ok(Job {
         id: JobId(row.try_get("id")?),
         kind: JobKind::parse(&kind).map_err(|_| corrupt("job kind", &kind))?,
@@ -37,6 +43,9 @@ fn decode_job(row: &AnyRow) -> Result<Job, StoreError> {
         created_at: row.try_get("created_at")?,
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
+        verdict: verdict
+            .map(|v| RuleStatus::parse(&v).map_err(|_| corrupt("oidc check status", &v)))
+            .transpose()?,
     })
 }
 
@@ -197,4 +206,36 @@ pub async fn last_created_per_environment<'e>(
     rows.iter()
         .map(|row| Ok((row.try_get("environment")?, row.try_get("at")?)))
         .collect()
+}
+
+/// Each environment's newest job that is not an OIDC check, and its running
+/// one when that is older (a queued job waits behind it). One correlated
+/// lookup per environment through the `(environment, id)` index, so the
+/// cost follows the number of environments, not of jobs.
+pub async fn latest_per_environment<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<std::collections::HashMap<String, Job>, StoreError> {
+    let sql = format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE id IN (\
+         SELECT (SELECT j.id FROM jobs j WHERE j.environment = e.name AND j.kind <> 'oidc.check' \
+         ORDER BY j.id DESC LIMIT 1) FROM environments e \
+         UNION SELECT (SELECT j.id FROM jobs j WHERE j.environment = e.name AND j.status = 'running' \
+         AND j.kind <> 'oidc.check' ORDER BY j.id DESC LIMIT 1) FROM environments e) ORDER BY id"
+    );
+    let rows = sqlx::query(&sql).fetch_all(db).await?;
+    let mut latest = std::collections::HashMap::new();
+    for row in &rows {
+        let job = decode_job(row)?;
+        let Some(env) = job.environment.clone() else {
+            continue;
+        };
+        // Ascending ids: a running job stays; otherwise the newest wins.
+        let keep = latest
+            .get(&env)
+            .is_some_and(|kept: &Job| kept.status == JobStatus::Running);
+        if !keep {
+            latest.insert(env, job);
+        }
+    }
+    Ok(latest)
 }

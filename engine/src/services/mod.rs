@@ -9,6 +9,7 @@ pub mod identity;
 pub mod jobs;
 pub mod oidc_checks;
 pub mod operations;
+pub mod overview;
 pub mod promotions;
 pub mod releases;
 pub mod sessions;

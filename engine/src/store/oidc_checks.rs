@@ -3,6 +3,9 @@
 
 use palette_oidc_check::Report;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+use domain::oidc::{OidcVerdict, RuleStatus};
 use sqlx::{Any, Executor};
 
 use super::{get, json, to_json, StoreError};
@@ -17,6 +20,8 @@ pub struct NewOidcCheck<'a> {
     pub report: &'a Report,
     pub trigger: Trigger,
     pub actor: &'a str,
+    /// The job that ran the check, when one did.
+    pub job: Option<i64>,
 }
 
 /// A stored check result, with the whole report.
@@ -73,7 +78,8 @@ pub async fn insert<'e>(
     let t = check.report.timings_ms;
     let row = sqlx::query(
         "INSERT INTO oidc_checks (environment, at, ok, report, discovery_ms, jwks_ms, total_ms, \
-         trigger, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         trigger, actor, job_id, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         RETURNING id",
     )
     .bind(check.environment)
     .bind(check.at)
@@ -84,6 +90,8 @@ pub async fn insert<'e>(
     .bind(ms(Some(t.total)).unwrap_or_default())
     .bind(check.trigger.as_str())
     .bind(check.actor)
+    .bind(check.job)
+    .bind(domain::oidc::overall(check.report.ok, &check.report.rules).as_str())
     .fetch_one(db)
     .await?;
     get(&row, "id")
@@ -116,6 +124,42 @@ pub async fn latest_per_environment<'e>(
     );
     let rows = sqlx::query(&sql).fetch_all(db).await?;
     rows.iter().map(decode).collect()
+}
+
+/// The newest verdict of every environment that has one, read through the
+/// `(environment, at)` index one environment at a time: the cost follows
+/// the number of environments, not the length of their histories.
+pub async fn verdicts<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<HashMap<String, OidcVerdict>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT c.environment, c.at, c.job_id, c.status, \
+         CASE WHEN c.status IS NULL THEN c.report END AS report FROM oidc_checks c \
+         WHERE c.id IN (SELECT (SELECT o.id FROM oidc_checks o WHERE o.environment = e.name \
+         ORDER BY o.at DESC, o.id DESC LIMIT 1) FROM environments e)",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let status = match get::<Option<String>>(row, "status")? {
+                Some(status) => RuleStatus::parse(&status)
+                    .map_err(|_| StoreError::Corrupt(format!("oidc check status {status:?}")))?,
+                // Stored before verdicts were: the report says.
+                None => {
+                    let text: Option<String> = get(row, "report")?;
+                    let report: Report = json("report", text.as_deref().unwrap_or_default())?;
+                    domain::oidc::overall(report.ok, &report.rules)
+                }
+            };
+            let verdict = OidcVerdict {
+                status,
+                at: get(row, "at")?,
+                job: get::<Option<i64>>(row, "job_id")?.map(domain::JobId),
+            };
+            Ok((get(row, "environment")?, verdict))
+        })
+        .collect()
 }
 
 /// An environment's timings since `since_ms`, oldest first.

@@ -646,6 +646,24 @@ pub async fn policy<'e>(
         .transpose()
 }
 
+/// Every stored policy, by environment (those without one use their
+/// tier's default).
+pub async fn policies<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<std::collections::HashMap<String, PromotionPolicy>, StoreError> {
+    let rows = sqlx::query("SELECT environment, policy FROM promotion_policies")
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                get::<String>(r, "environment")?,
+                json("policy", &get::<String>(r, "policy")?)?,
+            ))
+        })
+        .collect()
+}
+
 pub async fn put_policy<'e>(
     db: impl Executor<'e, Database = Any>,
     environment: &EnvironmentName,

@@ -14,6 +14,7 @@ mod hydra;
 mod matrix;
 mod oidc_checks;
 mod openfga;
+mod overview;
 mod pages;
 mod parity;
 mod prefix;

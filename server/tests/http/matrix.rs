@@ -318,6 +318,13 @@ const REST: &[Row] = &[
     ),
     (
         "get",
+        "/overview",
+        "/api/v1/overview",
+        "",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "get",
         "/release-matrix",
         "/api/v1/release-matrix",
         "",
@@ -372,6 +379,13 @@ const SERVER_FNS: &[Row] = &[
     ),
     (
         "GET",
+        "/_fn/get_overview",
+        "/_fn/get_overview",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
         "/_fn/list_access",
         "/_fn/list_access?env=blue",
         "",
@@ -404,13 +418,6 @@ const SERVER_FNS: &[Row] = &[
         "/_fn/oidc_overview",
         "",
         [200, 200, 200, 200, 200, 200, 200],
-    ),
-    (
-        "GET",
-        "/_fn/latest_oidc_check",
-        "/_fn/latest_oidc_check?env=blue",
-        "",
-        [404, 200, 200, 200, 200, 200, 404],
     ),
     (
         "GET",
@@ -891,6 +898,7 @@ async fn run_matrix(openfga_url: Option<&str>) {
         report: &report,
         trigger: engine::oidc::Trigger::Schedule,
         actor: "system:test",
+        job: None,
     };
     engine::store::oidc_checks::insert(engine.store().pool(), &check)
         .await

@@ -8,7 +8,7 @@ use testkit::contract_test;
 
 use crate::support::{spawn_app, spawn_app_with, TestApp};
 
-fn report(issuer: &str, total: u64) -> Report {
+pub(crate) fn report(issuer: &str, total: u64) -> Report {
     let rules = vec![
         RuleResult::pass("discovery-fetch", "200 in 12 ms"),
         RuleResult::warn("pkce-s256", "code_challenge_methods_supported is missing"),
@@ -39,6 +39,7 @@ async fn store_result(app: &TestApp, env: &str, at: i64, total: u64) {
         report: &report,
         trigger: Trigger::Schedule,
         actor: "system:scheduler",
+        job: None,
     };
     oidc_checks::insert(app.engine.store().pool(), &check)
         .await

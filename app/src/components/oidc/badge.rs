@@ -1,34 +1,35 @@
-//! The OIDC badge on an environment card: the newest check's verdict, in
-//! words and colour.
+//! The OIDC badge: a check's verdict, in words and colour.
 
+use domain::oidc::{OidcVerdict, RuleStatus};
 use leptos::prelude::*;
 
 use super::{status_text, utc_minute};
 use crate::base::prefixed;
-use crate::server_fns::oidc::latest_oidc_check;
 
-/// `OIDC ✓ pass` (or warn, fail, unknown) for `env`'s newest check.
+/// `OIDC ✓ pass` (or warn, fail, unknown) for an environment's newest
+/// check, linking to the OIDC matrix.
 #[component]
-pub fn OidcBadge(#[prop(into)] env: String) -> impl IntoView {
-    let latest = Resource::new(move || env.clone(), latest_oidc_check);
+pub fn OidcBadge(verdict: Option<OidcVerdict>) -> impl IntoView {
+    let (status, title) = match verdict {
+        Some(v) => (
+            v.status.as_str(),
+            format!("OIDC check of {}: {}", utc_minute(v.at), v.status),
+        ),
+        None => ("unknown", "not checked yet".to_owned()),
+    };
+    let (class, words) = status_text(status);
     view! {
-        <Suspense fallback=|| view! { <span class="oidc-badge oidc-unknown">"OIDC …"</span> }>
-            {move || Suspend::new(async move {
-                let (status, title) = match latest.await {
-                    Ok(Some(check)) => {
-                        let title = format!("OIDC check of {}: {}", utc_minute(check.at), check.status);
-                        (check.status.as_str().to_owned(), title)
-                    }
-                    Ok(None) => ("unknown".to_owned(), "not checked yet".to_owned()),
-                    Err(e) => ("unknown".to_owned(), e.0.message),
-                };
-                let (class, words) = status_text(&status);
-                view! {
-                    <a class=format!("oidc-badge oidc-{class}") href=prefixed("/oidc") title=title>
-                        "OIDC " {words}
-                    </a>
-                }
-            })}
-        </Suspense>
+        <a class=format!("oidc-badge oidc-{class}") href=prefixed("/oidc") title=title>
+            "OIDC " {words}
+        </a>
     }
+}
+
+/// A check job's verdict beside its status (`✗ fail`), or nothing.
+#[component]
+pub fn VerdictPill(verdict: Option<RuleStatus>) -> impl IntoView {
+    verdict.map(|v| {
+        let (class, words) = status_text(v.as_str());
+        view! { " "<span class=format!("oidc-badge oidc-{class}") title="The check's verdict" data-verdict=v.as_str()>{words}</span> }
+    })
 }

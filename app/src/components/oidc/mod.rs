@@ -7,7 +7,7 @@ mod check_button;
 mod compare;
 mod matrix;
 
-pub use badge::OidcBadge;
+pub use badge::{OidcBadge, VerdictPill};
 pub use chart::{latency_svg, LatencyChart, Window};
 pub use check_button::CheckButton;
 pub use compare::ComparisonTable;

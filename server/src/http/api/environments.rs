@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Json, Response};
 use domain::job::{JobId, Queued};
 use domain::{
     ApplyRequest, CreateEnvironment, Created, EnvironmentDetail, EnvironmentName,
-    EnvironmentSummary, Limit, Lock, LockRequest, Page,
+    EnvironmentSummary, Limit, Lock, LockRequest, Overview, Page,
 };
 use engine::{Actor, Engine};
 use serde::Deserialize;
@@ -69,6 +69,19 @@ pub async fn list(
             .environments_page(&actor, after.as_ref(), limit)
             .await?,
     ))
+}
+
+/// Every environment the caller may view, in pipeline order (after the
+/// environment it is promoted from), with its running or last job, its
+/// lock, its newest OIDC verdict and the applications that differ from its
+/// upstream: what a dashboard needs in one request.
+#[utoipa::path(get, path = "/overview", tag = "environments",
+    responses((status = 200, body = Overview), super::errors::Errors))]
+pub async fn overview(
+    State(engine): State<Engine>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Json<Overview>, ApiError> {
+    Ok(Json(engine.overview(&actor).await?))
 }
 
 /// One environment with its layers, lock, what the caller may do and its

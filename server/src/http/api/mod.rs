@@ -45,6 +45,7 @@ macro_rules! api_routes {
 
 api_routes! {
     get "/whoami" => whoami,
+    get "/overview" => environments::overview,
     get "/environments" => environments::list,
     post "/environments" => environments::create,
     get "/environments/{name}" => environments::get,

@@ -36,7 +36,7 @@ use super::{
     servers((url = "/")),
     paths(
         super::whoami,
-        environments::list, environments::create, environments::get, environments::destroy,
+        environments::overview, environments::list, environments::create, environments::get, environments::destroy,
         environments::apply, environments::lock, environments::unlock,
         access::list, access::grant, access::revoke, access::explain,
         oidc_checks::request, oidc_checks::history,
