@@ -42,10 +42,7 @@ pub fn EnvironmentCard(card: OverviewCard) -> impl IntoView {
                     }}
                 </dd>
                 <dt>"OIDC"</dt>
-                <dd data-card="oidc">
-                    <OidcBadge verdict=card.oidc />
-                    {card.oidc.map(|v| view! { " "<span class="muted"><Ago at=v.at /></span> })}
-                </dd>
+                <dd data-card="oidc">{oidc(card.oidc)}</dd>
                 <dt>"Upstream"</dt>
                 <dd data-card="upstream">{upstream(card.upstream, &card.differs_from_upstream)}</dd>
                 <dt>"Applications"</dt>
@@ -53,6 +50,16 @@ pub fn EnvironmentCard(card: OverviewCard) -> impl IntoView {
             </dl>
         </li>
     }
+    .into_any()
+}
+
+/// The verdict badge, and how long ago the check ran.
+fn oidc(verdict: Option<domain::oidc::OidcVerdict>) -> AnyView {
+    view! {
+        <OidcBadge verdict />
+        {verdict.map(|v| view! { " "<span class="muted"><Ago at=v.at /></span> })}
+    }
+    .into_any()
 }
 
 /// `#12 environment.apply running · 3 min ago`, or that there is none.
