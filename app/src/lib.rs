@@ -26,6 +26,7 @@ use pages::job::JobPage;
 use pages::jobs::JobsPage;
 use pages::new_environment::NewEnvironmentPage;
 use pages::not_found::NotFound;
+use pages::notifications::NotificationsPage;
 use pages::oidc::OidcPage;
 use pages::promotion::PromotionPage;
 use pages::promotions::PromotionsPage;
@@ -94,6 +95,7 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
             <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
             <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
+            <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
         </Routes>
     }
 }

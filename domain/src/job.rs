@@ -34,6 +34,7 @@ crate::string_enum!(
         EnvironmentDestroy => "environment.destroy",
         PromotionExecute => "promotion.execute",
         OidcCheck => "oidc.check",
+        WebhookDeliver => "webhook.deliver",
     }
 );
 
@@ -41,7 +42,7 @@ impl JobKind {
     /// Infrastructure jobs take their environment's concurrency key and are
     /// never retried automatically: the user retries from the failed layer.
     pub fn is_infrastructure(self) -> bool {
-        !matches!(self, Self::OidcCheck)
+        !matches!(self, Self::OidcCheck | Self::WebhookDeliver)
     }
 
     /// How many times a job of this kind may be claimed. Infrastructure jobs

@@ -17,6 +17,7 @@ pub mod environment;
 pub mod error;
 pub mod job;
 pub mod manifest;
+pub mod notification;
 pub mod oidc;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -332,6 +332,33 @@ pub fn quarantine_reason() -> RefOr<Schema> {
     text(MAX_REASON, true, "Why, for everyone who meets it.")
 }
 
+pub fn webhook_name() -> RefOr<Schema> {
+    text(
+        crate::notification::WEBHOOK_NAME_MAX_LEN,
+        true,
+        "What the admins call it.",
+    )
+}
+
+pub fn webhook_url() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::notification::WEBHOOK_URL_PATTERN))
+        .max_length(Some(crate::notification::WEBHOOK_URL_MAX_LEN))
+        .description(Some(
+            "An absolute http(s) URL without a fragment, where deliveries are POSTed.",
+        ))
+        .into()
+}
+
+pub fn webhook_secret() -> RefOr<Schema> {
+    text(
+        crate::notification::WEBHOOK_SECRET_MAX_LEN,
+        false,
+        "Signs json deliveries (HMAC-SHA256); write-only.",
+    )
+}
+
 pub fn comment() -> RefOr<Schema> {
     text(MAX_COMMENT, false, "A comment on the decision.")
 }
@@ -615,6 +642,32 @@ mod tests {
             assert_eq!(
                 pattern.is_match(s),
                 crate::environment::validate_issuer(s).is_ok(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_webhook_url_pattern_takes_exactly_what_the_parser_takes() {
+        let pattern = regex::Regex::new(crate::notification::WEBHOOK_URL_PATTERN)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for s in [
+            "https://hooks.example.com/services/T0/B0",
+            "http://127.0.0.1:3000/hook?token=x",
+            "https://",
+            "https:///x",
+            "https://?x",
+            "https://#x",
+            "https://x#y",
+            "https://x y",
+            "https://é",
+            "ftp://x",
+            "hooks.example.com",
+            "http://a\"b",
+        ] {
+            assert_eq!(
+                pattern.is_match(s),
+                crate::notification::webhook_url(s).is_ok(),
                 "{s:?}"
             );
         }

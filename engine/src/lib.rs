@@ -9,6 +9,7 @@ pub mod actor;
 pub mod authz;
 pub mod demo;
 pub mod error;
+pub mod notify;
 pub mod oidc;
 pub mod promotion;
 pub mod queue;
@@ -131,6 +132,11 @@ impl Engine {
 
     pub fn authorizer(&self) -> &dyn Authorizer {
         self.authorizer.as_ref()
+    }
+
+    /// The authorizer, to share with the job workers.
+    pub fn shared_authorizer(&self) -> Arc<dyn Authorizer> {
+        Arc::clone(&self.authorizer)
     }
 
     /// Whether the engine's dependencies answer; the reason when not.

@@ -160,7 +160,25 @@ async fn worker(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let workers = match crate::workers::start(config, store.clone(), false) {
+    // The authorizer names who may approve in webhook deliveries.
+    let engine = match crate::build_engine(config, store.clone()).await {
+        Ok(engine) => engine,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    let workers = match crate::workers::start(
+        config,
+        store.clone(),
+        false,
+        engine.shared_authorizer(),
+        // Links need the public URL: without one they are paths.
+        config
+            .public_url
+            .as_ref()
+            .map(|_| config.public_base(std::net::SocketAddr::from(([0, 0, 0, 0], 0)))),
+    ) {
         Ok(workers) => workers,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the workers");

@@ -233,7 +233,13 @@ impl Server {
             tracing::info!(created, "demo data");
         }
         let workers = if options.workers {
-            Some(workers::start(config, queue_store, options.demo)?)
+            Some(workers::start(
+                config,
+                queue_store,
+                options.demo,
+                engine.shared_authorizer(),
+                Some(config.public_base(bound)),
+            )?)
         } else {
             None
         };

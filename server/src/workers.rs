@@ -22,6 +22,8 @@ pub enum WorkerError {
     Blueprint(String),
     #[error("OIDC checker: {0}")]
     OidcChecker(String),
+    #[error("webhook client: {0}")]
+    WebhookClient(String),
 }
 
 /// Environment variables whose values never reach stored logs.
@@ -99,7 +101,15 @@ pub fn layer_runner(config: &Config, simulate: bool) -> Result<LayerRunner, Work
 }
 
 /// Starts `config.workers` workers with every handler registered.
-pub fn start(config: &Config, store: Store, simulate: bool) -> Result<Workers, WorkerError> {
+/// Webhook deliveries name approvers through `authorizer` and link to
+/// pages under `base_url`.
+pub fn start(
+    config: &Config,
+    store: Store,
+    simulate: bool,
+    authorizer: std::sync::Arc<dyn engine::authz::Authorizer>,
+    base_url: Option<String>,
+) -> Result<Workers, WorkerError> {
     let runner = Arc::new(layer_runner(config, simulate)?);
     let registry = runner::register(Registry::new(), Arc::clone(&runner));
     let mut checks = config.oidc_checks.clone();
@@ -114,6 +124,9 @@ pub fn start(config: &Config, store: Store, simulate: bool) -> Result<Workers, W
         .map_err(|e| WorkerError::OidcChecker(e.to_string()))?;
     let registry = engine::promotion::register(registry, runner, checker.clone());
     let registry = engine::oidc::register(registry, checker);
+    let deliverer = engine::notify::Deliverer::new(authorizer, base_url)
+        .map_err(|e| WorkerError::WebhookClient(e.to_string()))?;
+    let registry = engine::notify::register(registry, deliverer);
     // Where checks run, they are also scheduled (safe in every process).
     let _detached = engine::oidc::Scheduler::spawn(store.clone(), config.oidc_checks.interval);
     let mut worker_config = WorkerConfig::default().with_lease_secs(config.job_lease_secs);

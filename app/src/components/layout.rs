@@ -3,6 +3,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use crate::base::{prefixed, within};
+use crate::server_fns::notifications::waiting_for_me;
 use crate::session::{use_session, CsrfField};
 
 const NAV: &[(&str, &str)] = &[
@@ -14,6 +15,7 @@ const NAV: &[(&str, &str)] = &[
     ("/jobs", "Jobs"),
     ("/audit", "Audit"),
     ("/access", "Access"),
+    ("/notifications", "Notifications"),
 ];
 
 /// Who is logged in, with log in / log out.
@@ -24,6 +26,7 @@ fn Account() -> impl IntoView {
     match session.user {
         Some(user) => view! {
             <div class="account">
+                <Waiting />
                 <span class="who" title=user.subject.clone()>
                     <span class="muted">"Signed in as "</span>
                     <strong data-testid="current-user">{user.display_name}</strong>
@@ -47,6 +50,28 @@ fn Account() -> impl IntoView {
             };
             view! { <div class="account"><a class="button" href=href rel="external">"Log in"</a></div> }.into_any()
         }
+    }
+}
+
+/// "2 waiting for you": the promotions waiting for an approval the viewer
+/// may give, linking to them; nothing when none waits.
+#[component]
+fn Waiting() -> impl IntoView {
+    let waiting = Resource::new(|| (), |()| waiting_for_me());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let count = waiting.await.map(|w| w.approvals.len()).unwrap_or(0);
+                (count > 0).then(|| {
+                    let text = format!("{count} waiting for you");
+                    let label = format!("{count} promotions wait for your approval");
+                    view! {
+                        <a class="waiting" data-testid="waiting" href=prefixed("/promotions?state=awaiting_approval")
+                            aria-label=label title="Promotions waiting for an approval you may give">{text}</a>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }
 

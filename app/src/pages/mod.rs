@@ -6,6 +6,7 @@ pub mod job;
 pub mod jobs;
 pub mod new_environment;
 pub mod not_found;
+pub mod notifications;
 pub mod oidc;
 pub mod promotion;
 pub mod promotions;

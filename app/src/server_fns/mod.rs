@@ -9,6 +9,7 @@ pub mod environments;
 mod form_return;
 pub mod jobs;
 pub mod list_environments;
+pub mod notifications;
 pub mod oidc;
 pub mod promotions;
 pub mod releases;

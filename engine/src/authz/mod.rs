@@ -27,6 +27,8 @@ pub enum Action<'a> {
     ManageReleases,
     /// End other people's sessions (platform admins).
     ManageUsers,
+    /// Configure webhooks and read their deliveries (platform admins).
+    ManageNotifications,
     ViewEnvironment(&'a EnvironmentName),
     ApplyEnvironment(&'a EnvironmentName),
     DestroyEnvironment(&'a EnvironmentName),
@@ -41,7 +43,7 @@ impl Action<'_> {
             Self::CreateEnvironment => "creator",
             Self::ReadAudit => "auditor",
             Self::ManageReleases => "releaser",
-            Self::ManageUsers => "admin",
+            Self::ManageUsers | Self::ManageNotifications => "admin",
             Self::ViewEnvironment(_) => "can_view",
             Self::ApplyEnvironment(_) => "can_apply",
             Self::DestroyEnvironment(_) => "can_destroy",
@@ -56,7 +58,8 @@ impl Action<'_> {
             Self::CreateEnvironment
             | Self::ReadAudit
             | Self::ManageReleases
-            | Self::ManageUsers => PLATFORM.to_owned(),
+            | Self::ManageUsers
+            | Self::ManageNotifications => PLATFORM.to_owned(),
             Self::ViewEnvironment(env)
             | Self::ApplyEnvironment(env)
             | Self::DestroyEnvironment(env)

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::queue::{self, BackgroundJob, JobContext, JobError, JobKind, NewJob, StopReason};
 use crate::store::oidc_checks::{self, NewOidcCheck, Trigger};
+use crate::store::webhooks::{self, Notification};
 use crate::store::{environments, now_ms};
+use domain::notification::NotificationEvent;
+use domain::oidc::RuleStatus;
 
 /// The payload of an `oidc.check` job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +75,34 @@ impl BackgroundJob for OidcCheckJob {
         // Fenced like every write of a running job: a worker that lost the
         // lease (and whose job another worker now runs) stores nothing.
         let mut tx = ctx.begin_fenced().await?;
+        let before = oidc_checks::latest(&mut *tx, name.as_str())
+            .await?
+            .map(|c| domain::oidc::overall(c.report.ok, &c.report.rules));
+        let now = domain::oidc::overall(report.ok, &report.rules);
+        if let Some(event) = turned(before, now) {
+            let failed_rules = failed.join(", ");
+            let summary = match event {
+                NotificationEvent::OidcFailing => {
+                    format!("The OIDC check of {name} fails: {failed_rules}")
+                }
+                _ => format!("The OIDC check of {name} passes again"),
+            };
+            let notification = Notification {
+                event,
+                environment: name.to_string(),
+                summary: domain::oidc::one_line(&summary),
+                path: format!("/oidc?env={name}"),
+                at: now_ms(),
+                details: serde_json::json!({
+                    "job": ctx.id().0,
+                    "issuer": issuer,
+                    "before": before,
+                    "now": now,
+                    "failed_rules": failed,
+                }),
+            };
+            webhooks::emit(&mut tx, &notification).await?;
+        }
         oidc_checks::insert(
             &mut *tx,
             &NewOidcCheck {
@@ -95,6 +126,17 @@ impl BackgroundJob for OidcCheckJob {
     }
 }
 
+/// The notification a check's verdict raises, after `before`: turning to
+/// fail (a first check that fails too), or passing again after failing.
+fn turned(before: Option<RuleStatus>, now: RuleStatus) -> Option<NotificationEvent> {
+    let failed = |s: Option<RuleStatus>| s == Some(RuleStatus::Fail);
+    match (failed(before), failed(Some(now))) {
+        (false, true) => Some(NotificationEvent::OidcFailing),
+        (true, false) => Some(NotificationEvent::OidcRecovered),
+        _ => None,
+    }
+}
+
 fn stopped(reason: StopReason) -> JobError {
     match reason {
         StopReason::Cancelled => JobError::Cancelled { stopped_at: None },
@@ -106,4 +148,34 @@ fn stopped(reason: StopReason) -> JobError {
 /// The registry with the `oidc.check` handler, running `checker`.
 pub fn register(registry: queue::Registry, checker: Checker) -> queue::Registry {
     registry.register::<OidcCheckJob>(checker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_turn_to_fail_or_back_notifies() {
+        use RuleStatus::{Fail, Pass, Warn};
+        assert_eq!(turned(None, Fail), Some(NotificationEvent::OidcFailing));
+        assert_eq!(
+            turned(Some(Pass), Fail),
+            Some(NotificationEvent::OidcFailing)
+        );
+        assert_eq!(
+            turned(Some(Warn), Fail),
+            Some(NotificationEvent::OidcFailing)
+        );
+        assert_eq!(
+            turned(Some(Fail), Pass),
+            Some(NotificationEvent::OidcRecovered)
+        );
+        assert_eq!(
+            turned(Some(Fail), Warn),
+            Some(NotificationEvent::OidcRecovered)
+        );
+        assert_eq!(turned(Some(Fail), Fail), None);
+        assert_eq!(turned(None, Pass), None);
+        assert_eq!(turned(Some(Pass), Warn), None);
+    }
 }

@@ -8,7 +8,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use super::model::{JobId, JobStatus, PlanSummary, StepStatus};
+use super::model::{JobId, JobKind, JobStatus, PlanSummary, StepStatus};
 use crate::store::{now_ms, Store, StoreError};
 
 /// The right to write to one job: its id and the fencing token of the claim.
@@ -286,6 +286,9 @@ pub async fn complete(
         ),
         Completion::Release => (JobStatus::Queued, None, None, Some(now), None),
     };
+    if let Completion::Failed { error, stopped_at } = completion {
+        return fail(store, lease, error, stopped_at.as_deref(), now).await;
+    }
     let done = sqlx::query(
         "UPDATE jobs SET status = $3, last_error = $4, stopped_at = $5, run_at = COALESCE($6, run_at), \
            finished_at = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8, \
@@ -306,6 +309,63 @@ pub async fn complete(
     if done.rows_affected() == 0 {
         return Err(LeaseError::LeaseLost);
     }
+    super::signal::ring_jobs();
+    Ok(())
+}
+
+/// Marks the job failed and, for an infrastructure job of an environment,
+/// tells the webhooks that hear it, in one transaction.
+async fn fail(
+    store: &Store,
+    lease: Lease,
+    error: &str,
+    stopped_at: Option<&str>,
+    now: i64,
+) -> Result<(), LeaseError> {
+    let mut tx = store.pool().begin().await.map_err(StoreError::Database)?;
+    let row = sqlx::query(
+        "UPDATE jobs SET status = 'failed', last_error = $3, stopped_at = $4, finished_at = $5, \
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = $5 \
+         WHERE id = $1 AND fencing_token = $2 AND status = 'running' RETURNING kind, environment",
+    )
+    .bind(lease.job.0)
+    .bind(lease.token)
+    .bind(error)
+    .bind(stopped_at)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(StoreError::Database)?;
+    let Some(row) = row else {
+        return Err(LeaseError::LeaseLost);
+    };
+    let kind: String = row.try_get("kind").map_err(StoreError::Database)?;
+    let environment: Option<String> = row.try_get("environment").map_err(StoreError::Database)?;
+    let infrastructure = matches!(
+        JobKind::parse(&kind),
+        Ok(JobKind::EnvironmentCreate | JobKind::EnvironmentApply | JobKind::EnvironmentDestroy)
+    );
+    if let (true, Some(environment)) = (infrastructure, environment) {
+        let at = stopped_at.map(|s| format!(" at {s}")).unwrap_or_default();
+        let notification = crate::store::webhooks::Notification {
+            event: domain::notification::NotificationEvent::JobFailed,
+            summary: domain::oidc::one_line(&format!(
+                "Job #{} {kind} on {environment} failed{at}: {error}",
+                lease.job
+            )),
+            environment,
+            path: format!("/jobs/{}", lease.job),
+            at: now,
+            details: serde_json::json!({
+                "job": lease.job.0,
+                "kind": kind,
+                "stopped_at": stopped_at,
+                "error": error,
+            }),
+        };
+        crate::store::webhooks::emit(&mut tx, &notification).await?;
+    }
+    tx.commit().await.map_err(StoreError::Database)?;
     super::signal::ring_jobs();
     Ok(())
 }

@@ -24,7 +24,8 @@ impl Action<'_> {
             Self::CreateEnvironment
             | Self::ReadAudit
             | Self::ManageReleases
-            | Self::ManageUsers => None,
+            | Self::ManageUsers
+            | Self::ManageNotifications => None,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod environment_ops;
 pub mod environments;
 pub mod identity;
 pub mod jobs;
+pub mod notifications;
 pub mod oidc_checks;
 pub mod operations;
 pub mod overview;

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tuples;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

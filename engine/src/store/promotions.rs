@@ -1,6 +1,7 @@
 //! The promotions aggregate: promotions with their approvals and timeline,
 //! each environment's deployment history, holds and policy, and releases.
 
+use domain::notification::NotificationEvent;
 use domain::{
     Approval, Deployment, DiffRow, EnvironmentName, Hold, JobId, Manifest, Promotion,
     PromotionEvent, PromotionFilter, PromotionId, PromotionPolicy, PromotionSource, PromotionState,
@@ -240,7 +241,49 @@ pub async fn transition(
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict);
     }
-    event(tx, id, to, actor, message, at).await
+    event(tx, id, to, actor, message, at).await?;
+    notify(tx, id, to, message, at).await
+}
+
+/// Tells the webhooks that hear it that promotion `id` entered `state`
+/// (awaiting approval, succeeded, failed, rolled back), in `tx`.
+async fn notify(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    id: PromotionId,
+    state: PromotionState,
+    message: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    let Some(event) = NotificationEvent::for_promotion(state) else {
+        return Ok(());
+    };
+    let row = sqlx::query("SELECT target, source FROM promotions WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    let target: String = get(&row, "target")?;
+    let what = match state {
+        PromotionState::AwaitingApproval => "waits for approval".to_owned(),
+        PromotionState::Succeeded => "succeeded".to_owned(),
+        PromotionState::RolledBack => format!("was rolled back: {message}"),
+        PromotionState::RollbackFailed => format!("failed, and so did its rollback: {message}"),
+        _ => format!("failed: {message}"),
+    };
+    let notification = super::webhooks::Notification {
+        event,
+        environment: target.clone(),
+        summary: domain::oidc::one_line(&format!("Promotion #{id} to {target} {what}")),
+        path: format!("/promotions/{id}"),
+        at,
+        details: serde_json::json!({
+            "promotion": id.0,
+            "state": state,
+            "source": get::<String>(&row, "source")?,
+            "message": message,
+        }),
+    };
+    super::webhooks::emit(&mut **tx, &notification).await?;
+    Ok(())
 }
 
 /// Appends a timeline line without changing the state.
@@ -678,4 +721,24 @@ pub async fn put_policy<'e>(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Promotions waiting for approvals that `principal` did not ask for and
+/// has not given on their current plan, oldest first, with their targets.
+pub async fn awaiting_approval_by<'e>(
+    db: impl Executor<'e, Database = Any>,
+    principal: &str,
+) -> Result<Vec<(PromotionId, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.target FROM promotions p WHERE p.state = 'awaiting_approval' \
+         AND p.requested_by <> $1 AND NOT EXISTS (SELECT 1 FROM promotion_approvals a \
+         WHERE a.promotion_id = p.id AND a.approver = $1 AND a.plan_hash = p.plan_hash) \
+         ORDER BY p.id",
+    )
+    .bind(principal)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((PromotionId(get(r, "id")?), get(r, "target")?)))
+        .collect()
 }

@@ -12,6 +12,7 @@ mod browser;
 mod health;
 mod hydra;
 mod matrix;
+mod notifications;
 mod oidc_checks;
 mod openfga;
 mod overview;

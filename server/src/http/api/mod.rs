@@ -18,6 +18,7 @@ mod promotions;
 mod releases;
 pub mod streams;
 mod users;
+mod webhooks;
 
 use axum::extract::Extension;
 use axum::response::Json;
@@ -88,6 +89,10 @@ api_routes! {
     post "/jobs/{id}/cancel" => jobs::cancel,
     post "/jobs/{id}/retry" => jobs::retry,
     delete "/users/{subject}/sessions" => users::end_sessions,
+    get "/webhooks" => webhooks::list,
+    post "/webhooks" => webhooks::create,
+    delete "/webhooks/{id}" => webhooks::delete,
+    get "/waiting" => webhooks::waiting,
     get "/audit" => audit::list,
     get "/openapi.json" => openapi::document,
 }

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
     access, audit, environments, events, jobs, oidc_checks, promotion_events, promotions, releases,
-    users,
+    users, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -48,7 +48,8 @@ use super::{
         releases::list, releases::record, releases::get, releases::matrix,
         releases::quarantines, releases::quarantine, releases::lift,
         jobs::list, jobs::get, jobs::logs, events::stream, jobs::cancel, jobs::retry,
-        users::end_sessions, audit::list, document,
+        users::end_sessions, webhooks::list, webhooks::create, webhooks::delete, webhooks::waiting,
+        audit::list, document,
     ),
     components(schemas(
         domain::ErrorEnvelope, domain::ErrorBody, domain::ErrorCode, domain::ValidationError,
