@@ -57,6 +57,10 @@ async function approveAsCarol(browser: Browser, javaScriptEnabled: boolean, url:
   const context = await browser.newContext({ javaScriptEnabled });
   const page = await context.newPage();
   await devLogin(page, "Carol Approver");
+  // The header counts what waits for her, and leads to it.
+  const waiting = page.getByTestId("waiting");
+  await expect(waiting).toHaveText(/^[1-9]\d* waiting for you$/);
+  await expect(waiting).toHaveAttribute("href", "/promotions?state=awaiting_approval");
   await page.goto(url);
   await expect(page.getByTestId("viewer-approval-note")).toContainText("approver");
   await page.getByLabel("Comment (optional)").fill("Checked the diff and the plan");

@@ -282,7 +282,7 @@ async fn notify(
             "message": message,
         }),
     };
-    super::webhooks::emit(&mut **tx, &notification).await?;
+    super::webhooks::emit(tx, &notification).await?;
     Ok(())
 }
 
