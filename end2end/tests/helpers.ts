@@ -47,3 +47,9 @@ export async function expectAccessible(page: Page, javaScriptEnabled: boolean, c
     await context?.close();
   }
 }
+
+/** Headers for a REST call from the logged-in page: its CSRF token and origin. */
+export async function apiHeaders(page: Page) {
+  const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+  return { "x-csrf-token": csrf, origin: new URL(page.url()).origin };
+}

@@ -1,12 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { devLogin, expectAccessible } from "./helpers";
+import { apiHeaders, devLogin, expectAccessible } from "./helpers";
 
 // Lists page with `?before=` (a cursor: the oldest id shown) and carry their
 // filters from page to page in the URL, so a page can be linked and reloaded.
 test("the audit log pages with a cursor and keeps its filters in the URL", async ({ page, javaScriptEnabled }) => {
   await devLogin(page, "Alice Admin");
-  const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
-  const headers = { "x-csrf-token": csrf, origin: new URL(page.url()).origin };
+  const headers = await apiHeaders(page);
   // 26 locks and unlocks of yellow: 52 events, more than one page of 50.
   for (let i = 0; i < 26; i++) {
     const lock = await page.request.post("/api/v1/environments/yellow/lock", { headers, data: { reason: `paging ${i}` } });

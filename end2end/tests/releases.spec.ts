@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { devLogin, expectAccessible, screenshot } from "./helpers";
+import { apiHeaders, devLogin, expectAccessible, screenshot } from "./helpers";
 
 // Both projects share one server and its demo with the promotion specs,
 // which move hydra, kratos and vault into green. This spec changes nothing
@@ -154,10 +154,9 @@ test.describe("releases", () => {
     // Alice holds `releaser`. Only yellow tracks candidate and it does not
     // auto-deploy, so recording opens no promotion that other specs meet.
     await devLogin(page, "Alice Admin");
-    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
     const revision = info.project.name === "js" ? 9001 : 9002;
     const response = await page.request.post("/api/v1/releases", {
-      headers: { "x-csrf-token": csrf, origin: new URL(page.url()).origin },
+      headers: await apiHeaders(page),
       data: { application: "openfga", charm: "openfga", revision, channel: "candidate", resources: { "openfga-image": 12 } },
     });
     expect([200, 201]).toContain(response.status());
