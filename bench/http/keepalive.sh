@@ -6,15 +6,17 @@
 # The stylesheet's name carries its hash (hash-files): it is read from the
 # login page. Requested without Accept-Encoding, so the whole file is sent.
 #
-#   bench/http/keepalive.sh [REQUESTS]          (default 1000)
+#   bench/http/keepalive.sh [SECONDS]           (default 5 per path)
 #   BENCH_BIN=/path/to/palette bench/http/keepalive.sh
 #
-# Needs the release build (./scripts/run builds it) and curl, which reuses
-# one connection for all the URLs given on one command line.
+# Needs the release build (./scripts/run builds it) and wrk (Debian:
+# apt-get install wrk): one thread, one connection, as many requests as it
+# can send one after the other; wrk sends no Accept-Encoding.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$ROOT"
-requests="${1:-1000}"
+secs="${1:-5}"
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
 bin="${BENCH_BIN:-$TARGET_DIR/release/palette}"
 [ -x "$bin" ] || { echo "no release build at $bin: run ./scripts/run (or set BENCH_BIN)" >&2; exit 2; }
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -30,20 +32,21 @@ for _ in $(seq 300); do
 done
 [ -n "$up" ] || { echo "palette did not answer /healthz within 60 s:" >&2; tail -20 "$data/palette.log" >&2; exit 1; }
 
-# One curl, `requests` transfers of `path` over one connection: requests/s,
-# and how many connections it opened (1 means keep-alive held).
+# One wrk thread on one connection for `secs` seconds: requests/s, latency,
+# and the socket errors it saw (0 means the one connection held).
 run() {
-  local path="$1" args=() start end connects
-  for _ in $(seq "$requests"); do args+=(-o /dev/null "http://127.0.0.1:$port$path"); done
-  start="$(date +%s%N)"
-  connects="$(curl -s -w '%{num_connects}\n' "${args[@]}" | awk '{n += $1} END {print n}')"
-  end="$(date +%s%N)"
-  awk -v n="$requests" -v ns="$((end - start))" -v path="$path" -v c="$connects" \
-    'BEGIN { printf "%-42s %6d requests  %8.0f requests/s  %6.2f ms each  %d connection(s)\n", path, n, n / (ns / 1e9), ns / 1e6 / n, c }'
+  local path="$1" out
+  out="$(wrk -t1 -c1 -d"${secs}s" --latency "http://127.0.0.1:$port$path")"
+  awk -v path="$path" '
+    /Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+    /Socket errors/ { errors = $0 }
+    /Non-2xx/ { non2xx = $NF }
+    END { printf "%-42s %9.0f requests/s  p50 %s  p99 %s  %s%s\n", path, rps, p50, p99, errors ? errors : "no socket errors", non2xx ? ", non-2xx " non2xx : "" }' <<<"$out"
 }
 css="$(curl -s "http://127.0.0.1:$port/auth/login" | grep -o '/pkg/palette[.A-Za-z0-9_-]*\.css' | head -1)"
 [ -n "$css" ] || { echo "the login page links no /pkg/palette…css stylesheet" >&2; exit 1; }
 bytes="$(curl -s "http://127.0.0.1:$port$css" | wc -c)"
-echo "palette serve --demo (release), one keep-alive connection per path; $css is $bytes bytes"
+echo "palette serve --demo (release), wrk -t1 -c1 -d${secs}s per path; $css is $bytes bytes"
 run "$css"
 run /healthz

@@ -6,6 +6,12 @@
 //! transaction. On both, a job with a concurrency key is claimable only when
 //! no other job with that key is running and no older one is queued; the
 //! partial unique index `jobs_one_running_per_key` is the backstop.
+//!
+//! A claim costs the same however long the queue is: jobs without a key come
+//! in due order from their own partial index (`jobs_queued_free`), and of the
+//! keyed ones only each key's oldest queued job (its head) is looked at,
+//! found by skipping from key to key through `jobs_queued_key`. A backlog of
+//! jobs waiting behind a busy key is never scanned.
 
 use sqlx::any::AnyRow;
 
@@ -26,13 +32,6 @@ pub struct Claimed {
     pub environment: Option<String>,
 }
 
-fn kinds_list(kinds: &[JobKind], first: usize) -> String {
-    (0..kinds.len())
-        .map(|i| format!("${}", first + i))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Claims up to `limit` due jobs of `kinds` for `owner`, with a lease of
 /// `lease_ms`. Each claim increments the attempt count and the fencing token.
 pub async fn claim(
@@ -46,22 +45,49 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let now = now_ms();
-    let lock = match store.backend() {
-        Backend::Postgres => "FOR UPDATE OF j SKIP LOCKED",
-        Backend::Sqlite => "",
+    let backend = store.backend();
+    let lock = |alias: &str| match backend {
+        Backend::Postgres => format!("FOR UPDATE OF {alias} SKIP LOCKED"),
+        Backend::Sqlite => String::new(),
     };
+    let list = (0..kinds.len())
+        .map(|i| format!("${}", 5 + i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let of_kinds = |alias: &str| format!("{alias}.kind IN ({list})");
     let sql = format!(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
-         fencing_token = fencing_token + 1, lease_owner = $1, lease_expires_at = $2, \
-         started_at = COALESCE(started_at, $3), updated_at = $3 \
-         WHERE id IN (SELECT j.id FROM jobs j \
-           WHERE j.status = 'queued' AND j.run_at <= $3 AND j.kind IN ({kinds}) \
-           AND (j.concurrency_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs o \
-             WHERE o.concurrency_key = j.concurrency_key AND o.id <> j.id \
-             AND (o.status = 'running' OR (o.status = 'queued' AND o.id < j.id)))) \
-           ORDER BY j.run_at, j.id LIMIT $4 {lock}) \
+        "WITH RECURSIVE keys (k) AS ( \
+           SELECT (SELECT q.concurrency_key FROM jobs q WHERE q.status = 'queued' \
+             AND q.concurrency_key IS NOT NULL ORDER BY q.concurrency_key LIMIT 1) \
+           UNION ALL \
+           SELECT (SELECT q.concurrency_key FROM jobs q WHERE q.status = 'queued' \
+             AND q.concurrency_key IS NOT NULL AND q.concurrency_key > keys.k \
+             ORDER BY q.concurrency_key LIMIT 1) \
+           FROM keys WHERE keys.k IS NOT NULL), \
+         heads (id) AS ( \
+           SELECT (SELECT q.id FROM jobs q WHERE q.status = 'queued' AND q.concurrency_key = keys.k \
+             ORDER BY q.id LIMIT 1) FROM keys WHERE keys.k IS NOT NULL), \
+         free AS ( \
+           SELECT f.id, f.run_at FROM jobs f WHERE f.status = 'queued' AND f.concurrency_key IS NULL \
+             AND f.run_at <= $3 AND {free_kinds} ORDER BY f.run_at, f.id LIMIT $4 {lock_f}), \
+         keyed AS ( \
+           SELECT j.id, j.run_at FROM jobs j WHERE j.id IN (SELECT id FROM heads) \
+             AND j.status = 'queued' AND j.run_at <= $3 AND {keyed_kinds} \
+             AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.concurrency_key = j.concurrency_key \
+               AND r.status = 'running') \
+             ORDER BY j.run_at, j.id LIMIT $4 {lock_j}), \
+         picked AS ( \
+           SELECT id, run_at FROM free UNION ALL SELECT id, run_at FROM keyed \
+           ORDER BY run_at, id LIMIT $4) \
+         UPDATE jobs SET status = 'running', attempts = attempts + 1, \
+           fencing_token = fencing_token + 1, lease_owner = $1, lease_expires_at = $2, \
+           started_at = COALESCE(started_at, $3), updated_at = $3 \
+         WHERE id IN (SELECT id FROM picked) \
          RETURNING id, kind, payload, attempts, max_attempts, fencing_token, actor, environment",
-        kinds = kinds_list(kinds, 5),
+        free_kinds = of_kinds("f"),
+        keyed_kinds = of_kinds("j"),
+        lock_f = lock("f"),
+        lock_j = lock("j"),
     );
     let mut query = sqlx::query(&sql)
         .bind(owner)

@@ -1,15 +1,21 @@
 //! Writes by the worker holding a job's lease, fenced by its token.
 //!
-//! Every write first runs `UPDATE jobs … WHERE id = $1 AND fencing_token = $2
-//! AND status = 'running'` in its transaction. That locks the job row on
-//! PostgreSQL (and takes the single writer lock on SQLite), so the write
-//! either commits before a reclaim moves the token on, or sees zero rows and
-//! is refused with [`LeaseError::LeaseLost`], changing nothing.
+//! A write happens only while the job's row says `status = 'running'` with
+//! the writer's fencing token, and it holds the row against a concurrent
+//! reclaim until it commits: the write either commits before a reclaim moves
+//! the token on, or finds no such row and is refused with
+//! [`LeaseError::LeaseLost`], changing nothing.
+//!
+//! The frequent single-statement writes (a batch of log lines, a step's
+//! progress) carry the check in their own `WHERE` (one round trip; on
+//! PostgreSQL the check's `FOR SHARE` holds the row). Multi-statement writes
+//! open a [`fenced`] transaction: PostgreSQL locks the row `FOR SHARE`;
+//! SQLite takes its single writer lock at once with a no-op `UPDATE`.
 
 use sqlx::{Any, Row, Transaction};
 
 use super::model::{JobId, JobKind, JobStatus, PlanSummary, StepStatus};
-use crate::store::{now_ms, Store, StoreError};
+use crate::store::{now_ms, Backend, Store, StoreError};
 
 /// The right to write to one job: its id and the fencing token of the claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,19 +45,42 @@ pub(crate) async fn fenced(
     lease: Lease,
 ) -> Result<Transaction<'static, Any>, LeaseError> {
     let mut tx = store.pool().begin().await?;
-    let held = sqlx::query(
-        "UPDATE jobs SET fencing_token = fencing_token WHERE id = $1 AND fencing_token = $2 AND status = $3",
-    )
-    .bind(lease.job.0)
-    .bind(lease.token)
-    .bind(JobStatus::Running.as_str())
-    .execute(&mut *tx)
-    .await?;
-    if held.rows_affected() == 0 {
+    let check = match store.backend() {
+        Backend::Postgres => {
+            "SELECT 1 AS held FROM jobs WHERE id = $1 AND fencing_token = $2 AND status = $3 FOR SHARE"
+        }
+        Backend::Sqlite => {
+            "UPDATE jobs SET fencing_token = fencing_token \
+             WHERE id = $1 AND fencing_token = $2 AND status = $3 RETURNING 1 AS held"
+        }
+    };
+    let held = sqlx::query(check)
+        .bind(lease.job.0)
+        .bind(lease.token)
+        .bind(JobStatus::Running.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if held.is_none() {
         tx.rollback().await?;
         return Err(LeaseError::LeaseLost);
     }
     Ok(tx)
+}
+
+/// A condition that holds while `lease` is current, for the `WHERE` of a
+/// single-statement write; `$1` is the job's id and `$token` its token. On
+/// PostgreSQL it locks the job's row `FOR SHARE` until the statement
+/// commits, so a reclaim waits for the write (or the write, re-checking the
+/// row after the reclaim, finds the token moved on).
+fn held(backend: Backend, token: usize) -> String {
+    let lock = match backend {
+        Backend::Postgres => " FOR SHARE",
+        Backend::Sqlite => "",
+    };
+    format!(
+        "EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND fencing_token = ${token} \
+         AND status = 'running'{lock})"
+    )
 }
 
 /// Extends the lease to `lease_ms` from now; answers whether cancellation
@@ -103,46 +132,41 @@ pub async fn next_log_seq(store: &Store, job: JobId) -> Result<i64, StoreError> 
     Ok(row.try_get::<i64, _>("last")? + 1)
 }
 
-/// Appends `lines` (already numbered) in one transaction.
+/// Appends `lines` (already numbered): one fenced statement per 200 lines.
+/// A refused chunk stops there; the chunks before it were written while the
+/// lease was held.
 pub async fn append_logs(
     store: &Store,
     lease: Lease,
     lines: &[PendingLine],
 ) -> Result<(), LeaseError> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let mut tx = fenced(store, lease).await?;
     for chunk in lines.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                )
+                let b = 2 + i * 4;
+                format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
             })
             .collect();
         let sql = format!(
-            "INSERT INTO job_logs (job_id, seq, step, at, line) VALUES {}",
-            values.join(", ")
+            "WITH v (seq, step, at, line) AS (VALUES {}) \
+             INSERT INTO job_logs (job_id, seq, step, at, line) \
+             SELECT $1, v.seq, v.step, v.at, v.line FROM v WHERE {}",
+            values.join(", "),
+            held(store.backend(), 2),
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(&sql).bind(lease.job.0).bind(lease.token);
         for line in chunk {
             query = query
-                .bind(lease.job.0)
                 .bind(line.seq)
                 .bind(line.step)
                 .bind(line.at)
                 .bind(line.line.as_str());
         }
-        query.execute(&mut *tx).await?;
+        let done = query.execute(store.pool()).await?;
+        if done.rows_affected() == 0 {
+            return Err(LeaseError::LeaseLost);
+        }
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -202,8 +226,7 @@ pub async fn update_step(
         update.status,
         Some(StepStatus::Succeeded | StepStatus::Failed | StepStatus::Cancelled)
     ));
-    let mut tx = fenced(store, lease).await?;
-    sqlx::query(
+    let sql = format!(
         "UPDATE job_steps SET status = COALESCE($3, status), \
            started_at = CASE WHEN $4 = 1 THEN $6 ELSE started_at END, \
            finished_at = CASE WHEN $5 = 1 THEN $6 WHEN $4 = 1 THEN NULL ELSE finished_at END, \
@@ -212,23 +235,29 @@ pub async fn update_step(
            plan_add = COALESCE($9, plan_add), plan_change = COALESCE($10, plan_change), \
            plan_destroy = COALESCE($11, plan_destroy), \
            message = CASE WHEN $4 = 1 THEN $12 ELSE COALESCE($12, message) END \
-         WHERE job_id = $1 AND position = $2",
-    )
-    .bind(lease.job.0)
-    .bind(position)
-    .bind(status)
-    .bind(starting)
-    .bind(finishing)
-    .bind(now)
-    .bind(update.resources_done)
-    .bind(update.resources_planned)
-    .bind(update.summary.map(|s| s.add))
-    .bind(update.summary.map(|s| s.change))
-    .bind(update.summary.map(|s| s.destroy))
-    .bind(update.message.as_deref())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+         WHERE job_id = $1 AND position = $2 AND {}",
+        held(store.backend(), 13),
+    );
+    let done = sqlx::query(&sql)
+        .bind(lease.job.0)
+        .bind(position)
+        .bind(status)
+        .bind(starting)
+        .bind(finishing)
+        .bind(now)
+        .bind(update.resources_done)
+        .bind(update.resources_planned)
+        .bind(update.summary.map(|s| s.add))
+        .bind(update.summary.map(|s| s.change))
+        .bind(update.summary.map(|s| s.destroy))
+        .bind(update.message.as_deref())
+        .bind(lease.token)
+        .execute(store.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        // Either the lease is gone or there is no such step (nothing to do).
+        cancel_requested(store, lease).await?;
+    }
     Ok(())
 }
 

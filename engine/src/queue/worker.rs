@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -187,9 +188,19 @@ impl Dispatcher {
                 }
                 _ => self.idle_wait(free > 0, next_reclaim).await,
             };
+            // With every slot taken, a bell (often the completion of one of
+            // this pool's own jobs, rung before its slot is given back) has
+            // nothing to claim for; the freed slot wakes the loop instead.
+            let can_claim = slots.available_permits() > 0;
             tokio::select! {
-                () = &mut rung => rechecks = RECHECKS,
-                () = freed.notified() => {}
+                () = &mut rung, if can_claim => rechecks = RECHECKS,
+                () = freed.notified() => {
+                    // A bell that rang while every slot was taken may stand
+                    // for a commit still to come: look again shortly, too.
+                    if rung.as_mut().now_or_never().is_some() {
+                        rechecks = RECHECKS;
+                    }
+                }
                 () = tokio::time::sleep(wait) => {}
                 () = self.draining.raised() => {}
             }

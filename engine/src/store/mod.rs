@@ -90,6 +90,9 @@ impl StoreError {
     }
 }
 
+/// How long a pooled connection may sit idle before it is pinged on reuse.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// A handle on Palette's database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -102,7 +105,21 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+        // sqlx pings a connection before handing it out by default: one more
+        // round trip per statement. A connection that was in use a moment
+        // ago is known to work; only one idle for a while (the database may
+        // have restarted meanwhile) is pinged, and replaced when that fails.
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
         let options = match backend {
             Backend::Sqlite => options.max_connections(4).after_connect(|conn, _meta| {
                 Box::pin(async move {
