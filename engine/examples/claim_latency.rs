@@ -52,10 +52,11 @@ async fn fill(
         .await?;
         left -= chunk;
     }
-    // A table that has been in use has planner statistics (autovacuum);
-    // a freshly filled one would be planned blind.
+    // What autovacuum does to a table that has been in use: planner
+    // statistics, and a visibility map for index-only scans. A freshly
+    // filled table would be planned blind.
     sqlx::query(match store.backend() {
-        engine::store::Backend::Postgres => "ANALYZE jobs",
+        engine::store::Backend::Postgres => "VACUUM ANALYZE jobs",
         engine::store::Backend::Sqlite => "ANALYZE",
     })
     .execute(store.pool())

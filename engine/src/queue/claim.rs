@@ -15,7 +15,7 @@
 
 use sqlx::any::AnyRow;
 
-use super::fence::Lease;
+use super::fence::{Lease, LeaseError};
 use super::model::{JobId, JobKind, JobStatus};
 use crate::store::{now_ms, Backend, Store, StoreError};
 use sqlx::Row;
@@ -44,18 +44,105 @@ pub async fn claim(
     if kinds.is_empty() || limit < 1 {
         return Ok(Vec::new());
     }
-    let now = now_ms();
-    let backend = store.backend();
+    let sql = format!("{} {CLAIM}", picking(store.backend(), kinds.len(), limit));
+    let query = bind_claim(sqlx::query(&sql), owner, kinds, lease_ms);
+    match query.fetch_all(store.pool()).await {
+        Ok(rows) => rows.iter().map(decode).collect(),
+        // Two claimers raced for one key: the index refused the second; the
+        // job stays queued for the next round.
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(Vec::new()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Records that the job of `lease` succeeded and claims the next due job
+/// for the same worker slot, in one statement on PostgreSQL (two on
+/// SQLite, where a statement is not a round trip): the slot goes on without
+/// waiting for the dispatcher. `Ok(None)` when nothing was due; the
+/// completion stands either way. [`LeaseError::LeaseLost`] (and nothing
+/// claimed) when the lease was lost.
+pub(crate) async fn succeed_and_claim(
+    store: &Store,
+    lease: Lease,
+    owner: &str,
+    kinds: &[JobKind],
+    lease_ms: i64,
+) -> Result<Option<Claimed>, LeaseError> {
+    if store.backend() == Backend::Sqlite || kinds.is_empty() {
+        super::fence::complete(store, lease, &super::fence::Completion::Succeeded).await?;
+        return Ok(claim(store, owner, kinds, 1, lease_ms).await?.pop());
+    }
+    let id = 4 + kinds.len();
+    let sql = format!(
+        "{picking}, claimed AS ({CLAIM}), \
+         done AS (UPDATE jobs SET status = 'succeeded', last_error = NULL, stopped_at = NULL, \
+           finished_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 \
+           WHERE id = ${id} AND fencing_token = ${token} AND status = 'running' RETURNING id) \
+         SELECT (SELECT COUNT(*) FROM done) AS completed, c.* \
+         FROM (SELECT 1) AS one LEFT JOIN claimed c ON TRUE",
+        picking = picking(Backend::Postgres, kinds.len(), 1),
+        token = id + 1,
+    );
+    let query = bind_claim(sqlx::query(&sql), owner, kinds, lease_ms)
+        .bind(lease.job.0)
+        .bind(lease.token);
+    let rows = match query.fetch_all(store.pool()).await {
+        Ok(rows) => rows,
+        // The claim raced another for a key and the statement was undone:
+        // record the completion alone.
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            super::fence::complete(store, lease, &super::fence::Completion::Succeeded).await?;
+            return Ok(None);
+        }
+        Err(other) => return Err(StoreError::from(other).into()),
+    };
+    let completed = match rows.first() {
+        Some(row) => row
+            .try_get::<i64, _>("completed")
+            .map_err(StoreError::from)?,
+        None => 0,
+    };
+    if completed == 0 {
+        return Err(LeaseError::LeaseLost);
+    }
+    super::signal::ring_jobs();
+    match rows.first() {
+        Some(row)
+            if row
+                .try_get::<Option<i64>, _>("id")
+                .map_err(StoreError::from)?
+                .is_some() =>
+        {
+            Ok(Some(decode(row)?))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Takes the jobs in `picked`; `$1` owner, `$2` lease end, `$3` now.
+const CLAIM: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
+    fencing_token = fencing_token + 1, lease_owner = $1, lease_expires_at = $2, \
+    started_at = COALESCE(started_at, $3), updated_at = $3 \
+    WHERE id IN (SELECT id FROM picked) \
+    RETURNING id, kind, payload, attempts, max_attempts, fencing_token, actor, environment";
+
+/// Common table expressions ending in `picked`, up to `limit` jobs to claim:
+/// `$3` now, `$4`… the kinds. The limit is written into the statement (one
+/// prepared statement per limit, at most one per worker count): with it a
+/// parameter, PostgreSQL would plan the statement anew on every run (a
+/// generic plan cannot know the limit is small), which costs as much as
+/// running it.
+fn picking(backend: Backend, kinds: usize, limit: i64) -> String {
     let lock = |alias: &str| match backend {
         Backend::Postgres => format!("FOR UPDATE OF {alias} SKIP LOCKED"),
         Backend::Sqlite => String::new(),
     };
-    let list = (0..kinds.len())
-        .map(|i| format!("${}", 5 + i))
+    let list = (0..kinds)
+        .map(|i| format!("${}", 4 + i))
         .collect::<Vec<_>>()
         .join(", ");
     let of_kinds = |alias: &str| format!("{alias}.kind IN ({list})");
-    let sql = format!(
+    format!(
         "WITH RECURSIVE keys (k) AS ( \
            SELECT (SELECT q.concurrency_key FROM jobs q WHERE q.status = 'queued' \
              AND q.concurrency_key IS NOT NULL ORDER BY q.concurrency_key LIMIT 1) \
@@ -69,41 +156,35 @@ pub async fn claim(
              ORDER BY q.id LIMIT 1) FROM keys WHERE keys.k IS NOT NULL), \
          free AS ( \
            SELECT f.id, f.run_at FROM jobs f WHERE f.status = 'queued' AND f.concurrency_key IS NULL \
-             AND f.run_at <= $3 AND {free_kinds} ORDER BY f.run_at, f.id LIMIT $4 {lock_f}), \
+             AND f.run_at <= $3 AND {free_kinds} ORDER BY f.run_at, f.id LIMIT {limit} {lock_f}), \
          keyed AS ( \
            SELECT j.id, j.run_at FROM jobs j WHERE j.id IN (SELECT id FROM heads) \
              AND j.status = 'queued' AND j.run_at <= $3 AND {keyed_kinds} \
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.concurrency_key = j.concurrency_key \
                AND r.status = 'running') \
-             ORDER BY j.run_at, j.id LIMIT $4 {lock_j}), \
+             ORDER BY j.run_at, j.id LIMIT {limit} {lock_j}), \
          picked AS ( \
            SELECT id, run_at FROM free UNION ALL SELECT id, run_at FROM keyed \
-           ORDER BY run_at, id LIMIT $4) \
-         UPDATE jobs SET status = 'running', attempts = attempts + 1, \
-           fencing_token = fencing_token + 1, lease_owner = $1, lease_expires_at = $2, \
-           started_at = COALESCE(started_at, $3), updated_at = $3 \
-         WHERE id IN (SELECT id FROM picked) \
-         RETURNING id, kind, payload, attempts, max_attempts, fencing_token, actor, environment",
+           ORDER BY run_at, id LIMIT {limit})",
         free_kinds = of_kinds("f"),
         keyed_kinds = of_kinds("j"),
         lock_f = lock("f"),
         lock_j = lock("j"),
-    );
-    let mut query = sqlx::query(&sql)
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit);
+    )
+}
+
+fn bind_claim<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    owner: &'q str,
+    kinds: &[JobKind],
+    lease_ms: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let now = now_ms();
+    let mut query = query.bind(owner).bind(now + lease_ms).bind(now);
     for kind in kinds {
         query = query.bind(kind.as_str());
     }
-    match query.fetch_all(store.pool()).await {
-        Ok(rows) => rows.iter().map(decode).collect(),
-        // Two claimers raced for one key: the index refused the second; the
-        // job stays queued for the next round.
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(Vec::new()),
-        Err(other) => Err(other.into()),
-    }
+    query
 }
 
 fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {

@@ -4,19 +4,27 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::claim::Claimed;
+use super::claim::{succeed_and_claim, Claimed};
 use super::config::WorkerConfig;
 use super::context::JobContext;
 use super::fence::{self, Completion, LeaseError};
 use super::job::{JobError, Registry};
 use super::logs::LogSink;
 use super::metrics::{Metrics, Outcome};
+use super::model::JobKind;
 use super::persist::{persist, LeaseClock};
 use super::signal;
 use super::stop::{Flag, StopSignals};
 use crate::store::{now_ms, Store};
 
-/// Runs `job` to the end of this attempt.
+/// What a worker slot goes on with once its job succeeded: the next due
+/// job of these kinds, claimed in the statement that records the success.
+pub(crate) struct Chain<'a> {
+    pub kinds: &'a [JobKind],
+}
+
+/// Runs `job` to the end of this attempt. With `chain`, a success also
+/// claims the next job for this slot, which is returned.
 #[tracing::instrument(skip_all, fields(job = %job.lease.job, kind = %job.kind, attempt = job.attempts))]
 pub(crate) async fn execute(
     store: Store,
@@ -25,7 +33,8 @@ pub(crate) async fn execute(
     metrics: Arc<Metrics>,
     shutdown: Flag,
     job: Claimed,
-) {
+    chain: Option<Chain<'_>>,
+) -> Option<Claimed> {
     let started = Instant::now();
     let clock = LeaseClock::new(tokio::time::Instant::now(), config.lease);
     let stop = StopSignals {
@@ -61,34 +70,54 @@ pub(crate) async fn execute(
     let _ = log_writer.await;
     let (completion, outcome) = decide(&job, result, &stop, &config);
     // The lease is kept (heartbeats go on) until the end is recorded.
-    let recorded = match &completion {
-        Some(completion) => Some(
+    let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
+    let recorded = match (&completion, chain) {
+        (Some(Completion::Succeeded), Some(chain)) => Some(
             persist(
                 &clock,
                 &stop.lease_lost,
                 job.lease.job,
                 "the job's end",
-                || fence::complete(&store, job.lease, completion),
+                || succeed_and_claim(&store, job.lease, &config.owner, chain.kinds, lease_ms),
             )
             .await,
         ),
-        None => None,
+        (Some(completion), _) => Some(
+            persist(
+                &clock,
+                &stop.lease_lost,
+                job.lease.job,
+                "the job's end",
+                || async {
+                    fence::complete(&store, job.lease, completion)
+                        .await
+                        .map(|()| None)
+                },
+            )
+            .await,
+        ),
+        (None, _) => None,
     };
     watcher.abort();
-    if let Some(recorded) = recorded {
-        match recorded {
-            Ok(()) => tracing::info!(?outcome, "job attempt finished"),
-            Err(LeaseError::LeaseLost) => {
-                tracing::warn!("lease lost before completion; result dropped")
-            }
-            Err(LeaseError::Store(e)) => {
-                tracing::error!(error = %e, "recording the job's end failed")
-            }
-        }
-    } else {
-        tracing::warn!(?outcome, "job attempt abandoned");
-    }
     metrics.observe_attempt(job.kind, outcome, started.elapsed().as_secs_f64());
+    match recorded {
+        Some(Ok(next)) => {
+            tracing::info!(?outcome, "job attempt finished");
+            next
+        }
+        Some(Err(LeaseError::LeaseLost)) => {
+            tracing::warn!("lease lost before completion; result dropped");
+            None
+        }
+        Some(Err(LeaseError::Store(e))) => {
+            tracing::error!(error = %e, "recording the job's end failed");
+            None
+        }
+        None => {
+            tracing::warn!(?outcome, "job attempt abandoned");
+            None
+        }
+    }
 }
 
 /// Runs the handler on its own task so a panic fails only this attempt.

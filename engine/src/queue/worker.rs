@@ -1,5 +1,7 @@
 //! The worker pool: one dispatcher task claims jobs while it has free
-//! slots and runs each on its own task.
+//! slots and runs each on its own task. A slot whose job succeeded claims
+//! its next job in the statement that records the success, and goes on
+//! without the dispatcher: one round trip per job while the queue is busy.
 //!
 //! It sleeps until something can be due: a bell (enqueue, finish, retry,
 //! or a PostgreSQL notification), a freed slot, the earliest future
@@ -12,14 +14,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use super::claim::{claim, next_due, reclaim_expired};
+use super::claim::{claim, next_due, reclaim_expired, Claimed};
 use super::config::WorkerConfig;
-use super::execute::execute;
+use super::execute::{execute, Chain};
 use super::job::Registry;
 use super::metrics::Metrics;
+use super::model::JobKind;
 use super::signal;
 use super::stop::Flag;
 use crate::store::{now_ms, Backend, Store};
@@ -126,7 +129,7 @@ struct Dispatcher {
 
 impl Dispatcher {
     async fn run(self) {
-        let kinds = self.registry.kinds();
+        let kinds: Arc<[JobKind]> = self.registry.kinds().into();
         let slots = Arc::new(Semaphore::new(self.config.workers.max(1)));
         let freed = Arc::new(Notify::new());
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
@@ -158,20 +161,12 @@ impl Dispatcher {
                             let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
                                 break;
                             };
-                            let freed = Arc::clone(&freed);
-                            let run = execute(
-                                self.store.clone(),
-                                self.registry.clone(),
-                                Arc::clone(&self.config),
-                                Arc::clone(&self.metrics),
-                                self.shutdown.clone(),
+                            tasks.spawn(self.slot(
                                 job,
-                            );
-                            tasks.spawn(async move {
-                                run.await;
-                                drop(permit);
-                                freed.notify_one();
-                            });
+                                Arc::clone(&kinds),
+                                permit,
+                                Arc::clone(&freed),
+                            ));
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "claiming jobs failed"),
@@ -206,6 +201,42 @@ impl Dispatcher {
             }
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// One worker slot: runs `job`, and while jobs succeed and the pool is
+    /// not draining, the next one it claimed when recording the success;
+    /// then gives the slot back.
+    fn slot(
+        &self,
+        job: Claimed,
+        kinds: Arc<[JobKind]>,
+        permit: OwnedSemaphorePermit,
+        freed: Arc<Notify>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let store = self.store.clone();
+        let registry = self.registry.clone();
+        let config = Arc::clone(&self.config);
+        let metrics = Arc::clone(&self.metrics);
+        let draining = self.draining.clone();
+        let shutdown = self.shutdown.clone();
+        async move {
+            let mut next = Some(job);
+            while let Some(job) = next.take() {
+                let chain = (!draining.is_raised()).then_some(Chain { kinds: &kinds });
+                next = execute(
+                    store.clone(),
+                    registry.clone(),
+                    Arc::clone(&config),
+                    Arc::clone(&metrics),
+                    shutdown.clone(),
+                    job,
+                    chain,
+                )
+                .await;
+            }
+            drop(permit);
+            freed.notify_one();
+        }
     }
 
     /// How long to sleep when nothing was claimable: until the next future
