@@ -119,6 +119,32 @@ pub(crate) async fn succeed_and_claim(
     }
 }
 
+/// The statement of [`super::finish`] (PostgreSQL): the successes of `n`
+/// leases, bound after the kinds as (id, token) pairs, and a claim of up to
+/// `limit` jobs. Rows: `done = 1` with the `id` of each success recorded,
+/// `done = 0` with each claimed job.
+pub(crate) fn batch_claim_sql(kinds: usize, n: usize, limit: i64) -> String {
+    let first = 4 + kinds;
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("(${}, ${})", first + 2 * i, first + 2 * i + 1))
+        .collect();
+    format!(
+        "{picking}, claimed AS ({CLAIM}), \
+         v (id, token) AS (VALUES {values}), \
+         done AS (UPDATE jobs SET status = 'succeeded', last_error = NULL, stopped_at = NULL, \
+           finished_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 \
+           FROM v WHERE jobs.id = v.id AND jobs.fencing_token = v.token AND jobs.status = 'running' \
+           RETURNING jobs.id) \
+         SELECT 1::bigint AS done, id, NULL::text AS kind, NULL::text AS payload, NULL::bigint AS attempts, \
+           NULL::bigint AS max_attempts, NULL::bigint AS fencing_token, NULL::text AS actor, \
+           NULL::text AS environment FROM done \
+         UNION ALL SELECT 0::bigint AS done, id, kind, payload, attempts, max_attempts, fencing_token, actor, \
+           environment FROM claimed",
+        picking = picking(Backend::Postgres, kinds, limit),
+        values = values.join(", "),
+    )
+}
+
 /// Takes the jobs in `picked`; `$1` owner, `$2` lease end, `$3` now.
 const CLAIM: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
     fencing_token = fencing_token + 1, lease_owner = $1, lease_expires_at = $2, \
@@ -173,7 +199,7 @@ fn picking(backend: Backend, kinds: usize, limit: i64) -> String {
     )
 }
 
-fn bind_claim<'q>(
+pub(crate) fn bind_claim<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     owner: &'q str,
     kinds: &[JobKind],
@@ -187,7 +213,7 @@ fn bind_claim<'q>(
     query
 }
 
-fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {
+pub(crate) fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {
     let kind: String = row.try_get("kind")?;
     let payload: String = row.try_get("payload")?;
     Ok(Claimed {

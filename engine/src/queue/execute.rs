@@ -8,6 +8,7 @@ use super::claim::{succeed_and_claim, Claimed};
 use super::config::WorkerConfig;
 use super::context::JobContext;
 use super::fence::{self, Completion, LeaseError};
+use super::finish::{Finished, Finisher};
 use super::job::{JobError, Registry};
 use super::logs::LogSink;
 use super::metrics::{Metrics, Outcome};
@@ -21,6 +22,8 @@ use crate::store::{now_ms, Store};
 /// job of these kinds, claimed in the statement that records the success.
 pub(crate) struct Chain<'a> {
     pub kinds: &'a [JobKind],
+    /// Batches successes with the other slots' (PostgreSQL).
+    pub finisher: Option<&'a Finisher>,
 }
 
 /// Runs `job` to the end of this attempt. With `chain`, a success also
@@ -78,7 +81,21 @@ pub(crate) async fn execute(
                 &stop.lease_lost,
                 job.lease.job,
                 "the job's end",
-                || succeed_and_claim(&store, job.lease, &config.owner, chain.kinds, lease_ms),
+                || async {
+                    if let Some(finished) = match chain.finisher {
+                        Some(finisher) => finisher.succeed(job.lease).await,
+                        None => None,
+                    } {
+                        return Ok(finished);
+                    }
+                    let next =
+                        succeed_and_claim(&store, job.lease, &config.owner, chain.kinds, lease_ms)
+                            .await?;
+                    Ok(Finished {
+                        recorded: true,
+                        next,
+                    })
+                },
             )
             .await,
         ),
@@ -91,7 +108,10 @@ pub(crate) async fn execute(
                 || async {
                     fence::complete(&store, job.lease, completion)
                         .await
-                        .map(|()| None)
+                        .map(|()| Finished {
+                            recorded: true,
+                            next: None,
+                        })
                 },
             )
             .await,
@@ -101,8 +121,18 @@ pub(crate) async fn execute(
     watcher.abort();
     metrics.observe_attempt(job.kind, outcome, started.elapsed().as_secs_f64());
     match recorded {
-        Some(Ok(next)) => {
+        Some(Ok(Finished {
+            recorded: true,
+            next,
+        })) => {
             tracing::info!(?outcome, "job attempt finished");
+            next
+        }
+        Some(Ok(Finished {
+            recorded: false,
+            next,
+        })) => {
+            tracing::warn!("lease lost before completion; result dropped");
             next
         }
         Some(Err(LeaseError::LeaseLost)) => {

@@ -19,6 +19,7 @@ mod control;
 mod enqueue;
 mod execute;
 pub mod fence;
+mod finish;
 mod job;
 mod listen;
 mod logs;

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use super::claim::{claim, next_due, reclaim_expired, Claimed};
 use super::config::WorkerConfig;
 use super::execute::{execute, Chain};
+use super::finish::Finisher;
 use super::job::Registry;
 use super::metrics::Metrics;
 use super::model::JobKind;
@@ -137,6 +138,19 @@ impl Dispatcher {
         let mut next_reclaim = tokio::time::Instant::now();
         let mut rechecks: &[u64] = &[];
         let mut tasks = tokio::task::JoinSet::new();
+        let (finisher, finishing) = match self.store.backend() {
+            Backend::Postgres => {
+                let (finisher, task) = Finisher::start(
+                    self.store.clone(),
+                    self.config.owner.clone(),
+                    Arc::clone(&kinds),
+                    lease_ms,
+                    self.config.workers.max(1),
+                );
+                (Some(finisher), Some(task))
+            }
+            Backend::Sqlite => (None, None),
+        };
         while !self.draining.is_raised() {
             let rung = signal::jobs_rung();
             tokio::pin!(rung);
@@ -164,6 +178,7 @@ impl Dispatcher {
                             tasks.spawn(self.slot(
                                 job,
                                 Arc::clone(&kinds),
+                                finisher.clone(),
                                 permit,
                                 Arc::clone(&freed),
                             ));
@@ -201,6 +216,10 @@ impl Dispatcher {
             }
         }
         while tasks.join_next().await.is_some() {}
+        drop(finisher);
+        if let Some(finishing) = finishing {
+            let _ = finishing.await;
+        }
     }
 
     /// One worker slot: runs `job`, and while jobs succeed and the pool is
@@ -210,6 +229,7 @@ impl Dispatcher {
         &self,
         job: Claimed,
         kinds: Arc<[JobKind]>,
+        finisher: Option<Finisher>,
         permit: OwnedSemaphorePermit,
         freed: Arc<Notify>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
@@ -222,7 +242,10 @@ impl Dispatcher {
         async move {
             let mut next = Some(job);
             while let Some(job) = next.take() {
-                let chain = (!draining.is_raised()).then_some(Chain { kinds: &kinds });
+                let chain = (!draining.is_raised()).then_some(Chain {
+                    kinds: &kinds,
+                    finisher: finisher.as_ref(),
+                });
                 next = execute(
                     store.clone(),
                     registry.clone(),
