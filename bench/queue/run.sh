@@ -42,10 +42,11 @@ for n in "${COUNTS[@]}"; do
   P="$("$BIN_DIR/queue_bench" "$(db palette_$n)" "$n" "$JOBS" "$want_idle")"
   G="$(node "$HERE/graphile.mjs" "$(db graphile_$n)" "$n" "$JOBS" "$want_idle")"
   printf '%-8s %-8s %14s %14s\n' "$n" "$JOBS" "$(echo "$P" | rate)" "$(echo "$G" | rate)"
-  [ "$want_idle" != 0 ] && IDLE_P="$(echo "$P" | idle)" && IDLE_G="$(echo "$G" | idle)"
+  [ "$want_idle" != 0 ] && IDLE_P="$(echo "$P" | idle)" && IDLE_G="$(echo "$G" | idle)" && CANCEL="$(echo "$P" | sed -n 's/^palette cancel_//p')"
 done
 echo
 echo "idle CPU over ${IDLE_SECS} s with $LAST workers waiting: palette ${IDLE_P:-?} ms, graphile-worker ${IDLE_G:-?} ms"
+echo "a running job asked to stop by another connection hears it after: ${CANCEL:-?}"
 
 SQLITE_DIR="$(mktemp -d /tmp/palette-bench-sqlite.XXXXXX)"
 trap 'as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$DIR" "$SQLITE_DIR"' EXIT

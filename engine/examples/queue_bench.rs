@@ -1,5 +1,7 @@
-//! Job queue benchmark (PostgreSQL): no-op jobs claimed and completed per
-//! second with N workers, and the CPU an idle worker pool uses.
+//! Job queue benchmark (PostgreSQL or SQLite): no-op jobs claimed and
+//! completed per second with N workers, the CPU an idle worker pool uses,
+//! and (PostgreSQL) how long a running job takes to hear that another
+//! process asked it to stop.
 //!
 //! ```text
 //! cargo run --release -p engine --example queue_bench -- DATABASE_URL WORKERS JOBS [IDLE_SECS]
@@ -16,6 +18,76 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Noop {}
+
+/// Waits until asked to stop, then says when it heard (Unix ms).
+#[derive(Debug, Serialize, Deserialize)]
+struct Waits {}
+
+impl BackgroundJob for Waits {
+    const KIND: JobKind = JobKind::PromotionExecute;
+    type Context = tokio::sync::mpsc::UnboundedSender<i64>;
+    async fn run(self, ctx: JobContext, heard: Self::Context) -> Result<(), JobError> {
+        ctx.stopped().await;
+        let _ = heard.send(engine::store::now_ms());
+        Err(JobError::Cancelled { stopped_at: None })
+    }
+}
+
+/// Asks a running job to stop the way another Palette process would (an
+/// UPDATE on the database, no in-process bell) and returns how many ms the
+/// job took to hear it: through `NOTIFY palette_cancels`, since the lease
+/// watcher's own check is an hour away.
+async fn cancel_latency(url: &str) -> Result<Vec<i64>, Box<dyn std::error::Error>> {
+    let store = Store::connect(url).await?;
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let config = WorkerConfig {
+        workers: 1,
+        check_every: Duration::from_secs(3600),
+        listen_url: Some(url.to_owned()),
+        ..WorkerConfig::default()
+    };
+    let pool = Workers::start(
+        store.clone(),
+        Registry::new().register::<Waits>(heard_tx),
+        config,
+    );
+    let mut latencies = Vec::new();
+    for _ in 0..10 {
+        let mut tx = store.pool().begin().await?;
+        let id = queue::enqueue(
+            &mut *tx,
+            NewJob::new(
+                JobKind::PromotionExecute,
+                serde_json::json!({}),
+                "system:bench",
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        loop {
+            let running = sqlx::query("SELECT 1 FROM jobs WHERE id = $1 AND status = 'running'")
+                .bind(id.0)
+                .fetch_optional(store.pool())
+                .await?;
+            if running.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let asked = engine::store::now_ms();
+        sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = $1")
+            .bind(id.0)
+            .execute(store.pool())
+            .await?;
+        let at = tokio::time::timeout(Duration::from_secs(30), heard.recv())
+            .await?
+            .ok_or("the job ended without hearing the request")?;
+        latencies.push(at - asked);
+    }
+    pool.shutdown(Duration::from_secs(5)).await;
+    Ok(latencies)
+}
 
 impl BackgroundJob for Noop {
     const KIND: JobKind = JobKind::OidcCheck;
@@ -95,6 +167,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let used = cpu_ticks() - before;
         println!("palette idle_secs={idle_secs} cpu_ms={}", used * 10);
         idle.shutdown(Duration::from_secs(5)).await;
+    }
+    if store.backend() == engine::store::Backend::Postgres && idle_secs > 0 {
+        let mut ms = cancel_latency(&url).await?;
+        ms.sort_unstable();
+        println!(
+            "palette cancel_ms_median={} cancel_ms_max={} (10 requests from another connection)",
+            ms[ms.len() / 2],
+            ms[ms.len() - 1]
+        );
     }
     Ok(())
 }
