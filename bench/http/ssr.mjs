@@ -1,6 +1,7 @@
 // Server-rendered pages at scale: `palette serve --demo` (release) with 200
 // more environments, each created through the REST API (so with its create
-// job, its steps, its logs and its audit rows) on the stand-in and then
+// job, its step, its logs and its audit rows; one layer, on the stand-in
+// with no delay, 8 workers) and then
 // OIDC-checked against its simulated issuer (a stored check each). Then,
 // logged in as alice (who sees everything), per page:
 //   - idle: N requests one after the other (median, p99);
@@ -57,6 +58,7 @@ const server = spawn(binary, ["serve", "--demo", "--listen", `127.0.0.1:${port}`
     PALETTE_SITE_ROOT: site,
     PALETTE_LOG: "warn",
     TOFU_STANDIN_DELAY_MS: "0",
+    PALETTE_WORKERS: process.env.PALETTE_WORKERS ?? "8",
   },
   stdio: ["ignore", "ignore", "inherit"],
 });
@@ -74,7 +76,7 @@ function request(method, path, { body, headers = {} } = {}) {
   return new Promise((ok, fail) => {
     const req = http.request(
       `${base}${path}`,
-      { method, agent, headers: { cookie: cookieHeader(), ...headers } },
+      { method, agent, headers: { accept: "text/html", cookie: cookieHeader(), ...headers } },
       (res) => {
         for (const set of res.headers["set-cookie"] ?? []) {
           const [pair] = set.split(";");
@@ -112,7 +114,7 @@ const csrf = csrfOf((await request("GET", "/")).body);
 const api = (method, path, json) =>
   request(method, `/api/v1${path}`, {
     body: json && JSON.stringify(json),
-    headers: { "content-type": "application/json", "x-csrf-token": csrf, origin: base },
+    headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": csrf, origin: base },
   });
 
 // Seed, four requests at a time.
@@ -125,7 +127,7 @@ const seedStart = Date.now();
 await each(names, async (name) => {
   const made = await api("POST", "/environments", {
     name, tier: "staging", purpose: `benchmark environment ${name}`, channel: "edge",
-    oidc_issuer: `${base}/simulated/oidc/${name}`, layers: ["k8s", "core"],
+    oidc_issuer: `${base}/simulated/oidc/${name}`, layers: ["k8s"],
   });
   if (made.status !== 201 && made.status !== 202) throw new Error(`creating ${name}: ${made.status} ${made.body}`);
 });
@@ -152,7 +154,7 @@ const rssKb = () => Number(readFileSync(`/proc/${server.pid}/status`, "utf8").ma
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
-const css = (await request("GET", "/auth/login")).body.match(/\/pkg\/palette[.A-Za-z0-9_-]*\.css/)[0];
+const css = (await request("GET", "/")).body.match(/\/pkg\/palette[.A-Za-z0-9_-]*\.css/)[0];
 const pages = [
   ["overview /", "/"],
   [`environment /environments/${names[0]}`, `/environments/${names[0]}`],
@@ -163,7 +165,7 @@ for (const [, path] of pages) {
   const page = await request("GET", path);
   if (page.status !== 200) throw new Error(`${path} answered ${page.status}`);
 }
-const listed = (await request("GET", "/")).body.match(/bench-\d{3}/g)?.length ?? 0;
+const listed = new Set((await request("GET", "/")).body.match(/bench-\d{3}/g) ?? []).size;
 const idleRss = rssKb();
 console.log(
   `palette serve --demo (release), ${envs} more environments (seeded in ${seedSecs.toFixed(0)} s through the API: create on the stand-in, one OIDC check each); ` +

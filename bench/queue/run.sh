@@ -42,7 +42,7 @@ for n in "${COUNTS[@]}"; do
   P="$("$BIN_DIR/queue_bench" "$(db palette_$n)" "$n" "$JOBS" "$want_idle")"
   G="$(node "$HERE/graphile.mjs" "$(db graphile_$n)" "$n" "$JOBS" "$want_idle")"
   printf '%-8s %-8s %14s %14s\n' "$n" "$JOBS" "$(echo "$P" | rate)" "$(echo "$G" | rate)"
-  [ "$want_idle" != 0 ] && IDLE_P="$(echo "$P" | idle)" && IDLE_G="$(echo "$G" | idle)" && CANCEL="$(echo "$P" | sed -n 's/^palette cancel_//p')"
+  [ "$want_idle" != 0 ] && IDLE_P="$(echo "$P" | idle)" && IDLE_G="$(echo "$G" | idle)" && CANCEL="$(echo "$P" | sed -n 's/^palette //p' | grep cancel_ms)"
 done
 echo
 echo "idle CPU over ${IDLE_SECS} s with $LAST workers waiting: palette ${IDLE_P:-?} ms, graphile-worker ${IDLE_G:-?} ms"

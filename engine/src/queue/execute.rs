@@ -74,49 +74,27 @@ pub(crate) async fn execute(
     let (completion, outcome) = decide(&job, result, &stop, &config);
     // The lease is kept (heartbeats go on) until the end is recorded.
     let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
-    let recorded = match (&completion, chain) {
-        (Some(Completion::Succeeded), Some(chain)) => Some(
+    let recorded = match &completion {
+        Some(completion) => Some(
             persist(
                 &clock,
                 &stop.lease_lost,
                 job.lease.job,
                 "the job's end",
-                || async {
-                    if let Some(finished) = match chain.finisher {
-                        Some(finisher) => finisher.succeed(job.lease).await,
-                        None => None,
-                    } {
-                        return Ok(finished);
-                    }
-                    let next =
-                        succeed_and_claim(&store, job.lease, &config.owner, chain.kinds, lease_ms)
-                            .await?;
-                    Ok(Finished {
-                        recorded: true,
-                        next,
-                    })
+                || {
+                    record_end(
+                        &store,
+                        &config,
+                        job.lease,
+                        completion,
+                        chain.as_ref(),
+                        lease_ms,
+                    )
                 },
             )
             .await,
         ),
-        (Some(completion), _) => Some(
-            persist(
-                &clock,
-                &stop.lease_lost,
-                job.lease.job,
-                "the job's end",
-                || async {
-                    fence::complete(&store, job.lease, completion)
-                        .await
-                        .map(|()| Finished {
-                            recorded: true,
-                            next: None,
-                        })
-                },
-            )
-            .await,
-        ),
-        (None, _) => None,
+        None => None,
     };
     watcher.abort();
     metrics.observe_attempt(job.kind, outcome, started.elapsed().as_secs_f64());
@@ -148,6 +126,36 @@ pub(crate) async fn execute(
             None
         }
     }
+}
+
+/// Records how the attempt ended; a success of a chained slot also claims
+/// the slot's next job (in a batch with other slots' when there is a
+/// finisher, else on its own).
+async fn record_end(
+    store: &Store,
+    config: &WorkerConfig,
+    lease: fence::Lease,
+    completion: &Completion,
+    chain: Option<&Chain<'_>>,
+    lease_ms: i64,
+) -> Result<Finished, LeaseError> {
+    let Some(chain) = chain.filter(|_| *completion == Completion::Succeeded) else {
+        fence::complete(store, lease, completion).await?;
+        return Ok(Finished {
+            recorded: true,
+            next: None,
+        });
+    };
+    if let Some(finisher) = chain.finisher {
+        if let Some(finished) = finisher.succeed(lease).await {
+            return Ok(finished);
+        }
+    }
+    let next = succeed_and_claim(store, lease, &config.owner, chain.kinds, lease_ms).await?;
+    Ok(Finished {
+        recorded: true,
+        next,
+    })
 }
 
 /// Runs the handler on its own task so a panic fails only this attempt.
