@@ -465,3 +465,94 @@ contract_test!(idle_workers_do_not_spin, |db: TestDatabase| async move {
         "an idle worker pool used {used} ticks of CPU in 5 s"
     );
 });
+
+contract_test!(
+    many_short_jobs_on_many_workers_each_run_once_and_all_end_recorded,
+    |db: TestDatabase| async move {
+        // Slots go on with the job they claim when recording a success, and
+        // on PostgreSQL successes that finish together are recorded in one
+        // statement: no job may be dropped, run twice or left running.
+        let store = store(&db).await;
+        let mut ids = Vec::new();
+        for i in 0..120 {
+            ids.push(enqueue(&store, job(JobKind::OidcCheck, &format!("n{i}"), 0)).await);
+        }
+        let runs = Runs::default();
+        let workers = Workers::start(store.clone(), registry(&runs), fast_config(8));
+        for id in &ids {
+            let done = wait_finished(&store, *id, Duration::from_secs(30)).await;
+            assert_eq!(done.status, JobStatus::Succeeded, "job {id}");
+            assert_eq!(done.attempts, 1, "job {id} ran more than once");
+        }
+        workers.shutdown(Duration::from_secs(5)).await;
+        let mut tags: Vec<String> = runs.lock().unwrap().iter().map(|r| r.0.clone()).collect();
+        tags.sort();
+        tags.dedup();
+        assert_eq!(tags.len(), 120);
+        assert_eq!(runs.lock().unwrap().len(), 120, "a job ran twice");
+        let stats = queue::stats(store.pool()).await.unwrap();
+        assert!(stats.running.is_empty(), "{stats:?}");
+        assert!(stats.queued.is_empty(), "{stats:?}");
+    }
+);
+
+/// Waits until asked to stop, then says so.
+#[derive(Debug, Serialize, Deserialize)]
+struct UntilStopped {}
+
+impl BackgroundJob for UntilStopped {
+    const KIND: JobKind = JobKind::PromotionExecute;
+    type Context = tokio::sync::mpsc::UnboundedSender<()>;
+    async fn run(self, ctx: JobContext, heard: Self::Context) -> Result<(), JobError> {
+        ctx.stopped().await;
+        let _ = heard.send(());
+        Err(JobError::Cancelled { stopped_at: None })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_asked_by_another_process_reaches_the_running_job_through_postgres() {
+    testkit::init_tracing();
+    let db = testkit::postgres().await;
+    let store = store(&db).await;
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let config = queue::WorkerConfig {
+        // The lease watcher's own check would come in an hour, the first
+        // heartbeat in 20 minutes: only the notification can bring it.
+        check_every: Duration::from_secs(3600),
+        lease: Duration::from_secs(3600),
+        listen_url: Some(db.url.clone()),
+        ..fast_config(1)
+    };
+    let workers = Workers::start(
+        store.clone(),
+        Registry::new().register::<UntilStopped>(heard_tx),
+        config,
+    );
+    let id = enqueue(
+        &store,
+        NewJob::new(
+            JobKind::PromotionExecute,
+            serde_json::json!({}),
+            "user:anne",
+        ),
+    )
+    .await;
+    wait_for_job(&store, id, Duration::from_secs(20), |j| {
+        j.status == JobStatus::Running
+    })
+    .await;
+    // What another Palette process does (no bell rings in this one).
+    sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = $1")
+        .bind(id.0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(20), heard.recv())
+        .await
+        .expect("the running job heard the cancel")
+        .expect("the job said so");
+    let done = wait_finished(&store, id, Duration::from_secs(20)).await;
+    assert_eq!(done.status, JobStatus::Cancelled);
+    workers.shutdown(Duration::from_secs(5)).await;
+}
