@@ -132,42 +132,76 @@ pub async fn next_log_seq(store: &Store, job: JobId) -> Result<i64, StoreError> 
     Ok(row.try_get::<i64, _>("last")? + 1)
 }
 
-/// Appends `lines` (already numbered): one fenced statement per 200 lines.
-/// A refused chunk stops there; the chunks before it were written while the
-/// lease was held.
+/// The most lines one statement inserts.
+const LINES_PER_STATEMENT: usize = 200;
+
+/// Appends `lines` (already numbered), all or none: up to 200 lines (every
+/// batch of a job that writes as it goes) in one statement that checks the
+/// lease itself; more (what piled up while the database did not answer) in
+/// a [`fenced`] transaction, so that a write tried again after a failure
+/// never finds half of its lines already stored.
 pub async fn append_logs(
     store: &Store,
     lease: Lease,
     lines: &[PendingLine],
 ) -> Result<(), LeaseError> {
-    for chunk in lines.chunks(200) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = 2 + i * 4;
-                format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
-            })
-            .collect();
-        let sql = format!(
-            "WITH v (seq, step, at, line) AS (VALUES {}) \
-             INSERT INTO job_logs (job_id, seq, step, at, line) \
-             SELECT $1, v.seq, v.step, v.at, v.line FROM v WHERE {}",
-            values.join(", "),
-            held(store.backend(), 2),
-        );
-        let mut query = sqlx::query(&sql).bind(lease.job.0).bind(lease.token);
-        for line in chunk {
-            query = query
-                .bind(line.seq)
-                .bind(line.step)
-                .bind(line.at)
-                .bind(line.line.as_str());
-        }
-        let done = query.execute(store.pool()).await?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    if lines.len() <= LINES_PER_STATEMENT {
+        let sql = insert_lines(lines.len(), Some(held(store.backend(), 2)));
+        let done = bind_lines(sqlx::query(&sql), lease, lines)
+            .execute(store.pool())
+            .await?;
         if done.rows_affected() == 0 {
             return Err(LeaseError::LeaseLost);
         }
+        return Ok(());
     }
+    let mut tx = fenced(store, lease).await?;
+    for chunk in lines.chunks(LINES_PER_STATEMENT) {
+        let sql = insert_lines(chunk.len(), None);
+        bind_lines(sqlx::query(&sql), lease, chunk)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
+}
+
+/// `INSERT` of `n` lines of job `$1` (`$2` its fencing token), kept only
+/// when `condition` holds.
+fn insert_lines(n: usize, condition: Option<String>) -> String {
+    let values: Vec<String> = (0..n)
+        .map(|i| {
+            let b = 2 + i * 4;
+            format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+        })
+        .collect();
+    format!(
+        "WITH v (seq, step, at, line) AS (VALUES {}) \
+         INSERT INTO job_logs (job_id, seq, step, at, line) \
+         SELECT $1, v.seq, v.step, v.at, v.line FROM v WHERE {}",
+        values.join(", "),
+        // The token is bound either way; unused, it must still be typed.
+        condition.unwrap_or_else(|| "$2 = $2".to_owned()),
+    )
+}
+
+fn bind_lines<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    lease: Lease,
+    lines: &'q [PendingLine],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    let mut query = query.bind(lease.job.0).bind(lease.token);
+    for line in lines {
+        query = query
+            .bind(line.seq)
+            .bind(line.step)
+            .bind(line.at)
+            .bind(line.line.as_str());
+    }
+    query
 }
 
 /// Creates the job's steps the first time it runs; on a resumed or retried

@@ -244,6 +244,10 @@ contract_test!(
 
         let refused = fence::append_logs(&store, stale, &[line(2)]).await;
         assert!(matches!(refused, Err(LeaseError::LeaseLost)), "{refused:?}");
+        // More lines than one statement takes (a backlog after an outage).
+        let many: Vec<fence::PendingLine> = (2..452).map(line).collect();
+        let refused = fence::append_logs(&store, stale, &many).await;
+        assert!(matches!(refused, Err(LeaseError::LeaseLost)), "{refused:?}");
         let update = StepUpdate {
             status: Some(queue::StepStatus::Failed),
             ..StepUpdate::default()
@@ -271,8 +275,15 @@ contract_test!(
         let job = queue::get_job(store.pool(), id).await.unwrap().unwrap();
         assert_eq!(job.status, JobStatus::Running);
         assert_eq!(job.attempts, 2);
-        // The current holder still writes.
+        // The current holder still writes, a batch and a backlog.
         fence::append_logs(&store, fresh, &[line(2)]).await.unwrap();
+        let backlog: Vec<fence::PendingLine> = (3..453).map(line).collect();
+        fence::append_logs(&store, fresh, &backlog).await.unwrap();
+        let logs = queue::logs(store.pool(), id, 0, 1000).await.unwrap();
+        assert_eq!(
+            logs.iter().map(|l| l.seq).collect::<Vec<_>>(),
+            (1..453).collect::<Vec<_>>()
+        );
         fence::complete(&store, fresh, &Completion::Succeeded)
             .await
             .unwrap();
