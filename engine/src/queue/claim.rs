@@ -13,9 +13,12 @@
 //! found by skipping from key to key through `jobs_queued_key`. A backlog of
 //! jobs waiting behind a busy key is never scanned.
 
+use std::collections::HashSet;
+
 use sqlx::any::AnyRow;
 
 use super::fence::{Lease, LeaseError};
+use super::finish::Finished;
 use super::model::{JobId, JobKind, JobStatus};
 use crate::store::{now_ms, Backend, Store, StoreError};
 use sqlx::Row;
@@ -58,72 +61,78 @@ pub async fn claim(
 /// Records that the job of `lease` succeeded and claims the next due job
 /// for the same worker slot, in one statement on PostgreSQL (two on
 /// SQLite, where a statement is not a round trip): the slot goes on without
-/// waiting for the dispatcher. `Ok(None)` when nothing was due; the
-/// completion stands either way. [`LeaseError::LeaseLost`] (and nothing
-/// claimed) when the lease was lost.
+/// waiting for the dispatcher. `next` is `None` when nothing was due;
+/// `recorded` is false when the lease was lost (a job may still have been
+/// claimed for the slot).
 pub(crate) async fn succeed_and_claim(
     store: &Store,
     lease: Lease,
     owner: &str,
     kinds: &[JobKind],
     lease_ms: i64,
-) -> Result<Option<Claimed>, LeaseError> {
+) -> Result<Finished, LeaseError> {
     if store.backend() == Backend::Sqlite || kinds.is_empty() {
         super::fence::complete(store, lease, &super::fence::Completion::Succeeded).await?;
-        return Ok(claim(store, owner, kinds, 1, lease_ms).await?.pop());
+        let next = claim(store, owner, kinds, 1, lease_ms).await?.pop();
+        return Ok(Finished {
+            recorded: true,
+            next,
+        });
     }
-    let id = 4 + kinds.len();
-    let sql = format!(
-        "{picking}, claimed AS ({CLAIM}), \
-         done AS (UPDATE jobs SET status = 'succeeded', last_error = NULL, stopped_at = NULL, \
-           finished_at = $3, lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 \
-           WHERE id = ${id} AND fencing_token = ${token} AND status = 'running' RETURNING id) \
-         SELECT (SELECT COUNT(*) FROM done) AS completed, c.* \
-         FROM (SELECT 1) AS one LEFT JOIN claimed c ON TRUE",
-        picking = picking(Backend::Postgres, kinds.len(), 1),
-        token = id + 1,
-    );
-    let query = bind_claim(sqlx::query(&sql), owner, kinds, lease_ms)
-        .bind(lease.job.0)
-        .bind(lease.token);
-    let rows = match query.fetch_all(store.pool()).await {
-        Ok(rows) => rows,
+    match succeed_all_and_claim(store, &[lease], owner, kinds, lease_ms).await {
+        Ok((done, mut claimed)) => Ok(Finished {
+            recorded: !done.is_empty(),
+            next: claimed.pop(),
+        }),
         // The claim raced another for a key and the statement was undone:
         // record the completion alone.
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+        Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
             super::fence::complete(store, lease, &super::fence::Completion::Succeeded).await?;
-            return Ok(None);
+            Ok(Finished {
+                recorded: true,
+                next: None,
+            })
         }
-        Err(other) => return Err(StoreError::from(other).into()),
-    };
-    let completed = match rows.first() {
-        Some(row) => row
-            .try_get::<i64, _>("completed")
-            .map_err(StoreError::from)?,
-        None => 0,
-    };
-    if completed == 0 {
-        return Err(LeaseError::LeaseLost);
-    }
-    super::signal::ring_jobs();
-    match rows.first() {
-        Some(row)
-            if row
-                .try_get::<Option<i64>, _>("id")
-                .map_err(StoreError::from)?
-                .is_some() =>
-        {
-            Ok(Some(decode(row)?))
-        }
-        _ => Ok(None),
+        Err(other) => Err(other.into()),
     }
 }
 
-/// The statement of [`super::finish`] (PostgreSQL): the successes of `n`
+/// PostgreSQL, one statement: the successes of `leases` (those whose lease
+/// still holds; their ids are returned) and a claim of as many due jobs.
+pub(crate) async fn succeed_all_and_claim(
+    store: &Store,
+    leases: &[Lease],
+    owner: &str,
+    kinds: &[JobKind],
+    lease_ms: i64,
+) -> Result<(HashSet<JobId>, Vec<Claimed>), StoreError> {
+    let limit = i64::try_from(leases.len()).unwrap_or(1);
+    let sql = batch_claim_sql(kinds.len(), leases.len(), limit);
+    let mut query = bind_claim(sqlx::query(&sql), owner, kinds, lease_ms);
+    for lease in leases {
+        query = query.bind(lease.job.0).bind(lease.token);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    let mut done = HashSet::new();
+    let mut claimed = Vec::new();
+    for row in &rows {
+        if row.try_get::<i64, _>("done")? == 1 {
+            done.insert(JobId(row.try_get("id")?));
+        } else {
+            claimed.push(decode(row)?);
+        }
+    }
+    if !done.is_empty() {
+        super::signal::ring_jobs();
+    }
+    Ok((done, claimed))
+}
+
+/// The statement of [`succeed_all_and_claim`]: the successes of `n`
 /// leases, bound after the kinds as (id, token) pairs, and a claim of up to
 /// `limit` jobs. Rows: `done = 1` with the `id` of each success recorded,
 /// `done = 0` with each claimed job.
-pub(crate) fn batch_claim_sql(kinds: usize, n: usize, limit: i64) -> String {
+fn batch_claim_sql(kinds: usize, n: usize, limit: i64) -> String {
     let first = 4 + kinds;
     let values: Vec<String> = (0..n)
         .map(|i| format!("(${}, ${})", first + 2 * i, first + 2 * i + 1))
@@ -199,7 +208,7 @@ fn picking(backend: Backend, kinds: usize, limit: i64) -> String {
     )
 }
 
-pub(crate) fn bind_claim<'q>(
+fn bind_claim<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     owner: &'q str,
     kinds: &[JobKind],
@@ -213,7 +222,7 @@ pub(crate) fn bind_claim<'q>(
     query
 }
 
-pub(crate) fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {
+fn decode(row: &AnyRow) -> Result<Claimed, StoreError> {
     let kind: String = row.try_get("kind")?;
     let payload: String = row.try_get("payload")?;
     Ok(Claimed {

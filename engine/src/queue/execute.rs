@@ -151,11 +151,7 @@ async fn record_end(
             return Ok(finished);
         }
     }
-    let next = succeed_and_claim(store, lease, &config.owner, chain.kinds, lease_ms).await?;
-    Ok(Finished {
-        recorded: true,
-        next,
-    })
+    succeed_and_claim(store, lease, &config.owner, chain.kinds, lease_ms).await
 }
 
 /// Runs the handler on its own task so a panic fails only this attempt.

@@ -5,16 +5,14 @@
 //! instead of one per job; an idle one still writes at once (a batch is
 //! whatever waits, never a timer).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use super::claim::{batch_claim_sql, bind_claim, decode, Claimed};
+use super::claim::{succeed_all_and_claim, Claimed};
 use super::fence::Lease;
-use super::model::{JobId, JobKind};
-use crate::store::{Store, StoreError};
+use super::model::JobKind;
+use crate::store::Store;
 
 /// How a batched success went for one slot.
 #[derive(Debug)]
@@ -86,11 +84,8 @@ async fn run(
             }
         }
         let leases: Vec<Lease> = batch.iter().map(|r| r.lease).collect();
-        match write(&store, &leases, &owner, &kinds, lease_ms).await {
+        match succeed_all_and_claim(&store, &leases, &owner, &kinds, lease_ms).await {
             Ok((done, mut claimed)) => {
-                if !done.is_empty() {
-                    super::signal::ring_jobs();
-                }
                 for request in batch {
                     let finished = Finished {
                         recorded: done.contains(&request.lease.job),
@@ -114,32 +109,4 @@ async fn run(
             }
         }
     }
-}
-
-/// One statement: the successes of `leases` (those whose lease still holds)
-/// and a claim of as many due jobs.
-async fn write(
-    store: &Store,
-    leases: &[Lease],
-    owner: &str,
-    kinds: &[JobKind],
-    lease_ms: i64,
-) -> Result<(HashSet<JobId>, Vec<Claimed>), StoreError> {
-    let limit = i64::try_from(leases.len()).unwrap_or(1);
-    let sql = batch_claim_sql(kinds.len(), leases.len(), limit);
-    let mut query = bind_claim(sqlx::query(&sql), owner, kinds, lease_ms);
-    for lease in leases {
-        query = query.bind(lease.job.0).bind(lease.token);
-    }
-    let rows = query.fetch_all(store.pool()).await?;
-    let mut done = HashSet::new();
-    let mut claimed = Vec::new();
-    for row in &rows {
-        if row.try_get::<i64, _>("done")? == 1 {
-            done.insert(JobId(row.try_get("id")?));
-        } else {
-            claimed.push(decode(row)?);
-        }
-    }
-    Ok((done, claimed))
 }
