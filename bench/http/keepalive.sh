@@ -4,7 +4,9 @@
 # a regression benchmark for responses that stall on Nagle + delayed ACK
 # (issue #13: 31-50 requests/s for /pkg/palette.css before TCP_NODELAY).
 # The stylesheet's name carries its hash (hash-files): it is read from the
-# login page. Requested without Accept-Encoding, so the whole file is sent.
+# login page. Requested without Accept-Encoding, so the whole file is sent,
+# and as a browser asks for it (Accept-Encoding: gzip, deflate, br): the
+# brotli copy.
 #
 #   bench/http/keepalive.sh [SECONDS]           (default 5 per path)
 #   BENCH_BIN=/path/to/palette bench/http/keepalive.sh
@@ -35,18 +37,21 @@ done
 # One wrk thread on one connection for `secs` seconds: requests/s, latency,
 # and the socket errors it saw (0 means the one connection held).
 run() {
-  local path="$1" out
-  out="$(wrk -t1 -c1 -d"${secs}s" --latency "http://127.0.0.1:$port$path")"
-  awk -v path="$path" '
+  local path="$1" label="$1" out
+  shift
+  [ $# -eq 0 ] || label="$path ($*)"
+  out="$(wrk -t1 -c1 -d"${secs}s" --latency "$@" "http://127.0.0.1:$port$path")"
+  awk -v path="$label" '
     /Requests\/sec:/ { rps = $2 }
     /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
     /Socket errors/ { errors = $0 }
     /Non-2xx/ { non2xx = $NF }
-    END { printf "%-42s %9.0f requests/s  p50 %s  p99 %s  %s%s\n", path, rps, p50, p99, errors ? errors : "no socket errors", non2xx ? ", non-2xx " non2xx : "" }' <<<"$out"
+    END { printf "%-60s %9.0f requests/s  p50 %s  p99 %s  %s%s\n", path, rps, p50, p99, errors ? errors : "no socket errors", non2xx ? ", non-2xx " non2xx : "" }' <<<"$out"
 }
 css="$(curl -s "http://127.0.0.1:$port/auth/login" | grep -o '/pkg/palette[.A-Za-z0-9_-]*\.css' | head -1)"
 [ -n "$css" ] || { echo "the login page links no /pkg/palette…css stylesheet" >&2; exit 1; }
 bytes="$(curl -s "http://127.0.0.1:$port$css" | wc -c)"
 echo "palette serve --demo (release), wrk -t1 -c1 -d${secs}s per path; $css is $bytes bytes"
 run "$css"
+run "$css" -H "Accept-Encoding: gzip, deflate, br"
 run /healthz

@@ -132,6 +132,11 @@ impl Assets {
         &self.stylesheet
     }
 
+    /// The paths below `/pkg/` whose names carry their content's hash.
+    pub fn hashed(&self) -> impl Iterator<Item = &str> {
+        self.hashed.iter().map(String::as_str)
+    }
+
     /// Whether `path` (below `/pkg/`) names its content: a new build gives
     /// changed content a new name, so a response for it never goes stale.
     pub fn is_hashed(&self, path: &str) -> bool {

@@ -32,6 +32,7 @@ use axum::response::Response;
 use tower::{Service, ServiceExt};
 use tower_http::services::ServeDir;
 
+use super::resident::Resident;
 use crate::assets::{Assets, PKG_DIR};
 
 /// A year: content-addressed, so never stale.
@@ -54,11 +55,28 @@ fn files(dir: &Path) -> ServeDir {
 }
 
 /// `/pkg/…`: the files under `<site root>/pkg` (a missing one is a bare
-/// `404`, never a rendered page).
+/// `404`, never a rendered page); the small hashed ones from memory
+/// ([`Resident`]), read once here.
 pub fn pkg(
     site_root: &Path,
+    assets: &Assets,
 ) -> impl Service<Request<Body>, Response = Response, Error = Infallible, Future: Send> + Clone {
-    ServiceExt::<Request<Body>>::map_response(files(&site_root.join(PKG_DIR)), mark)
+    let dir = site_root.join(PKG_DIR);
+    let resident = Arc::new(Resident::load(&dir, assets.hashed()));
+    let files = files(&dir);
+    tower::service_fn(move |request: Request| {
+        let answer = resident.answer(&request);
+        let files = files.clone();
+        async move {
+            Ok(match answer {
+                Some(response) => response,
+                None => {
+                    let Ok(response) = files.oneshot(request).await;
+                    mark(response)
+                }
+            })
+        }
+    })
 }
 
 /// The file of the site at `request`'s path, when there is one (`GET` and

@@ -10,6 +10,7 @@ mod compression;
 mod health;
 mod limits;
 pub mod metrics;
+mod resident;
 pub mod security;
 mod simulated;
 
@@ -62,7 +63,6 @@ fn leptos_options(config: &Config, bound: SocketAddr, assets: &Assets) -> Leptos
     }
 }
 
-/// Builds the whole router for a server bound to `bound`.
 /// Raised once the server starts shutting down: `/readyz` answers 503 (a
 /// load balancer stops sending requests here) and event streams end with
 /// a reconnect hint.
@@ -84,6 +84,7 @@ impl Closing {
     }
 }
 
+/// Builds the whole router for a server bound to `bound`.
 pub fn router(
     config: &Config,
     engine: Engine,
@@ -158,7 +159,7 @@ pub fn router(
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .nest_service("/pkg", cache::pkg(&config.site_root))
+        .nest_service("/pkg", cache::pkg(&config.site_root, &assets))
         .merge(app)
         .layer(axum::middleware::from_fn(limits::limit))
         .layer(from_fn_with_state(assets, cache::headers))

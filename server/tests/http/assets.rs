@@ -209,6 +209,81 @@ async fn hashed_files_come_precompressed_as_accepted_and_are_immutable() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_files_answer_head_conditional_and_range_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_site(dir.path(), None).await;
+    for file in files().iter().filter(|f| f.path.contains("_Hash-")) {
+        let path = format!("/{}", file.path);
+        for encoding in ["br", "gzip", "identity"] {
+            let what = format!("{path} as {encoding}");
+            let full = get(&app, &path, Some(encoding)).await;
+            let headers = full.headers().clone();
+            let body = full.bytes().await.unwrap();
+            let etag = header(&headers, "etag").expect("an ETag").to_owned();
+
+            let head = app
+                .client
+                .head(app.url(&path))
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(head.status(), 200, "HEAD {what}");
+            for name in ["content-type", "content-encoding", "etag", "cache-control"] {
+                assert_eq!(
+                    header(head.headers(), name),
+                    header(&headers, name),
+                    "HEAD {what}: {name}"
+                );
+            }
+            assert_eq!(
+                header(head.headers(), "content-length"),
+                Some(body.len().to_string().as_str()),
+                "HEAD {what}"
+            );
+            assert!(head.bytes().await.unwrap().is_empty(), "HEAD {what}");
+
+            let again = app
+                .client
+                .get(app.url(&path))
+                .header("accept-encoding", encoding)
+                .header("if-none-match", &etag)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(again.status(), 304, "{what}: revalidated by its ETag");
+            assert_eq!(header(again.headers(), "cache-control"), Some(IMMUTABLE));
+            assert!(varies_by_encoding(again.headers()), "{what}");
+            assert!(again.bytes().await.unwrap().is_empty());
+        }
+        // Each coding has its own tag: a gzip copy does not validate brotli.
+        let gzip_tag = header(get(&app, &path, Some("gzip")).await.headers(), "etag")
+            .unwrap()
+            .to_owned();
+        let brotli = app
+            .client
+            .get(app.url(&path))
+            .header("accept-encoding", "br")
+            .header("if-none-match", gzip_tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(brotli.status(), 200, "{path}");
+        assert_eq!(header(brotli.headers(), "content-encoding"), Some("br"));
+
+        let range = app
+            .client
+            .get(app.url(&path))
+            .header("range", "bytes=0-9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(range.status(), 206, "{path}: a range of the file");
+        assert_eq!(range.bytes().await.unwrap(), file.bytes[..10]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_link_the_hashed_names_and_the_old_names_are_gone() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_site(dir.path(), None).await;
