@@ -15,10 +15,11 @@
 //   node bench/http/ssr.mjs                  # 200 environments, 500 req/s, 5 s per page
 //   SSR_ENVS=50 SSR_RATE=200 SSR_SECS=3 node bench/http/ssr.mjs
 //   BENCH_BIN=/path/to/palette BENCH_SITE=/path/to/site node bench/http/ssr.mjs
+//   SSR_DATA=/var/tmp/ssr node bench/http/ssr.mjs   # keep the seeded data dir, reuse it next run
 //
 // Needs the release build (./scripts/run builds it) and wrk.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -47,9 +48,17 @@ const freePort = () =>
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const data = mkdtempSync(join(tmpdir(), "palette-ssr-"));
-mkdirSync(join(data, "infra"));
-for (const dir of ["modules", "scaffold"]) cpSync(join(root, "examples/infra", dir), join(data, "infra", dir), { recursive: true });
+// SSR_DATA: a data dir kept after the run; one seeded before (with as many
+// environments) is used as it is, which saves the minutes of seeding.
+const keep = process.env.SSR_DATA ? resolve(process.env.SSR_DATA) : null;
+const data = keep ?? mkdtempSync(join(tmpdir(), "palette-ssr-"));
+const seededMark = join(data, `seeded-${envs}`);
+const reuse = keep !== null && existsSync(seededMark);
+if (!reuse) {
+  if (keep) rmSync(keep, { recursive: true, force: true });
+  mkdirSync(join(data, "infra"), { recursive: true });
+  for (const dir of ["modules", "scaffold"]) cpSync(join(root, "examples/infra", dir), join(data, "infra", dir), { recursive: true });
+}
 const server = spawn(binary, ["serve", "--demo", "--listen", `127.0.0.1:${port}`], {
   env: {
     ...process.env,
@@ -64,7 +73,7 @@ const server = spawn(binary, ["serve", "--demo", "--listen", `127.0.0.1:${port}`
 });
 const cleanup = () => {
   server.kill("SIGTERM");
-  rmSync(data, { recursive: true, force: true });
+  if (!keep) rmSync(data, { recursive: true, force: true });
 };
 process.on("exit", cleanup);
 
@@ -124,6 +133,9 @@ async function each(items, f) {
   await Promise.all(Array.from({ length: 4 }, async () => { while (queue.length) await f(queue.shift()); }));
 }
 const seedStart = Date.now();
+if (!reuse) await seed();
+const seedSecs = (Date.now() - seedStart) / 1000;
+async function seed() {
 await each(names, async (name) => {
   const made = await api("POST", "/environments", {
     name, tier: "staging", purpose: `benchmark environment ${name}`, channel: "edge",
@@ -148,7 +160,8 @@ await each(names, async (name) => {
   if (asked.status >= 300) throw new Error(`checking ${name}: ${asked.status} ${asked.body}`);
 });
 await settled("checking");
-const seedSecs = (Date.now() - seedStart) / 1000;
+if (keep) writeFileSync(seededMark, new Date().toISOString());
+}
 
 const rssKb = () => Number(readFileSync(`/proc/${server.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]);
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -168,7 +181,7 @@ for (const [, path] of pages) {
 const listed = new Set((await request("GET", "/")).body.match(/bench-\d{3}/g) ?? []).size;
 const idleRss = rssKb();
 console.log(
-  `palette serve --demo (release), ${envs} more environments (seeded in ${seedSecs.toFixed(0)} s through the API: create on the stand-in, one OIDC check each); ` +
+  `palette serve --demo (release), ${envs} more environments (${reuse ? `seeded before, in ${data}` : `seeded in ${seedSecs.toFixed(0)} s`} through the API: create on the stand-in, one OIDC check each); ` +
     `the overview names ${listed} of them; idle RSS ${(idleRss / 1024).toFixed(0)} MB; ${execFileSync("nproc").toString().trim()} cores, load generator on the same machine`,
 );
 

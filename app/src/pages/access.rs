@@ -7,7 +7,7 @@ use crate::base::prefixed;
 use crate::server_fns::access::{
     explain_access, list_access, EndSessions, GrantAccess, RevokeAccess,
 };
-use crate::server_fns::list_environments::list_environments;
+use crate::server_fns::list_environments::environment_names;
 use crate::session::CsrfField;
 use domain::access::{Explanation, Grant, Permission, Relation};
 
@@ -17,7 +17,7 @@ use domain::access::{Explanation, Grant, Permission, Relation};
 pub fn AccessPage() -> impl IntoView {
     let query = use_query_map();
     let env = move || query.with(|q| q.get("env")).filter(|e| !e.is_empty());
-    let environments = Resource::new(|| (), |()| list_environments());
+    let environments = Resource::new(|| (), |()| environment_names());
     let grant = ServerAction::<GrantAccess>::new();
     let revoke = ServerAction::<RevokeAccess>::new();
     let end_sessions = ServerAction::<EndSessions>::new();
@@ -65,7 +65,7 @@ pub fn AccessPage() -> impl IntoView {
                             <select id="access-env" name="env">
                                 <option value="">"Pick one…"</option>
                                 {names.into_iter().map(|e| {
-                                    let name = e.name.to_string();
+                                    let name = e.to_string();
                                     let selected = name == current;
                                     view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
                                 }).collect_view()}

@@ -13,7 +13,7 @@ use crate::server_fns::environment_ops::{
 };
 use crate::server_fns::environments::get_environment;
 use crate::server_fns::jobs::{get_job, list_jobs};
-use crate::server_fns::list_environments::list_environments;
+use crate::server_fns::list_environments::environment_names;
 use crate::server_fns::promotions::{environment_releases, LiftHold, SetPromotionPolicy};
 use domain::job::{Job, JobDetail, JobQuery, StepStatus};
 use domain::EnvironmentDetail;
@@ -52,7 +52,7 @@ pub fn EnvironmentPage() -> impl IntoView {
     );
     let runs = Resource::new(name, recent_runs);
     // The choices of upstream in the policy form.
-    let environments = Resource::new(|| (), |()| list_environments());
+    let environments = Resource::new(|| (), |()| environment_names());
     let set_policy = ServerAction::<SetPromotionPolicy>::new();
     let lift = ServerAction::<LiftHold>::new();
     // Read again after each policy change that succeeded (a refused one
@@ -83,7 +83,7 @@ pub fn EnvironmentPage() -> impl IntoView {
                             // an error leaves the section out.
                             let others: Vec<String> = environments.await.unwrap_or_default()
                                 .into_iter()
-                                .map(|e| e.name.to_string())
+                                .map(|e| e.to_string())
                                 .filter(|n| *n != env_name)
                                 .collect();
                             let releases = releases.await.ok().map(|releases| view! {

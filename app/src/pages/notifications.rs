@@ -11,7 +11,7 @@ use crate::base::prefixed;
 use crate::components::form::ActionForm;
 use crate::components::promotion::ActionError;
 use crate::components::time::{format_ms, Ago};
-use crate::server_fns::list_environments::list_environments;
+use crate::server_fns::list_environments::environment_names;
 use crate::server_fns::notifications::{list_webhooks, CreateWebhook, DeleteWebhook};
 use crate::session::CsrfField;
 
@@ -144,7 +144,7 @@ fn Deliveries(deliveries: Vec<Delivery>) -> impl IntoView {
 fn WebhookForm(create: ServerAction<CreateWebhook>) -> impl IntoView {
     let query = use_query_map();
     let typed = move |k: &str| query.with_untracked(|q| q.get(k)).unwrap_or_default();
-    let environments = Resource::new(|| (), |()| list_environments());
+    let environments = Resource::new(|| (), |()| environment_names());
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get_untracked()) {
@@ -195,7 +195,7 @@ fn WebhookForm(create: ServerAction<CreateWebhook>) -> impl IntoView {
                             let chosen_env = chosen_env.clone();
                             Suspend::new(async move {
                             environments.await.unwrap_or_default().into_iter().map(|e| {
-                                let name = e.name.to_string();
+                                let name = e.to_string();
                                 let selected = name == chosen_env;
                                 view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
                             }).collect_view()

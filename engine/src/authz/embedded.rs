@@ -7,7 +7,7 @@ use futures::FutureExt;
 use palette_fga::{Evaluator, Tuple};
 
 use super::{Authorizer, AuthzError};
-use crate::store::tuples::{self, DbTuples};
+use crate::store::tuples::{self, BatchedTuples, DbTuples};
 use crate::store::Store;
 
 #[derive(Debug)]
@@ -54,8 +54,9 @@ impl Authorizer for EmbeddedAuthorizer {
         checks: &'a [Tuple],
     ) -> BoxFuture<'a, Result<Vec<bool>, AuthzError>> {
         async move {
+            // Many objects: their tuples by type, a query each.
             self.evaluator
-                .batch_check(&self.tuples, checks)
+                .batch_check(&BatchedTuples::new(self.store.clone()), checks)
                 .await
                 .into_iter()
                 .map(|r| r.map_err(unavailable))
@@ -72,7 +73,12 @@ impl Authorizer for EmbeddedAuthorizer {
     ) -> BoxFuture<'a, Result<Vec<String>, AuthzError>> {
         async move {
             self.evaluator
-                .list_objects(&self.tuples, user, relation, object_type)
+                .list_objects(
+                    &BatchedTuples::new(self.store.clone()),
+                    user,
+                    relation,
+                    object_type,
+                )
                 .await
                 .map_err(unavailable)
         }

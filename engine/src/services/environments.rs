@@ -28,6 +28,18 @@ impl Engine {
             .collect())
     }
 
+    /// The names of the environments the actor may view, in order: for
+    /// the pages' choices of environment, which need nothing else.
+    #[tracing::instrument(skip_all, fields(actor = %actor))]
+    pub async fn environment_names(&self, actor: &Actor) -> Result<Vec<EnvironmentName>, Error> {
+        let visible = self.visible_environments(actor).await?;
+        Ok(environments::names(self.store().pool())
+            .await?
+            .into_iter()
+            .filter(|name| visible.as_ref().is_none_or(|v| v.contains(name.as_str())))
+            .collect())
+    }
+
     /// A page of the environments the actor may view, by name, after `after`.
     pub async fn environments_page(
         &self,

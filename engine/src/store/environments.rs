@@ -85,6 +85,21 @@ pub async fn list<'e>(
     rows.iter().map(decode).collect()
 }
 
+/// Every environment's name, in order.
+pub async fn names<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<EnvironmentName>, StoreError> {
+    let rows = sqlx::query("SELECT name FROM environments ORDER BY name")
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            EnvironmentName::parse(&get::<String>(row, "name")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .collect()
+}
+
 /// Sets an environment's status. `NotFound` when there is no such environment.
 pub async fn set_status<'e>(
     db: impl Executor<'e, Database = Any>,

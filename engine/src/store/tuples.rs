@@ -1,5 +1,8 @@
 //! Relationship tuples for the embedded authorizer.
 
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
 use palette_fga::{ReaderError, Tuple, TupleReader};
 use sqlx::{Any, Executor};
 
@@ -152,5 +155,102 @@ impl TupleReader for DbTuples {
         rows.iter()
             .map(|r| get::<String>(r, "subject").map_err(reader_error))
             .collect()
+    }
+}
+
+/// Reads tuples for one evaluation that visits many objects (list-objects,
+/// batch checks): the tuples on objects of a type are read in one query
+/// the first time the evaluation looks at an object of that type, and
+/// answered from memory after that. A list of 200 environments then costs
+/// one query per type it visits (environment, platform, group) instead of
+/// several per environment. Made for one evaluation and dropped after it,
+/// so it never answers from a copy older than the evaluation.
+#[derive(Debug)]
+pub struct BatchedTuples {
+    store: Store,
+    types: Mutex<HashMap<String, Arc<TypeTuples>>>,
+}
+
+/// The tuples on the objects of one type.
+#[derive(Debug, Default)]
+struct TypeTuples {
+    users: HashMap<(String, String), Vec<String>>,
+    /// The ids of the objects of the type that have a tuple.
+    ids: BTreeSet<String>,
+}
+
+impl BatchedTuples {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            types: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The tuples on objects of `object_type`, read on first use.
+    async fn of_type(&self, object_type: &str) -> Result<Arc<TypeTuples>, ReaderError> {
+        let cached = self.types().get(object_type).cloned();
+        if let Some(tuples) = cached {
+            return Ok(tuples);
+        }
+        let prefix = format!("{object_type}:");
+        let rows = sqlx::query(
+            "SELECT object, relation, subject FROM authz_tuples WHERE object LIKE $1 ESCAPE '\\'",
+        )
+        .bind(like_prefix(&prefix))
+        .fetch_all(self.store.pool())
+        .await
+        .map_err(|e| reader_error(e.into()))?;
+        let mut tuples = TypeTuples::default();
+        for row in &rows {
+            let object: String = get(row, "object").map_err(reader_error)?;
+            if let Some(id) = object.strip_prefix(&prefix) {
+                tuples.ids.insert(id.to_owned());
+            }
+            tuples
+                .users
+                .entry((object, get(row, "relation").map_err(reader_error)?))
+                .or_default()
+                .push(get(row, "subject").map_err(reader_error)?);
+        }
+        let tuples = Arc::new(tuples);
+        self.types().insert(object_type.to_owned(), tuples.clone());
+        Ok(tuples)
+    }
+
+    /// The types read so far (nothing panics holding the lock, so a
+    /// poisoned one holds whole entries).
+    fn types(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<TypeTuples>>> {
+        self.types
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl TupleReader for BatchedTuples {
+    async fn read_users(&self, object: &str, relation: &str) -> Result<Vec<String>, ReaderError> {
+        let object_type = object.split_once(':').map_or(object, |(t, _)| t);
+        let tuples = self.of_type(object_type).await?;
+        Ok(tuples
+            .users
+            .get(&(object.to_owned(), relation.to_owned()))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn object_ids(&self, object_type: &str) -> Result<Vec<String>, ReaderError> {
+        Ok(self
+            .of_type(object_type)
+            .await?
+            .ids
+            .iter()
+            .cloned()
+            .collect())
+    }
+
+    async fn users_of_type(&self, user_type: &str) -> Result<Vec<String>, ReaderError> {
+        DbTuples::new(self.store.clone())
+            .users_of_type(user_type)
+            .await
     }
 }

@@ -397,3 +397,77 @@ contract_test!(
         assert!(matches!(err, Error::Invalid(_)), "{err:?}");
     }
 );
+
+/// The embedded authorizer over the database, asked what a `.fga.yaml`
+/// test asks; every check is also asked as a batch of one, and the two
+/// must agree.
+struct Embedded<'a>(&'a engine::authz::embedded::EmbeddedAuthorizer);
+
+impl palette_fga::yaml::Answers for Embedded<'_> {
+    async fn check(&self, user: &str, relation: &str, object: &str) -> Result<bool, String> {
+        use engine::authz::Authorizer as _;
+        let one = self.0.check(user, relation, object).await;
+        let one = one.map_err(|e| e.to_string())?;
+        let asked = [engine::authz::Tuple::new(user, relation, object)];
+        let batch = self.0.batch_check(&asked).await;
+        let batch = batch.map_err(|e| e.to_string())?;
+        if batch != [one] {
+            return Err(format!(
+                "check {user} {relation} {object}: {one}, as a batch {batch:?}"
+            ));
+        }
+        Ok(one)
+    }
+
+    async fn list_objects(
+        &self,
+        user: &str,
+        relation: &str,
+        object_type: &str,
+    ) -> Result<Vec<String>, String> {
+        use engine::authz::Authorizer as _;
+        let got = self.0.list_objects(user, relation, object_type).await;
+        got.map_err(|e| e.to_string())
+    }
+
+    async fn list_users(
+        &self,
+        object: &str,
+        relation: &str,
+        filter: &str,
+    ) -> Result<Vec<String>, String> {
+        use engine::authz::Authorizer as _;
+        let got = self.0.list_users(object, relation, filter).await;
+        got.map_err(|e| e.to_string())
+    }
+}
+
+// The model's own tests, through the tuples as stored: single checks read
+// them per object, lists and batches a type at a time.
+contract_test!(
+    the_model_tests_pass_through_the_embedded_authorizer_over_the_database,
+    |db: TestDatabase| async move {
+        use engine::authz::Authorizer as _;
+        use palette_fga::yaml;
+        let db = db; // all of it, not only its URL: the database lives as long
+        let store = Store::connect(&db.url).await.unwrap();
+        store.migrate().await.unwrap();
+        let authorizer = engine::authz::embedded::EmbeddedAuthorizer::new(store).unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../authz/palette.fga.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let file = yaml::parse(&text, path).unwrap();
+        let dir = std::path::Path::new(path).parent().unwrap();
+        let mut report = yaml::Report::default();
+        for test in &file.tests {
+            let tuples = yaml::tuples_for(&file, dir, test).unwrap();
+            authorizer.write(&tuples, &[]).await.unwrap();
+            yaml::assert_test(&Embedded(&authorizer), test, &mut report)
+                .await
+                .unwrap();
+            authorizer.write(&[], &tuples).await.unwrap();
+        }
+        let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(report.assertions > 100, "{} assertions", report.assertions);
+    }
+);
