@@ -407,6 +407,13 @@ const SERVER_FNS: &[Row] = &[
     ),
     (
         "GET",
+        "/_fn/environment_names",
+        "/_fn/environment_names",
+        "",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
         "/_fn/list_webhooks",
         "/_fn/list_webhooks",
         "",
