@@ -447,27 +447,11 @@ impl palette_fga::yaml::Answers for Embedded<'_> {
 contract_test!(
     the_model_tests_pass_through_the_embedded_authorizer_over_the_database,
     |db: TestDatabase| async move {
-        use engine::authz::Authorizer as _;
-        use palette_fga::yaml;
         let db = db; // all of it, not only its URL: the database lives as long
         let store = Store::connect(&db.url).await.unwrap();
         store.migrate().await.unwrap();
         let authorizer = engine::authz::embedded::EmbeddedAuthorizer::new(store).unwrap();
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../authz/palette.fga.yaml");
-        let text = std::fs::read_to_string(path).unwrap();
-        let file = yaml::parse(&text, path).unwrap();
-        let dir = std::path::Path::new(path).parent().unwrap();
-        let mut report = yaml::Report::default();
-        for test in &file.tests {
-            let tuples = yaml::tuples_for(&file, dir, test).unwrap();
-            authorizer.write(&tuples, &[]).await.unwrap();
-            yaml::assert_test(&Embedded(&authorizer), test, &mut report)
-                .await
-                .unwrap();
-            authorizer.write(&[], &tuples).await.unwrap();
-        }
-        let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
-        assert!(failures.is_empty(), "{}", failures.join("\n"));
-        assert!(report.assertions > 100, "{} assertions", report.assertions);
+        crate::support::model_file::assert_model_tests_pass(&authorizer, &Embedded(&authorizer))
+            .await;
     }
 );

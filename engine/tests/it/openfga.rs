@@ -14,7 +14,7 @@ use domain::user::{UserKind, UserProfile};
 use engine::authz::openfga::{OpenFgaAuthorizer, OpenFgaConfig};
 use engine::authz::{Action, Authorizer, AuthzError};
 use engine::{Actor, Engine, Error, Store};
-use palette_fga::yaml::{self, Answers, Report};
+use palette_fga::yaml::{self, Answers};
 use testkit::openfga::OpenFga;
 
 fn config(server: &OpenFga) -> OpenFgaConfig {
@@ -93,30 +93,17 @@ impl Answers for Asking<'_> {
 async fn the_model_tests_pass_through_the_openfga_authorizer_on_the_real_server() {
     let server = OpenFga::start().await;
     let authorizer = connect(&server).await;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../authz/palette.fga.yaml");
-    let text = std::fs::read_to_string(path).unwrap();
-    let file = yaml::parse(&text, path).unwrap();
-    let dir = std::path::Path::new(path).parent().unwrap();
-    let mut report = Report::default();
-    for test in &file.tests {
-        // Each test over its own tuples, as `fga model test` runs them.
-        let tuples = yaml::tuples_for(&file, dir, test).unwrap();
-        authorizer.write(&tuples, &[]).await.unwrap();
-        yaml::assert_test(&Asking(&authorizer), test, &mut report)
-            .await
-            .unwrap();
-        authorizer.write(&[], &tuples).await.unwrap();
-    }
-    let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(report.assertions > 100, "{} assertions", report.assertions);
+    let assertions =
+        crate::support::model_file::assert_model_tests_pass(&authorizer, &Asking(&authorizer))
+            .await;
 
     // The embedded evaluator answers the same file the same way.
     let model =
         palette_fga::AuthorizationModel::from_json(palette_fga::PALETTE_MODEL_JSON).unwrap();
+    let (file, dir) = crate::support::model_file::load();
     let embedded = yaml::run(&file, dir, &model).await.unwrap();
     assert!(embedded.passed(), "{:?}", embedded.failures);
-    assert_eq!(embedded.assertions, report.assertions);
+    assert_eq!(embedded.assertions, assertions);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
