@@ -1,6 +1,7 @@
 //! Enforcement: every service authorizes before it acts, lists are filtered,
 //! invisible objects are not found, refusals are audited. Both databases.
 
+use crate::support::model_file;
 use domain::access::{Grant, Permission, Relation, Subject};
 use domain::user::{UserKind, UserProfile};
 use domain::{EnvironmentName, NewEnvironment};
@@ -398,50 +399,6 @@ contract_test!(
     }
 );
 
-/// The embedded authorizer over the database, asked what a `.fga.yaml`
-/// test asks; every check is also asked as a batch of one, and the two
-/// must agree.
-struct Embedded<'a>(&'a engine::authz::embedded::EmbeddedAuthorizer);
-
-impl palette_fga::yaml::Answers for Embedded<'_> {
-    async fn check(&self, user: &str, relation: &str, object: &str) -> Result<bool, String> {
-        use engine::authz::Authorizer as _;
-        let one = self.0.check(user, relation, object).await;
-        let one = one.map_err(|e| e.to_string())?;
-        let asked = [engine::authz::Tuple::new(user, relation, object)];
-        let batch = self.0.batch_check(&asked).await;
-        let batch = batch.map_err(|e| e.to_string())?;
-        if batch != [one] {
-            return Err(format!(
-                "check {user} {relation} {object}: {one}, as a batch {batch:?}"
-            ));
-        }
-        Ok(one)
-    }
-
-    async fn list_objects(
-        &self,
-        user: &str,
-        relation: &str,
-        object_type: &str,
-    ) -> Result<Vec<String>, String> {
-        use engine::authz::Authorizer as _;
-        let got = self.0.list_objects(user, relation, object_type).await;
-        got.map_err(|e| e.to_string())
-    }
-
-    async fn list_users(
-        &self,
-        object: &str,
-        relation: &str,
-        filter: &str,
-    ) -> Result<Vec<String>, String> {
-        use engine::authz::Authorizer as _;
-        let got = self.0.list_users(object, relation, filter).await;
-        got.map_err(|e| e.to_string())
-    }
-}
-
 // The model's own tests, through the tuples as stored: single checks read
 // them per object, lists and batches a type at a time.
 contract_test!(
@@ -451,7 +408,6 @@ contract_test!(
         let store = Store::connect(&db.url).await.unwrap();
         store.migrate().await.unwrap();
         let authorizer = engine::authz::embedded::EmbeddedAuthorizer::new(store).unwrap();
-        crate::support::model_file::assert_model_tests_pass(&authorizer, &Embedded(&authorizer))
-            .await;
+        model_file::assert_model_tests_pass(&authorizer, &model_file::Asking(&authorizer)).await;
     }
 );

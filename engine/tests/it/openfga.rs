@@ -10,11 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::model_file;
 use domain::user::{UserKind, UserProfile};
 use engine::authz::openfga::{OpenFgaAuthorizer, OpenFgaConfig};
 use engine::authz::{Action, Authorizer, AuthzError};
 use engine::{Actor, Engine, Error, Store};
-use palette_fga::yaml::{self, Answers};
+use palette_fga::yaml;
 use testkit::openfga::OpenFga;
 
 fn config(server: &OpenFga) -> OpenFgaConfig {
@@ -59,48 +60,17 @@ fn dana(groups: &[&str]) -> UserProfile {
     }
 }
 
-/// The authorizer, asked what a `.fga.yaml` test asks.
-struct Asking<'a>(&'a OpenFgaAuthorizer);
-
-impl Answers for Asking<'_> {
-    async fn check(&self, user: &str, relation: &str, object: &str) -> Result<bool, String> {
-        let got = self.0.check(user, relation, object);
-        got.await.map_err(|e| e.to_string())
-    }
-
-    async fn list_objects(
-        &self,
-        user: &str,
-        relation: &str,
-        object_type: &str,
-    ) -> Result<Vec<String>, String> {
-        let got = self.0.list_objects(user, relation, object_type);
-        got.await.map_err(|e| e.to_string())
-    }
-
-    async fn list_users(
-        &self,
-        object: &str,
-        relation: &str,
-        filter: &str,
-    ) -> Result<Vec<String>, String> {
-        let got = self.0.list_users(object, relation, filter);
-        got.await.map_err(|e| e.to_string())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_model_tests_pass_through_the_openfga_authorizer_on_the_real_server() {
     let server = OpenFga::start().await;
     let authorizer = connect(&server).await;
     let assertions =
-        crate::support::model_file::assert_model_tests_pass(&authorizer, &Asking(&authorizer))
-            .await;
+        model_file::assert_model_tests_pass(&authorizer, &model_file::Asking(&authorizer)).await;
 
     // The embedded evaluator answers the same file the same way.
     let model =
         palette_fga::AuthorizationModel::from_json(palette_fga::PALETTE_MODEL_JSON).unwrap();
-    let (file, dir) = crate::support::model_file::load();
+    let (file, dir) = model_file::load();
     let embedded = yaml::run(&file, dir, &model).await.unwrap();
     assert!(embedded.passed(), "{:?}", embedded.failures);
     assert_eq!(embedded.assertions, assertions);
