@@ -171,13 +171,9 @@ pub struct BatchedTuples {
     types: Mutex<HashMap<String, Arc<TypeTuples>>>,
 }
 
-/// The tuples on the objects of one type.
-#[derive(Debug, Default)]
-struct TypeTuples {
-    users: HashMap<(String, String), Vec<String>>,
-    /// The ids of the objects of the type that have a tuple.
-    ids: BTreeSet<String>,
-}
+/// The tuples on the objects of one type: the users of each object and
+/// relation.
+type TypeTuples = HashMap<(String, String), Vec<String>>;
 
 impl BatchedTuples {
     pub fn new(store: Store) -> Self {
@@ -201,14 +197,10 @@ impl BatchedTuples {
         .fetch_all(self.store.pool())
         .await
         .map_err(|e| reader_error(e.into()))?;
-        let mut tuples = TypeTuples::default();
+        let mut tuples = TypeTuples::new();
         for row in &rows {
             let object: String = get(row, "object").map_err(reader_error)?;
-            if let Some(id) = object.strip_prefix(&prefix) {
-                tuples.ids.insert(id.to_owned());
-            }
             tuples
-                .users
                 .entry((object, get(row, "relation").map_err(reader_error)?))
                 .or_default()
                 .push(get(row, "subject").map_err(reader_error)?);
@@ -232,20 +224,19 @@ impl TupleReader for BatchedTuples {
         let object_type = object.split_once(':').map_or(object, |(t, _)| t);
         let tuples = self.of_type(object_type).await?;
         Ok(tuples
-            .users
             .get(&(object.to_owned(), relation.to_owned()))
             .cloned()
             .unwrap_or_default())
     }
 
     async fn object_ids(&self, object_type: &str) -> Result<Vec<String>, ReaderError> {
-        Ok(self
-            .of_type(object_type)
-            .await?
-            .ids
-            .iter()
-            .cloned()
-            .collect())
+        let prefix = format!("{object_type}:");
+        let tuples = self.of_type(object_type).await?;
+        let ids: BTreeSet<&str> = tuples
+            .keys()
+            .filter_map(|(object, _)| object.strip_prefix(&prefix))
+            .collect();
+        Ok(ids.into_iter().map(str::to_owned).collect())
     }
 
     async fn users_of_type(&self, user_type: &str) -> Result<Vec<String>, ReaderError> {

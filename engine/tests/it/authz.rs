@@ -104,6 +104,13 @@ contract_test!(
             .map(|e| e.name.to_string())
             .collect();
         assert_eq!(visible, ["blue"], "an operator of blue views blue only");
+        let names = engine.environment_names(&erin).await.unwrap();
+        let names: Vec<_> = names.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            ["blue"],
+            "the choice lists are filtered the same way"
+        );
         let erin = login(&engine, "erin", &[]).await;
         assert!(
             engine.list_environments(&erin).await.unwrap().is_empty(),
