@@ -76,6 +76,10 @@ async fn run(
     max_batch: usize,
 ) {
     while let Some(first) = rx.recv().await {
+        // One turn of the scheduler lets slots that finished alongside this
+        // one (their tasks are already runnable) join the batch: no timer,
+        // no wait when nothing else is ready.
+        tokio::task::yield_now().await;
         let mut batch = vec![first];
         while batch.len() < max_batch {
             match rx.try_recv() {
